@@ -1,0 +1,1 @@
+"""cloud-platform's Pulumi components: one module per ComponentResource."""

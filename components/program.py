@@ -1,0 +1,102 @@
+"""The stack program: settings in, components built, outputs exported.
+
+`__main__.py` only calls `run()`; tests and the offline plan run the very same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from .networking import NetworkingBase, NetworkingBaseArgs
+from .peering import CrossRegionPeering, CrossRegionPeeringArgs
+from .providers import aws_provider
+from .settings import Settings, load_settings
+
+
+@dataclass
+class Platform:
+    """What one component hands to the next (later components add fields here)."""
+
+    settings: Settings
+    home: aws.Provider
+    network: NetworkingBase | None = None
+    peer_network: NetworkingBase | None = None
+    outputs: dict[str, object] = field(default_factory=dict)
+
+    def opts(self, **kwargs) -> pulumi.ResourceOptions:
+        """Options for a top-level component in the home region."""
+        return pulumi.ResourceOptions(providers={"aws": self.home}, **kwargs)
+
+
+def build_networking(p: Platform) -> None:
+    s = p.settings
+    net = s.networking
+    if not net.enabled:
+        return
+    flow_days = net.flow_logs.retention_days if net.flow_logs.enabled else None
+    p.network = NetworkingBase(
+        f"{s.prefix}-network",
+        NetworkingBaseArgs(
+            plan=net,
+            region=s.region,
+            flow_log_retention_days=flow_days,
+            flow_log_traffic_type=net.flow_logs.traffic_type,
+        ),
+        opts=p.opts(),
+    )
+    p.outputs.update(
+        vpcId=p.network.vpc_id,
+        vpcCidr=p.network.vpc_cidr,
+        availabilityZones=p.network.availability_zones,
+        publicSubnetIds=p.network.public_subnet_ids,
+        privateSubnetIds=p.network.private_subnet_ids,
+        privateRouteTableIds=p.network.private_route_table_ids,
+    )
+    if net.peer is None:
+        return
+    peer_provider = aws_provider(s, net.peer.region, "peer")
+    p.peer_network = NetworkingBase(
+        f"{s.prefix}-peer-network",
+        NetworkingBaseArgs(
+            plan=net.peer,
+            region=net.peer.region,
+            flow_log_retention_days=flow_days,
+            flow_log_traffic_type=net.flow_logs.traffic_type,
+        ),
+        opts=pulumi.ResourceOptions(providers={"aws": peer_provider}),
+    )
+    peering = CrossRegionPeering(
+        f"{s.prefix}-peering",
+        CrossRegionPeeringArgs(
+            home=p.network, peer=p.peer_network, peer_region=net.peer.region, peer_provider=peer_provider
+        ),
+        opts=p.opts(),
+    )
+    p.outputs.update(
+        peerRegion=net.peer.region,
+        peerVpcId=p.peer_network.vpc_id,
+        peerVpcCidr=p.peer_network.vpc_cidr,
+        peeringConnectionId=peering.connection_id,
+    )
+
+
+# Each step reads what the previous ones put on the Platform; order matters.
+STEPS = [build_networking]
+
+
+def build(settings: Settings) -> Platform:
+    platform = Platform(settings=settings, home=aws_provider(settings, settings.region, "home"))
+    for step in STEPS:
+        step(platform)
+    return platform
+
+
+def run() -> Platform:
+    settings = load_settings()  # raises SettingsError before any resource is registered
+    platform = build(settings)
+    for key, value in platform.outputs.items():
+        pulumi.export(key, value)
+    return platform

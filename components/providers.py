@@ -1,0 +1,22 @@
+"""Explicit AWS providers: one per region, each carrying the stack's default tags.
+
+Explicit providers (rather than the default one) let the tags come from validated
+settings, and make the region of every resource visible in its provider reference.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from .settings import Settings
+
+
+def aws_provider(settings: Settings, region: str, role: str) -> aws.Provider:
+    """`role` names the provider's purpose (`home`, `peer`): `<project>-<env>-<role>`."""
+    return aws.Provider(
+        f"{settings.prefix}-{role}",
+        region=region,
+        default_tags=aws.ProviderDefaultTagsArgs(tags=settings.tags),
+        opts=pulumi.ResourceOptions(),
+    )

@@ -1,0 +1,121 @@
+"""Typed, validated stack settings, read once from `pulumi.Config("cloud-platform")`.
+
+A wrong value fails before any resource is registered, with one line naming the key, the
+value and what is allowed. Each component area owns one section module here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import Field, ValidationError, model_validator
+
+from .base import NAMESPACE, Section, SettingsError, describe, invalid
+from .container import ContainerSettings
+from .messaging import MessagingSettings
+from .networking import REGION_PATTERN, NetworkingSettings
+from .serverless import ServerlessSettings
+from .web import WebSettings
+
+__all__ = ["NAMESPACE", "Settings", "SettingsError", "load_settings", "parse_settings"]
+
+PROJECT = "cloud-platform"
+
+
+class Settings(Section):
+    """The whole stack's configuration.
+
+    `stack` and `region` do not come from the `cloud-platform:` namespace: the stack is
+    Pulumi's, the home region is the standard `aws:region` key.
+    """
+
+    stack: str
+    region: str
+    environment: str = Field(pattern=r"^[a-z][a-z0-9]{1,9}$")
+    owner: str = Field(min_length=1, max_length=128)
+    cost_center: str = Field(min_length=1, max_length=64)
+    networking: NetworkingSettings = NetworkingSettings()
+    web: WebSettings = WebSettings()
+    serverless: ServerlessSettings = ServerlessSettings()
+    messaging: MessagingSettings = MessagingSettings()
+    container: ContainerSettings = ContainerSettings()
+
+    @model_validator(mode="after")
+    def _regions(self) -> Settings:
+        peer = self.networking.peer
+        if peer is not None and peer.region == self.region:
+            raise invalid(
+                "networking.peer.region",
+                f"must differ from the home region aws:region (both are {self.region!r})",
+            )
+        needs_vpc = [n for n in ("web", "container") if getattr(self, n).enabled]
+        if needs_vpc and not self.networking.enabled:
+            raise invalid(
+                f"{needs_vpc[0]}.enabled",
+                "requires cloud-platform:networking.enabled: true (it runs inside the VPC)",
+            )
+        return self
+
+    @property
+    def prefix(self) -> str:
+        """`<project>-<env>`: every resource name starts with it."""
+        return f"{PROJECT}-{self.environment}"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags every taggable resource gets through the provider's default_tags."""
+        return {
+            "Project": PROJECT,
+            "Environment": self.environment,
+            "Owner": self.owner,
+            "ManagedBy": "pulumi",
+            "CostCenter": self.cost_center,
+        }
+
+
+_CONFIG_KEYS = {
+    (f.alias or name) for name, f in Settings.model_fields.items() if name not in ("stack", "region")
+}
+
+
+def _decode(value: Any) -> Any:
+    """Structured config reaches the program as JSON text; scalars stay strings."""
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def parse_settings(config: dict[str, Any], stack: str) -> Settings:
+    """Validate a flat `{"namespace:key": value}` config map (as Pulumi hands it over)."""
+    region = config.get("aws:region")
+    if not isinstance(region, str) or not re.match(REGION_PATTERN, region):
+        raise SettingsError(f"aws:region must be an AWS region such as eu-west-1 (got {region!r})")
+    raw: dict[str, Any] = {}
+    for key, value in config.items():
+        namespace, _, name = key.partition(":")
+        if namespace != NAMESPACE:
+            continue
+        if name.startswith("config:"):  # legacy "project:config:key" form
+            name = name[len("config:") :]
+        if name not in _CONFIG_KEYS:
+            allowed = ", ".join(sorted(_CONFIG_KEYS))
+            raise SettingsError(f"{NAMESPACE}:{name} is not a known setting (allowed: {allowed})")
+        raw[name] = _decode(value)
+    try:
+        return Settings.model_validate({**raw, "stack": stack, "region": region})
+    except ValidationError as exc:
+        raise SettingsError(describe(exc, Settings)) from None
+
+
+def load_settings() -> Settings:
+    """Read the running stack's config (from the engine, or PULUMI_CONFIG under mocks)."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    return parse_settings(merged, stack=pulumi.get_stack())

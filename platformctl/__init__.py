@@ -1,0 +1,1 @@
+"""platformctl: the operator CLI of cloud-platform (`python -m platformctl --help`)."""

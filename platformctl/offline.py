@@ -1,0 +1,83 @@
+"""Run the real `__main__.py` under the recording mock: the offline plan.
+
+No cloud, no Pulumi CLI: the program registers its resources with the mock monitor and we
+keep what it registered. Tests and `platformctl plan` both go through `run_offline`.
+"""
+
+from __future__ import annotations
+
+import runpy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from .recording_mock import RecordingMocks, RecordingMonitor, plain
+from .stacks import ROOT, merge_overrides, stack_config
+
+PROJECT = "cloud-platform"
+
+
+@dataclass
+class Plan:
+    stack: str
+    mocks: RecordingMocks
+    outputs: dict[str, Any]
+
+    @property
+    def resources(self):
+        return self.mocks.resources
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "resources": [
+                {
+                    "urn": r.urn,
+                    "type": r.type,
+                    "name": r.name,
+                    "id": r.id if r.custom else None,
+                    "parent": r.parent,
+                    "provider": (
+                        {"name": r.provider.name, "urn": r.provider.urn, "region": r.region}
+                        if r.provider
+                        else None
+                    ),
+                    "protect": r.protect,
+                    "inputs": r.inputs,
+                }
+                for r in self.mocks.resources
+            ],
+            "outputs": self.outputs,
+        }
+
+
+def run_offline(
+    stack: str,
+    overrides: dict[str, Any] | None = None,
+    root: Path = ROOT,
+    mocks: RecordingMocks | None = None,
+) -> Plan:
+    """Run the program for `stack` (optionally with config overrides) and return what it registered.
+
+    Raises `StackError` for an unknown stack and `SettingsError` for invalid config; in the
+    latter case nothing has been registered (the settings load before any resource).
+    """
+    config = merge_overrides(stack_config(stack, root), overrides)
+    if mocks is None:
+        mocks = RecordingMocks(default_region=config.get("aws:region", "eu-west-1"))
+    pulumi.runtime.set_all_config(config)
+    # The runtime is process-global: forget the previous run's root stack and pending work.
+    pulumi_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks))
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
+    main = str(root / "__main__.py")
+    _sync_await(run_pulumi_func(lambda: runpy.run_path(main, run_name="__main__")))
+    stack_resource = pulumi.runtime.get_root_resource()
+    outputs = _sync_await(pulumi.Output.from_input(dict(stack_resource.outputs)).future()) if stack_resource else {}
+    return Plan(stack=stack, mocks=mocks, outputs=plain(outputs or {}))
