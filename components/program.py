@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -24,6 +25,12 @@ class Platform:
     home: aws.Provider
     network: NetworkingBase | None = None
     peer_network: NetworkingBase | None = None
+    peer_provider: aws.Provider | None = None
+    web: Any = None  # ScalingWebTier
+    container: Any = None  # ContainerService
+    messaging: Any = None  # Messaging
+    serverless: Any = None  # ServerlessApi
+    guardrails: Any = None  # backups, alarms
     outputs: dict[str, object] = field(default_factory=dict)
 
     def opts(self, **kwargs) -> pulumi.ResourceOptions:
@@ -57,7 +64,7 @@ def build_networking(p: Platform) -> None:
     )
     if net.peer is None:
         return
-    peer_provider = aws_provider(s, net.peer.region, "peer")
+    peer_provider = p.peer_provider = aws_provider(s, net.peer.region, "peer")
     p.peer_network = NetworkingBase(
         f"{s.prefix}-peer-network",
         NetworkingBaseArgs(
@@ -83,8 +90,28 @@ def build_networking(p: Platform) -> None:
     )
 
 
+def build_web(p: Platform) -> None:
+    """ScalingWebTier: ALB + blue/green auto scaling groups in the private subnets."""
+
+
+def build_container(p: Platform) -> None:
+    """ContainerService: ECR + Fargate, on the web tier's ALB when there is one."""
+
+
+def build_messaging(p: Platform) -> None:
+    """Messaging: SNS topic, SQS queue + DLQ, notifier and worker Lambdas."""
+
+
+def build_serverless(p: Platform) -> None:
+    """ServerlessApi: API Gateway + Lambda + DynamoDB + website (publishes to Messaging's topic)."""
+
+
+def build_guardrails(p: Platform) -> None:
+    """Backups and alarms over what the other steps built."""
+
+
 # Each step reads what the previous ones put on the Platform; order matters.
-STEPS = [build_networking]
+STEPS = [build_networking, build_web, build_container, build_messaging, build_serverless, build_guardrails]
 
 
 def build(settings: Settings) -> Platform:
