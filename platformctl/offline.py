@@ -9,7 +9,7 @@ from __future__ import annotations
 import runpy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pulumi
 from pulumi.runtime import settings as pulumi_settings
@@ -56,6 +56,20 @@ class Plan:
         }
 
 
+def install_mocks(mocks: RecordingMocks, stack: str, config: dict[str, str] | None = None) -> None:
+    """Point the (process-global) Pulumi runtime at `mocks`, forgetting any previous run."""
+    pulumi.runtime.set_all_config(config or {})
+    pulumi_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks))
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
+
+
+def run_program(program: Callable[[], Any]) -> None:
+    """Run `program` and wait until every resource it registers has been answered."""
+    _sync_await(run_pulumi_func(program))
+
+
 def run_offline(
     stack: str,
     overrides: dict[str, Any] | None = None,
@@ -70,14 +84,9 @@ def run_offline(
     config = merge_overrides(stack_config(stack, root), overrides)
     if mocks is None:
         mocks = RecordingMocks(default_region=config.get("aws:region", "eu-west-1"))
-    pulumi.runtime.set_all_config(config)
-    # The runtime is process-global: forget the previous run's root stack and pending work.
-    pulumi_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks))
-    pulumi_settings.SETTINGS.rpc_manager.clear()
-    pulumi_settings.SETTINGS.outputs.clear()
+    install_mocks(mocks, stack, config)
     main = str(root / "__main__.py")
-    _sync_await(run_pulumi_func(lambda: runpy.run_path(main, run_name="__main__")))
+    run_program(lambda: runpy.run_path(main, run_name="__main__"))
     stack_resource = pulumi.runtime.get_root_resource()
     outputs = _sync_await(pulumi.Output.from_input(dict(stack_resource.outputs)).future()) if stack_resource else {}
     return Plan(stack=stack, mocks=mocks, outputs=plain(outputs or {}))

@@ -10,14 +10,13 @@ import os
 import sys
 from pathlib import Path
 
-import pulumi
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from platformctl.offline import Plan, run_offline  # noqa: E402
-from platformctl.recording_mock import RecordingMocks, RecordingMonitor  # noqa: E402
+from platformctl.offline import Plan, install_mocks, run_offline, run_program  # noqa: E402
+from platformctl.recording_mock import RecordingMocks  # noqa: E402
 
 # boto3 must never reach a real account from a test, even if credentials are around.
 for _key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
@@ -33,9 +32,22 @@ os.environ.update(
 def pulumi_mocks() -> RecordingMocks:
     """A fresh recording mock for tests that build components directly."""
     mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project="cloud-platform", stack="test", preview=False,
-                             monitor=RecordingMonitor(mocks))
+    install_mocks(mocks, stack="test")
     return mocks
+
+
+@pytest.fixture
+def build(pulumi_mocks):
+    """Construct resources directly (no stack file) and wait until all are registered.
+
+    `mocks = build(lambda: MyComponent("t", MyArgs(...)))`, then query `mocks`.
+    """
+
+    def run(program) -> RecordingMocks:
+        run_program(program)
+        return pulumi_mocks
+
+    return run
 
 
 _PLANS: dict[str, Plan] = {}

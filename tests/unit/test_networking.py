@@ -196,3 +196,16 @@ def test_invalid_config_registers_nothing(plan_with, overrides, message):
         plan_with("prod", {"cloud-platform:networking": overrides}, mocks=mocks)
     assert str(info.value).startswith(message)
     assert mocks.resources == []
+
+
+def test_component_built_directly_with_single_nat(build):
+    from components.networking import NetworkingBase, NetworkingBaseArgs
+    from components.settings.networking import AddressPlan
+
+    plan = AddressPlan(cidr="10.50.0.0/20", az_count=3, subnet_prefix=24, nat_strategy="single")
+    mocks = build(lambda: NetworkingBase("t-net", NetworkingBaseArgs(plan=plan, region="eu-west-1",
+                                                                     flow_log_retention_days=None)))
+    assert len(mocks.of_type(NAT)) == 1
+    assert mocks.of_type("aws:ec2/flowLog:FlowLog") == []
+    assert sorted(s.inputs["cidrBlock"] for s in mocks.of_type(SUBNET)) == [f"10.50.{i}.0/24" for i in range(6)]
+    assert all(r.parent == mocks.named("t-net").urn for r in mocks.of_type(SUBNET))
