@@ -7,9 +7,10 @@ keep what it registered. Tests and `platformctl plan` both go through `run_offli
 from __future__ import annotations
 
 import runpy
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pulumi
 from pulumi.runtime import settings as pulumi_settings
