@@ -133,18 +133,6 @@ def test_default_security_group_has_no_rules(stack, dev_plan, prod_plan):
         assert group.inputs.get("ingress", []) == [] and group.inputs.get("egress", []) == []
 
 
-def test_every_resource_uses_a_tagged_provider_and_derived_names(prod_plan):
-    providers = prod_plan.mocks.of_type("pulumi:providers:aws")
-    for provider in providers:
-        tags = json.loads(provider.inputs["defaultTags"])["tags"]
-        assert tags == {"Project": "cloud-platform", "Environment": "prod", "Owner": "platform-team",
-                        "ManagedBy": "pulumi", "CostCenter": "cc-course-prod"}
-    for r in prod_plan.resources:
-        assert r.name.startswith("cloud-platform-prod-"), r.name
-        if r.custom and not r.type.startswith("pulumi:providers:"):
-            assert r.provider in providers, f"{r.name} uses the untagged default provider"
-
-
 def test_dev_has_no_peer(dev_plan):
     assert len(dev_plan.mocks.of_type("aws:ec2/vpc:Vpc")) == 1
     assert dev_plan.mocks.of_type("aws:ec2/vpcPeeringConnection:VpcPeeringConnection") == []
