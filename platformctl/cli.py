@@ -54,6 +54,15 @@ def plan(
         tree(result, Console(highlight=False, soft_wrap=True))
 
 
+# Commands in their own modules; they import CommandError/StackOption from here, so this
+# import stays below those definitions.
+from .cutover import cutover  # noqa: E402
+from .status import status  # noqa: E402
+
+app.command(name="cutover")(cutover)
+app.command(name="status")(status)
+
+
 @app.callback()
 def _root() -> None:
     """Operate cloud-platform stacks: offline plan, blue/green cutover, status, checks."""
