@@ -85,7 +85,7 @@ class WebStack:
         )
 
 
-class CutoverFailed(CommandError):
+class CutoverRolledBackError(CommandError):
     """The cutover changed something and then had to roll back (or could not)."""
 
 
@@ -180,11 +180,11 @@ class Cutover:
         try:
             self.apply(start)
         except StackBackendError as exc:
-            raise CutoverFailed(
+            raise CutoverRolledBackError(
                 f"cutover failed ({reason}) and the rollback to {show(start)} failed too: {exc}; "
                 "fix the stack and run `pulumi up` with the config as it stands"
             ) from None
-        raise CutoverFailed(f"cutover failed ({reason}); rolled back to {show(start)}")
+        raise CutoverRolledBackError(f"cutover failed ({reason}); rolled back to {show(start)}")
 
 
 def _confirmer(yes: bool) -> Callable[[str], None]:
