@@ -316,6 +316,10 @@ class ScalingWebTier(pulumi.ComponentResource):
             depends = [self._logs_policy]  # AWS checks write access when logging is switched on
         alb = aws.lb.LoadBalancer(
             f"{name}-alb",
+            # ALB and target group names are limited to 32 characters, too short for
+            # `cloud-platform-prod-web-green` plus Pulumi's random suffix; a short prefix
+            # with AWS's unique suffix keeps replacements collision-free. `Name` tags say the rest.
+            name_prefix="web-",
             load_balancer_type="application",
             internal=False,
             subnets=self._args.public_subnet_ids,
@@ -336,6 +340,7 @@ class ScalingWebTier(pulumi.ComponentResource):
         s = self._s
         return aws.lb.TargetGroup(
             f"{self._name}-{colour}",
+            name_prefix=f"{colour}-"[:6],
             vpc_id=self._args.vpc_id,
             port=s.app_port,
             protocol="HTTP",

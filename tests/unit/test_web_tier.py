@@ -205,6 +205,14 @@ def test_launch_templates_imdsv2_encrypted_gp3_tagged_for_backup(stack, dev_plan
         assert "/var/www/html/health" in script  # the configured health check path is served
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_elb_names_fit_the_32_character_limit(stack, dev_plan, prod_plan):
+    plan = plans(dev_plan, prod_plan)[stack]
+    for r in plan.mocks.of_type(ALB) + plan.mocks.of_type(TG):
+        # AWS appends 26 characters to a prefix of at most 6; a full name would need <= 32
+        assert "name" not in r.inputs and 1 <= len(r.inputs["namePrefix"]) <= 6, r.name
+
+
 def test_instance_role_is_ssm_only(dev_plan):
     role = one(dev_plan, "aws:iam/role:Role", "-web-instance-role")
     trust = json.loads(role.inputs["assumeRolePolicy"])
