@@ -95,6 +95,8 @@ def test_alb_sg_is_http_only_without_certificate_and_https_with(dev_plan, plan_w
     ports = sorted(r.inputs["fromPort"] for r in dev_plan.mocks.of_type(INGRESS)
                    if r.inputs["securityGroupId"] == alb_sg.id)
     assert ports == [80]
+    egress = [r.inputs for r in dev_plan.mocks.of_type(EGRESS) if r.inputs["securityGroupId"] == alb_sg.id]
+    assert [(e["cidrIpv4"], e["ipProtocol"]) for e in egress] == [("10.10.0.0/16", "tcp")]  # VPC only
     cert = "arn:aws:acm:eu-west-1:123456789012:certificate/0b5c8a57-6f6e-4d3c-9a5e-2d7f9d7d1e11"
     plan = plan_with("dev", {"cloud-platform:web": {"certificateArn": cert}})
     alb_sg = one(plan, SG, "-web-alb-sg")
