@@ -20,7 +20,7 @@ from rich.console import Console
 
 from components.settings.web import COLOURS
 
-from .cli import CommandError, StackOption
+from .common import CommandError, StackOption
 from .stacks import stack_config, stack_file
 from .web_aws import AwsError, Boto3WebAws, WebAws
 from .web_stack import StackBackend, StackBackendError, open_backend

@@ -10,7 +10,7 @@ from rich.table import Table
 from components.settings.web import COLOURS
 
 from . import cutover as cutover_module
-from .cli import CommandError, StackOption
+from .common import CommandError, StackOption
 from .cutover import WebStack
 from .stacks import stack_file
 from .web_aws import AwsError, WebAws
