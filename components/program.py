@@ -15,6 +15,7 @@ from .networking import NetworkingBase, NetworkingBaseArgs
 from .peering import CrossRegionPeering, CrossRegionPeeringArgs
 from .providers import aws_provider
 from .settings import Settings, load_settings
+from .web_tier import ScalingWebTier, ScalingWebTierArgs
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Platform:
     network: NetworkingBase | None = None
     peer_network: NetworkingBase | None = None
     peer_provider: aws.Provider | None = None
-    web: Any = None  # ScalingWebTier
+    web: ScalingWebTier | None = None
     container: Any = None  # ContainerService
     messaging: Any = None  # Messaging
     serverless: Any = None  # ServerlessApi
@@ -92,6 +93,36 @@ def build_networking(p: Platform) -> None:
 
 def build_web(p: Platform) -> None:
     """ScalingWebTier: ALB + blue/green auto scaling groups in the private subnets."""
+    s = p.settings
+    if not s.web.enabled or p.network is None:  # settings guarantee networking when web is on
+        return
+    p.web = web = ScalingWebTier(
+        f"{s.prefix}-web",
+        ScalingWebTierArgs(
+            settings=s.web,
+            vpc_id=p.network.vpc_id,
+            vpc_cidr=p.network.vpc_cidr,
+            public_subnet_ids=p.network.public_subnet_ids,
+            private_subnet_ids=p.network.private_subnet_ids,
+            tags=s.tags,
+        ),
+        opts=p.opts(),
+    )
+    # platformctl cutover/status read these names; keep them stable.
+    p.outputs.update(
+        albDnsName=web.alb_dns_name,
+        albArn=web.alb_arn,
+        albArnSuffix=web.alb_arn_suffix,
+        listenerArn=web.listener_arn,
+        targetGroupArns=web.target_group_arns,
+        targetGroupArnSuffixes=web.target_group_arn_suffixes,
+        asgNames=web.asg_names,
+        trafficWeights=web.weights,
+        webReleases={
+            colour: {"version": s.web.colour(colour).version, "amiId": web.image_ids[colour]}
+            for colour in web.weights
+        },
+    )
 
 
 def build_container(p: Platform) -> None:

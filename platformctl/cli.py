@@ -16,7 +16,10 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from components.settings import SettingsError
 
+from .common import CommandError, StackOption
+from .cutover import cutover
 from .stacks import StackError
+from .status import status
 
 app = typer.Typer(
     name="platformctl",
@@ -26,16 +29,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-StackOption = typer.Option(..., "--stack", "-s", help="Stack name: a Pulumi.<stack>.yaml must exist.")
 
 
 class PlanFormat(StrEnum):
     tree = "tree"
     json = "json"
-
-
-class CommandError(Exception):
-    """Raised by commands for an operator-facing failure: printed as one line, exit 1."""
 
 
 @app.command()
@@ -52,6 +50,11 @@ def plan(
         sys.stdout.write(json.dumps(result.to_json(), indent=2, sort_keys=False) + "\n")
     else:
         tree(result, Console(highlight=False, soft_wrap=True))
+
+
+# Commands that live in their own modules.
+app.command(name="cutover")(cutover)
+app.command(name="status")(status)
 
 
 @app.callback()

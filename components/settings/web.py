@@ -1,9 +1,155 @@
-"""Settings of the Web component area."""
+"""Settings of the ScalingWebTier (blue/green EC2 auto scaling groups behind one ALB)."""
 
 from __future__ import annotations
 
-from .base import ComponentSection
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from .base import ComponentSection, Section, invalid
+
+COLOURS = ("blue", "green")
+
+# family + generation (+ attributes) "." size, e.g. t3.micro, t4g.small, m7i-flex.large, c6gn.2xlarge
+INSTANCE_TYPE_PATTERN = r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|metal|\d*x?large)$"
+AMI_PATTERN = r"^ami-[0-9a-f]{8,17}$"
+CERTIFICATE_PATTERN = r"^(arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+)?$"
+VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$"
+
+
+class ColourSettings(Section):
+    """One colour's fleet: its size, its image, what it runs."""
+
+    min_size: int = Field(0, ge=0, le=100)
+    max_size: int = Field(1, ge=0, le=100)
+    desired_capacity: int = Field(0, ge=0, le=100)
+    ami_id: str | None = Field(None, pattern=AMI_PATTERN)
+    """A prebaked image; None: the current Amazon Linux 2023 found by lookup."""
+    bootstrap: bool = True
+    """Install and start the web server at boot (the course's bootstrapping)."""
+    user_data: str | None = Field(None, min_length=1, max_length=16000)
+    """A script of your own instead of the built-in bootstrap (the EC2 limit is 16 KiB)."""
+    version: str = Field("1.0.0", pattern=VERSION_PATTERN)
+    """Release shown on the page and tagged on the instances."""
+
+    @model_validator(mode="after")
+    def _sizes(self) -> ColourSettings:
+        if self.min_size > self.max_size:
+            raise invalid("minSize", f"must be <= maxSize (got {self.min_size} > {self.max_size})")
+        if not self.min_size <= self.desired_capacity <= self.max_size:
+            raise invalid(
+                "desiredCapacity",
+                f"must be between minSize and maxSize (got {self.desired_capacity}, "
+                f"allowed {self.min_size}..{self.max_size})",
+            )
+        if self.ami_id is None and not self.bootstrap and self.user_data is None:
+            raise invalid(
+                "amiId",
+                "or bootstrap is required: give a prebaked image id, bootstrap: true or userData "
+                "(got no amiId, bootstrap: false, no userData)",
+            )
+        return self
+
+
+def _not_a_colour(key: Any):
+    return invalid(str(key), f"is not a colour (allowed: {', '.join(COLOURS)})")
+
+
+class TrafficSettings(Section):
+    """Listener weights per colour; they must add up to 100."""
+
+    blue: int = Field(100, ge=0, le=100)
+    green: int = Field(0, ge=0, le=100)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _colours(cls, value: Any) -> Any:
+        for key in value if isinstance(value, dict) else ():
+            if key not in COLOURS:
+                raise _not_a_colour(key)
+        return value
+
+    @model_validator(mode="after")
+    def _sum(self) -> TrafficSettings:
+        total = self.blue + self.green
+        if total != 100:
+            raise invalid("blue", f"+ green must add up to 100 (got {self.blue} + {self.green} = {total})")
+        return self
+
+    def as_dict(self) -> dict[str, int]:
+        return {c: getattr(self, c) for c in COLOURS}
+
+
+class StickinessSettings(Section):
+    enabled: bool = False
+    duration_seconds: int = Field(3600, ge=1, le=604800)
+
+
+class AccessLogSettings(Section):
+    enabled: bool = False
+    retention_days: int = Field(90, ge=1, le=3653)
+    """Lifecycle expiry of the log objects in the bucket."""
+
+
+class ScalingSettings(Section):
+    """Target tracking per ASG: average CPU (%) or ALB requests per target (per minute)."""
+
+    metric: Literal["cpu", "requests"] = "cpu"
+    target: float = Field(50, gt=0, le=100000)
+
+    @model_validator(mode="after")
+    def _cpu_percent(self) -> ScalingSettings:
+        if self.metric == "cpu" and self.target > 100:
+            raise invalid("target", f"is a CPU percentage for metric cpu and must be <= 100 (got {self.target:g})")
+        return self
 
 
 class WebSettings(ComponentSection):
-    """Filled in by the Web component's issue."""
+    instance_type: str = Field("t3.micro", pattern=INSTANCE_TYPE_PATTERN)
+    app_port: int = Field(80, ge=1, le=65535)
+    health_check_path: str = Field("/", pattern=r"^/[\x21-\x7e]{0,1023}$")
+    health_check_grace_period: int = Field(300, ge=0, le=7200)
+    deregistration_delay: int = Field(30, ge=0, le=3600)
+    stickiness: StickinessSettings = StickinessSettings()
+    certificate_arn: str = Field("", pattern=CERTIFICATE_PATTERN)
+    """ACM certificate for HTTPS; empty: HTTP only (no redirect)."""
+    ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    deletion_protection: bool = False
+    access_logs: AccessLogSettings = AccessLogSettings()
+    scaling: ScalingSettings = ScalingSettings()
+    traffic: TrafficSettings = TrafficSettings()
+    blue: ColourSettings = ColourSettings(min_size=1, max_size=2, desired_capacity=1)
+    green: ColourSettings = ColourSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _colours(cls, value: Any) -> Any:
+        # Any unknown key that is not a setting at all reads best as an unknown colour
+        # when it is a mapping (`web.red: {minSize: 1}`); plain typos keep the generic message.
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, dict) and key not in _WEB_KEYS:
+                    raise _not_a_colour(key)
+        return value
+
+    @model_validator(mode="after")
+    def _serving_colours_have_capacity(self) -> WebSettings:
+        for colour in COLOURS:
+            fleet: ColourSettings = getattr(self, colour)
+            if getattr(self.traffic, colour) > 0 and fleet.min_size == 0:
+                raise invalid(
+                    f"{colour}.minSize",
+                    f"must be >= 1 while traffic.{colour} is {getattr(self.traffic, colour)} "
+                    "(only a colour at weight 0 may be scaled to 0)",
+                )
+        return self
+
+    @property
+    def https(self) -> bool:
+        return bool(self.certificate_arn)
+
+    def colour(self, name: str) -> ColourSettings:
+        return getattr(self, name)
+
+
+_WEB_KEYS = frozenset(f.alias or n for n, f in WebSettings.model_fields.items())

@@ -1,0 +1,535 @@
+"""ScalingWebTier: one internet-facing ALB in front of a blue and a green auto scaling group.
+
+The course's "Raw server with scaling", "Load balancer" and "Deployment strategies"
+hands-ons, built the way terraform-aws-modules/alb + autoscaling would: instances only in
+private subnets and reachable only from the ALB's security group, no SSH (SSM Session
+Manager instead), IMDSv2, encrypted gp3 root volumes. Each colour has its own launch
+template, ASG and target group; the listener splits traffic between the two target groups
+by the weights in stack config, which is what `platformctl cutover` shifts.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from .settings.web import COLOURS, ColourSettings, WebSettings
+
+# Current Amazon Linux 2023 images, published by AWS as public SSM parameters.
+AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
+# Graviton families carry a "g" among the attributes after the generation digit (t4g, c6gn, x2gd).
+_GRAVITON = re.compile(r"^[a-z]+\d[a-z-]*g[a-z-]*\.")
+SSM_CORE_POLICY = "arn:{partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+
+
+def architecture(instance_type: str) -> str:
+    return "arm64" if _GRAVITON.match(instance_type) else "x86_64"
+
+
+def bootstrap_script(colour: str, version: str, port: int, health_path: str) -> str:
+    """User data that installs Apache, serves a page naming colour and version, and a health path.
+
+    Package repositories of Amazon Linux live in S3, so this works without a NAT gateway
+    through the VPC's S3 gateway endpoint.
+    """
+    health_file = "/var/www/html" + (health_path if health_path != "/" else "/index.html")
+    q = shlex.quote
+    return f"""#!/bin/bash
+set -euo pipefail
+dnf install -y httpd
+sed -i 's/^Listen 80$/Listen {port}/' /etc/httpd/conf/httpd.conf
+TOKEN=$(curl -sS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+meta() {{ curl -sS -H "X-aws-ec2-metadata-token: $TOKEN" "http://169.254.169.254/latest/meta-data/$1"; }}
+INSTANCE_ID=$(meta instance-id)
+ZONE=$(meta placement/availability-zone)
+COLOUR={q(colour)}
+VERSION={q(version)}
+cat > /var/www/html/index.html <<EOF
+<!doctype html>
+<html><head><title>cloud-platform $COLOUR $VERSION</title></head>
+<body style="background:$COLOUR;color:white;font-family:sans-serif">
+<h1>cloud-platform web tier</h1>
+<p>colour: <b id="colour">$COLOUR</b></p>
+<p>version: <b id="version">$VERSION</b></p>
+<p>instance: $INSTANCE_ID in $ZONE</p>
+</body></html>
+EOF
+HEALTH={q(health_file)}
+if [ ! -f "$HEALTH" ]; then mkdir -p "$(dirname "$HEALTH")"; echo ok > "$HEALTH"; fi
+systemctl enable --now httpd
+"""
+
+
+@dataclass
+class ScalingWebTierArgs:
+    """Inputs of ScalingWebTier."""
+
+    settings: WebSettings
+    """The validated `cloud-platform:web` section (sizes, weights, images, ALB options)."""
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: str
+    """The ALB may reach any port inside the VPC, so other services (ContainerService) can sit behind it."""
+    public_subnet_ids: list[pulumi.Input[str]]
+    """Where the ALB lives."""
+    private_subnet_ids: list[pulumi.Input[str]]
+    """Where the instances live (all of them, one ASG spans every AZ)."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """Stack tags for what the provider's default_tags do not reach: instances and volumes an ASG launches."""
+
+
+class ScalingWebTier(pulumi.ComponentResource):
+    alb_arn: pulumi.Output[str]
+    alb_arn_suffix: pulumi.Output[str]
+    alb_dns_name: pulumi.Output[str]
+    alb_zone_id: pulumi.Output[str]
+    alb_security_group_id: pulumi.Output[str]
+    listener_arn: pulumi.Output[str]
+    instance_security_group_id: pulumi.Output[str]
+    target_group_arns: dict[str, pulumi.Output[str]]
+    target_group_arn_suffixes: dict[str, pulumi.Output[str]]
+    asg_names: dict[str, pulumi.Output[str]]
+    image_ids: dict[str, pulumi.Output[str]]
+    weights: dict[str, int]
+
+    def __init__(self, name: str, args: ScalingWebTierArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-platform:web:ScalingWebTier", name, None, opts)
+        self._name = name
+        self._args = args
+        self._s = s = args.settings
+        self._child = pulumi.ResourceOptions(parent=self)
+        self.weights = s.traffic.as_dict()
+
+        self._security_groups()
+        profile = self._instance_profile()
+        logs_bucket = self._access_logs_bucket() if s.access_logs.enabled else None
+        self._load_balancer(logs_bucket)
+
+        self.target_group_arns, self.target_group_arn_suffixes, self.asg_names, self.image_ids = {}, {}, {}, {}
+        target_groups = {}
+        for colour in COLOURS:
+            tg = target_groups[colour] = self._target_group(colour)
+            self.target_group_arns[colour] = tg.arn
+            self.target_group_arn_suffixes[colour] = tg.arn_suffix
+            template = self._launch_template(colour, s.colour(colour), profile)
+            asg = self._auto_scaling_group(colour, s.colour(colour), template, tg)
+            self.asg_names[colour] = asg.name
+            self._scaling_policy(colour, asg, tg)
+        self._listeners(target_groups)
+
+        self.register_outputs(
+            {
+                "albArn": self.alb_arn,
+                "albArnSuffix": self.alb_arn_suffix,
+                "albDnsName": self.alb_dns_name,
+                "albSecurityGroupId": self.alb_security_group_id,
+                "listenerArn": self.listener_arn,
+                "instanceSecurityGroupId": self.instance_security_group_id,
+                "targetGroupArns": self.target_group_arns,
+                "asgNames": self.asg_names,
+                "imageIds": self.image_ids,
+                "weights": self.weights,
+            }
+        )
+
+    # --- network access -------------------------------------------------------------
+    def _security_groups(self) -> None:
+        name, s = self._name, self._s
+        alb_sg = aws.ec2.SecurityGroup(
+            f"{name}-alb-sg",
+            vpc_id=self._args.vpc_id,
+            description=f"{name} load balancer: HTTP(S) from the internet",
+            tags={"Name": f"{name}-alb"},
+            opts=self._child,
+        )
+        instance_sg = aws.ec2.SecurityGroup(
+            f"{name}-instance-sg",
+            vpc_id=self._args.vpc_id,
+            description=f"{name} instances: app port from the load balancer only",
+            tags={"Name": f"{name}-instances"},
+            opts=self._child,
+        )
+        # Standalone rule resources (not inline blocks) so other components can add rules to
+        # these groups without Pulumi fighting over them.
+        public_ports = [80, 443] if s.https else [80]
+        for port in public_ports:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-alb-in-{port}",
+                security_group_id=alb_sg.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4="0.0.0.0/0",
+                description=f"HTTP{'S' if port == 443 else ''} from the internet",
+                opts=self._child,
+            )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-alb-out-vpc",
+            security_group_id=alb_sg.id,
+            ip_protocol="tcp",
+            from_port=0,
+            to_port=65535,
+            cidr_ipv4=self._args.vpc_cidr,
+            description="To targets inside the VPC (instances, and tasks of services sharing this ALB)",
+            opts=self._child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-instance-in-app",
+            security_group_id=instance_sg.id,
+            ip_protocol="tcp",
+            from_port=s.app_port,
+            to_port=s.app_port,
+            referenced_security_group_id=alb_sg.id,
+            description="App port from the load balancer only",
+            opts=self._child,
+        )
+        for port, why in ((443, "HTTPS out: SSM, package repositories, AWS APIs"), (80, "HTTP out: package mirrors")):
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-instance-out-{port}",
+                security_group_id=instance_sg.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4="0.0.0.0/0",
+                description=why,
+                opts=self._child,
+            )
+        self.alb_security_group_id = alb_sg.id
+        self.instance_security_group_id = instance_sg.id
+
+    def _instance_profile(self) -> aws.iam.InstanceProfile:
+        name = self._name
+        partition = aws.get_partition(opts=pulumi.InvokeOptions(parent=self)).partition
+        role = aws.iam.Role(
+            f"{name}-instance-role",
+            description=f"{name} instances: SSM Session Manager instead of SSH keys",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                    ],
+                }
+            ),
+            opts=self._child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-instance-ssm",
+            role=role.name,
+            policy_arn=SSM_CORE_POLICY.format(partition=partition),
+            opts=self._child,
+        )
+        return aws.iam.InstanceProfile(f"{name}-instance-profile", role=role.name, opts=self._child)
+
+    # --- load balancer -------------------------------------------------------------
+    def _access_logs_bucket(self) -> aws.s3.Bucket:
+        name, s = self._name, self._s
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity(opts=invoke).account_id
+        # Regions launched before August 2022 deliver ALB logs from an AWS-owned account.
+        elb_account = aws.elb.get_service_account(opts=invoke).arn
+        retain = pulumi.ResourceOptions(parent=self, retain_on_delete=s.deletion_protection)
+        bucket = aws.s3.Bucket(f"{name}-alb-logs", force_destroy=not s.deletion_protection, opts=retain)
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-alb-logs",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=self._child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-alb-logs",
+            bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=self._child,
+        )
+        # ALB log delivery supports only SSE-S3 (AES256), not SSE-KMS.
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-alb-logs",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="AES256"
+                    )
+                )
+            ],
+            opts=self._child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-alb-logs",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-access-logs",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=s.access_logs.retention_days),
+                )
+            ],
+            opts=self._child,
+        )
+        self._logs_policy = aws.s3.BucketPolicy(
+            f"{name}-alb-logs",
+            bucket=bucket.id,
+            policy=bucket.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "AlbLogDelivery",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": elb_account},
+                                "Action": "s3:PutObject",
+                                "Resource": f"{arn}/alb/AWSLogs/{account}/*",
+                            },
+                            {
+                                "Sid": "DenyInsecureTransport",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [arn, f"{arn}/*"],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            },
+                        ],
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+        return bucket
+
+    def _load_balancer(self, logs_bucket: aws.s3.Bucket | None) -> None:
+        name, s = self._name, self._s
+        access_logs = None
+        depends = []
+        if logs_bucket is not None:
+            access_logs = aws.lb.LoadBalancerAccessLogsArgs(bucket=logs_bucket.bucket, prefix="alb", enabled=True)
+            depends = [self._logs_policy]  # AWS checks write access when logging is switched on
+        alb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            # ALB and target group names are limited to 32 characters, too short for
+            # `cloud-platform-prod-web-green` plus Pulumi's random suffix; a short prefix
+            # with AWS's unique suffix keeps replacements collision-free. `Name` tags say the rest.
+            name_prefix="web-",
+            load_balancer_type="application",
+            internal=False,
+            subnets=self._args.public_subnet_ids,
+            security_groups=[self.alb_security_group_id],
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=s.deletion_protection,
+            access_logs=access_logs,
+            tags={"Name": f"{name}-alb"},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
+        )
+        self._alb = alb
+        self.alb_arn = alb.arn
+        self.alb_arn_suffix = alb.arn_suffix
+        self.alb_dns_name = alb.dns_name
+        self.alb_zone_id = alb.zone_id
+
+    def _target_group(self, colour: str) -> aws.lb.TargetGroup:
+        s = self._s
+        return aws.lb.TargetGroup(
+            f"{self._name}-{colour}",
+            name_prefix=f"{colour}-"[:6],
+            vpc_id=self._args.vpc_id,
+            port=s.app_port,
+            protocol="HTTP",
+            target_type="instance",
+            deregistration_delay=s.deregistration_delay,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True,
+                path=s.health_check_path,
+                protocol="HTTP",
+                port="traffic-port",
+                matcher="200-399",
+                interval=15,
+                timeout=5,
+                healthy_threshold=2,
+                unhealthy_threshold=3,
+            ),
+            stickiness=aws.lb.TargetGroupStickinessArgs(
+                type="lb_cookie",
+                enabled=s.stickiness.enabled,
+                cookie_duration=s.stickiness.duration_seconds,
+            ),
+            tags={"Name": f"{self._name}-{colour}", "Colour": colour},
+            opts=self._child,
+        )
+
+    def _listeners(self, target_groups: dict[str, aws.lb.TargetGroup]) -> None:
+        name, s = self._name, self._s
+        forward = aws.lb.ListenerDefaultActionArgs(
+            type="forward",
+            forward=aws.lb.ListenerDefaultActionForwardArgs(
+                target_groups=[
+                    aws.lb.ListenerDefaultActionForwardTargetGroupArgs(arn=tg.arn, weight=self.weights[colour])
+                    for colour, tg in target_groups.items()
+                ],
+                # Group stickiness keeps a client on one colour while both take traffic.
+                stickiness=aws.lb.ListenerDefaultActionForwardStickinessArgs(
+                    enabled=s.stickiness.enabled, duration=s.stickiness.duration_seconds
+                ),
+            ),
+        )
+        if s.https:
+            aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=self.alb_arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[
+                    aws.lb.ListenerDefaultActionArgs(
+                        type="redirect",
+                        redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                            protocol="HTTPS", port="443", status_code="HTTP_301"
+                        ),
+                    )
+                ],
+                opts=self._child,
+            )
+            app = aws.lb.Listener(
+                f"{name}-https",
+                load_balancer_arn=self.alb_arn,
+                port=443,
+                protocol="HTTPS",
+                ssl_policy=s.ssl_policy,
+                certificate_arn=s.certificate_arn,
+                default_actions=[forward],
+                opts=self._child,
+            )
+        else:
+            app = aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=self.alb_arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[forward],
+                opts=self._child,
+            )
+        self.listener_arn = app.arn
+
+    # --- fleets --------------------------------------------------------------------
+    def _image_id(self, fleet: ColourSettings) -> pulumi.Input[str]:
+        if fleet.ami_id:
+            return fleet.ami_id
+        # Note: "latest" moves when AWS publishes a new image, and a new image rolls the
+        # fleet (instance refresh). Pin amiId for colours that must not change under you.
+        parameter = AL2023_PARAMETER.format(arch=architecture(self._s.instance_type))
+        return aws.ssm.get_parameter(name=parameter, opts=pulumi.InvokeOptions(parent=self)).value
+
+    def _user_data(self, colour: str, fleet: ColourSettings) -> str | None:
+        if fleet.user_data is not None:
+            script = fleet.user_data
+        elif fleet.bootstrap:
+            script = bootstrap_script(colour, fleet.version, self._s.app_port, self._s.health_check_path)
+        else:
+            return None  # prebaked image: it starts its own web server
+        return base64.b64encode(script.encode()).decode()
+
+    def _launch_template(
+        self, colour: str, fleet: ColourSettings, profile: aws.iam.InstanceProfile
+    ) -> aws.ec2.LaunchTemplate:
+        name, s = f"{self._name}-{colour}", self._s
+        image_id = self._image_id(fleet)
+        self.image_ids[colour] = pulumi.Output.from_input(image_id)
+        labels = {**self._args.tags, "Name": name, "Colour": colour, "Version": fleet.version}
+        return aws.ec2.LaunchTemplate(
+            f"{name}-lt",
+            description=f"{name}: {fleet.version}",
+            image_id=image_id,
+            instance_type=s.instance_type,
+            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
+            vpc_security_group_ids=[self.instance_security_group_id],
+            user_data=self._user_data(colour, fleet),
+            update_default_version=True,
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled",
+                http_tokens="required",  # IMDSv2 only
+                http_put_response_hop_limit=1,  # credentials never leave the instance
+                instance_metadata_tags="enabled",
+            ),
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name="/dev/xvda",  # root device of Amazon Linux 2023
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_type="gp3", encrypted="true", delete_on_termination="true"
+                    ),
+                )
+            ],
+            tag_specifications=[
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="instance", tags=labels),
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="volume", tags={**labels, "Backup": "true"}),
+            ],
+            tags={"Name": f"{name}-lt", "Colour": colour},
+            opts=self._child,
+        )
+
+    def _auto_scaling_group(
+        self, colour: str, fleet: ColourSettings, template: aws.ec2.LaunchTemplate, tg: aws.lb.TargetGroup
+    ) -> aws.autoscaling.Group:
+        name, s = f"{self._name}-{colour}", self._s
+        tags = {**self._args.tags, "Name": name, "Colour": colour, "Version": fleet.version}
+        return aws.autoscaling.Group(
+            f"{name}-asg",
+            min_size=fleet.min_size,
+            max_size=fleet.max_size,
+            desired_capacity=fleet.desired_capacity,
+            vpc_zone_identifiers=self._args.private_subnet_ids,
+            target_group_arns=[tg.arn],
+            health_check_type="ELB",
+            health_check_grace_period=s.health_check_grace_period,
+            # The concrete version, not "$Latest": a new template version must show up as a
+            # change of the group, or the instance refresh below would never start.
+            launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
+                id=template.id, version=template.latest_version.apply(str)
+            ),
+            instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
+                strategy="Rolling",
+                preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+                    # Launch before terminate: capacity never drops below desired during a refresh.
+                    min_healthy_percentage=100,
+                    max_healthy_percentage=200,
+                    instance_warmup=str(s.health_check_grace_period),
+                    auto_rollback=True,
+                ),
+            ),
+            enabled_metrics=[
+                "GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity",
+                "GroupInServiceInstances", "GroupTotalInstances",
+            ],
+            tags=[aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True) for k, v in tags.items()],
+            # Target tracking moves desired capacity; `up` must not reset it. Changing
+            # minSize/maxSize still moves desired into the new range (AWS does that itself).
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]),
+        )
+
+    def _scaling_policy(self, colour: str, asg: aws.autoscaling.Group, tg: aws.lb.TargetGroup) -> None:
+        scaling = self._s.scaling
+        if scaling.metric == "cpu":
+            metric = aws.autoscaling.PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
+                predefined_metric_type="ASGAverageCPUUtilization"
+            )
+        else:
+            metric = aws.autoscaling.PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
+                predefined_metric_type="ALBRequestCountPerTarget",
+                resource_label=pulumi.Output.concat(self.alb_arn_suffix, "/", tg.arn_suffix),
+            )
+        aws.autoscaling.Policy(
+            f"{self._name}-{colour}-scaling",
+            autoscaling_group_name=asg.name,
+            policy_type="TargetTrackingScaling",
+            target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
+                predefined_metric_specification=metric, target_value=scaling.target
+            ),
+            opts=self._child,
+        )

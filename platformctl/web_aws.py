@@ -1,0 +1,113 @@
+"""The AWS side of blue/green: target health, group sizes, 5xx counts, live listener weights.
+
+Behind the `WebAws` protocol so `cutover`/`status` run against moto in tests; the boto3
+implementation honours the usual environment (region, credentials, AWS_ENDPOINT_URL).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+
+class AwsError(Exception):
+    """An AWS call failed (one line for the operator)."""
+
+
+@dataclass(frozen=True)
+class TargetHealth:
+    healthy: int
+    total: int
+    states: dict[str, int] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        others = ", ".join(f"{n} {s}" for s, n in sorted(self.states.items()) if s != "healthy")
+        return f"{self.healthy}/{self.total} healthy" + (f" ({others})" if others else "")
+
+
+@dataclass(frozen=True)
+class GroupSize:
+    min_size: int
+    max_size: int
+    desired: int
+
+
+class WebAws(Protocol):
+    def target_health(self, target_group_arn: str) -> TargetHealth: ...
+
+    def group_size(self, asg_name: str) -> GroupSize | None: ...
+
+    def target_5xx(self, alb_arn_suffix: str, target_group_arn_suffix: str, since: datetime) -> int | None:
+        """Target 5xx responses since `since`; None when CloudWatch cannot tell."""
+
+    def listener_weights(self, listener_arn: str) -> dict[str, int]:
+        """Target group ARN -> weight of the listener's forward action, as deployed."""
+
+
+class Boto3WebAws:
+    def __init__(self, session: boto3.session.Session | None = None, region: str | None = None):
+        session = session or boto3.session.Session(region_name=region)
+        self._elbv2 = session.client("elbv2")
+        self._autoscaling = session.client("autoscaling")
+        self._cloudwatch = session.client("cloudwatch")
+
+    def target_health(self, target_group_arn: str) -> TargetHealth:
+        try:
+            found = self._elbv2.describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
+        except (ClientError, BotoCoreError) as exc:
+            raise AwsError(f"describe_target_health {target_group_arn}: {_message(exc)}") from None
+        states = Counter(d["TargetHealth"]["State"] for d in found)
+        return TargetHealth(healthy=states.get("healthy", 0), total=len(found), states=dict(states))
+
+    def group_size(self, asg_name: str) -> GroupSize | None:
+        try:
+            groups = self._autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[asg_name])["AutoScalingGroups"]
+        except (ClientError, BotoCoreError) as exc:
+            raise AwsError(f"describe_auto_scaling_groups {asg_name}: {_message(exc)}") from None
+        if not groups:
+            return None
+        g = groups[0]
+        return GroupSize(min_size=g["MinSize"], max_size=g["MaxSize"], desired=g["DesiredCapacity"])
+
+    def target_5xx(self, alb_arn_suffix: str, target_group_arn_suffix: str, since: datetime) -> int | None:
+        now = datetime.now(since.tzinfo)
+        try:
+            points = self._cloudwatch.get_metric_statistics(
+                Namespace="AWS/ApplicationELB",
+                MetricName="HTTPCode_Target_5XX_Count",
+                Dimensions=[
+                    {"Name": "LoadBalancer", "Value": alb_arn_suffix},
+                    {"Name": "TargetGroup", "Value": target_group_arn_suffix},
+                ],
+                StartTime=since - timedelta(seconds=60),  # ALB metrics land in whole minutes
+                EndTime=now + timedelta(seconds=60),
+                Period=60,
+                Statistics=["Sum"],
+            )["Datapoints"]
+        except (ClientError, BotoCoreError):
+            return None  # e.g. no cloudwatch:GetMetricStatistics permission: health alone decides
+        return int(sum(p.get("Sum", 0) for p in points))
+
+    def listener_weights(self, listener_arn: str) -> dict[str, int]:
+        try:
+            listener = self._elbv2.describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]
+        except (ClientError, BotoCoreError, IndexError) as exc:
+            raise AwsError(f"describe_listeners {listener_arn}: {_message(exc)}") from None
+        for action in listener.get("DefaultActions", []):
+            if action.get("Type") == "forward":
+                groups = (action.get("ForwardConfig") or {}).get("TargetGroups")
+                if groups:
+                    return {g["TargetGroupArn"]: int(g.get("Weight", 1)) for g in groups}
+                return {action["TargetGroupArn"]: 1}
+        return {}
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Message") or str(exc)
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
