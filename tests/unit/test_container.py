@@ -327,7 +327,10 @@ def test_dev_stack_is_cheap_and_disposable(dev_plan):
     assert (task["cpu"], task["memory"]) == ("256", "512")
     repo = one(mocks, REPO)
     assert repo.inputs["forceDelete"] is True and repo.inputs["imageTagMutability"] == "MUTABLE" and repo.protect is False
-    assert len(mocks.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")) == 2 + 3  # S3/DynamoDB gateways + ECR/Logs
+    endpoints = [e for e in mocks.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["vpcEndpointType"] == "Interface"
+                 and mocks.component_of(e).type.endswith(":ContainerService")]
+    assert sorted(e.inputs["serviceName"].rsplit(".", 2)[-2:][-1] for e in endpoints) == ["api", "dkr", "logs"]
+    assert {e.inputs["vpcId"] for e in endpoints} == {dev_plan.outputs["vpcId"]}
     net_private = dev_plan.outputs["privateSubnetIds"]
     assert service["networkConfiguration"]["subnets"] == net_private
     assert service["networkConfiguration"]["assignPublicIp"] is False
@@ -358,8 +361,15 @@ def test_stack_outputs(stack, dev_plan, prod_plan):
     repo = one(plan.mocks, REPO)
     assert plan.outputs["containerRepositoryUrl"] == repo.outputs["repositoryUrl"]
     assert plan.outputs["containerServiceName"] == one(plan.mocks, SERVICE).outputs["name"]
-    alb = one(plan.mocks, ALB)  # no web tier on these stacks yet: the service's own ALB
-    assert plan.outputs["containerUrl"] == f"http://{alb.outputs['dnsName']}/app/"
+    web = [r for r in plan.resources if r.type == "cloud-platform:web:ScalingWebTier"]
+    if web:  # one ALB per environment: a rule on the web tier's listener, no ALB of our own
+        assert [r for r in plan.mocks.of_type(ALB) if plan.mocks.component_of(r).type.endswith(":ContainerService")] == []
+        assert one(plan.mocks, RULE).inputs["priority"] == 100
+        web_alb = [r for r in plan.mocks.of_type(ALB) if plan.mocks.component_of(r).urn == web[0].urn]
+        assert plan.outputs["containerUrl"] == f"http://{web_alb[0].outputs['dnsName']}/app/"
+    else:
+        alb = one(plan.mocks, ALB)
+        assert plan.outputs["containerUrl"] == f"http://{alb.outputs['dnsName']}/app/"
 
 
 def test_shared_alb_through_the_program(plan_with, monkeypatch):
