@@ -14,6 +14,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/hadolint app/Dockerfile
 
 test: $(STAMP) lint
 	$(PY) -m pytest -q

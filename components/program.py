@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .container import ContainerService, ContainerServiceArgs, SharedLoadBalancer, git_commit
 from .networking import NetworkingBase, NetworkingBaseArgs
 from .peering import CrossRegionPeering, CrossRegionPeeringArgs
 from .providers import aws_provider
@@ -127,6 +128,38 @@ def build_web(p: Platform) -> None:
 
 def build_container(p: Platform) -> None:
     """ContainerService: ECR + Fargate, on the web tier's ALB when there is one."""
+    s = p.settings
+    if not s.container.enabled:
+        return
+    assert p.network is not None  # settings require networking for the container area
+    shared = None
+    if p.web is not None:
+        # One ALB per environment: a listener rule on the web tier's app listener.
+        shared = SharedLoadBalancer(
+            listener_arn=p.web.listener_arn,
+            security_group_id=p.web.alb_security_group_id,
+            arn_suffix=p.web.alb_arn_suffix,
+            dns_name=p.web.alb_dns_name,
+        )
+    p.container = ContainerService(
+        f"{s.prefix}-container",
+        ContainerServiceArgs(
+            settings=s.container,
+            environment=s.environment,
+            region=s.region,
+            vpc_id=p.network.vpc_id,
+            private_subnet_ids=p.network.private_subnet_ids,
+            public_subnet_ids=p.network.public_subnet_ids,
+            image_tag=git_commit() or s.container.image_version,
+            shared_load_balancer=shared,
+        ),
+        opts=p.opts(),
+    )
+    p.outputs.update(
+        containerRepositoryUrl=p.container.repository_url,
+        containerServiceName=p.container.service_name,
+        containerUrl=p.container.url,
+    )
 
 
 def build_messaging(p: Platform) -> None:

@@ -191,6 +191,15 @@ def _extra_outputs(type_: str, name: str, id_: str, region: str, arn: str | None
     return {}
 
 
+def _package_outputs(type_: str, logical: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The few outputs of awsx/docker components that our code reads (nothing else is echoed)."""
+    if type_ == "awsx:ecr:Image":
+        # The pushed image by digest, as awsx reports it: `<repositoryUrl>@sha256:<64 hex>`.
+        digest = hashlib.sha256(f"{logical}/{inputs.get('imageTag')}".encode()).hexdigest()
+        return {"imageUri": f"{inputs.get('repositoryUrl')}@sha256:{digest}"}
+    return {}
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self, default_region: str = "eu-west-1"):
         self.default_region = default_region
@@ -211,8 +220,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         request = getattr(self._request, "value", None)
         if type_.startswith("awsx:") or type_.startswith("docker-build:"):
             # Components from other packages: echoing inputs breaks their output typing.
-            outputs: dict[str, Any] = {}
             id_ = f"{logical}-{_digest(type_, logical)}"
+            outputs: dict[str, Any] = _package_outputs(type_, logical, inputs)
         else:
             region = inputs.get("region") if type_ == "pulumi:providers:aws" else self.region_for(args.provider)
             name = _physical_name(type_, logical, inputs)

@@ -58,6 +58,19 @@ class Settings(Section):
             )
         return self
 
+    @model_validator(mode="after")
+    def _container_egress(self) -> Settings:
+        # Fargate pulls the image and ships logs over HTTPS from the private subnets: without a
+        # NAT gateway only interface endpoints get it there (tasks would never start otherwise).
+        c = self.container
+        if c.enabled and self.networking.nat_strategy == "none" and not c.interface_endpoints:
+            raise invalid(
+                "container.interfaceEndpoints",
+                "must be true when networking.natStrategy is none (tasks in private subnets reach ECR and "
+                "CloudWatch Logs only through a NAT gateway or interface endpoints)",
+            )
+        return self
+
     @property
     def prefix(self) -> str:
         """`<project>-<env>`: every resource name starts with it."""

@@ -1,0 +1,586 @@
+"""ContainerService: the `app/` image in ECR, run by an ECS Fargate service behind a load balancer.
+
+The course's "Container with Amazon ECR" hands-ons (build, register, run elsewhere) as a
+service: an ECR repository with scanning and a lifecycle policy, the image built from
+`app/` and pushed by `awsx.ecr.Image`, and a Fargate service in the private subnets.
+Traffic reaches it through the web tier's ALB (its own target group behind a listener
+rule, so an environment pays for one ALB) or, without a web tier, through an ALB of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_awsx as awsx
+
+from .settings.container import ContainerSettings
+
+APP_DIR = Path(__file__).resolve().parent.parent / "app"
+CONTAINER_NAME = "app"
+APP_UID = "10001:10001"  # the user the Dockerfile creates; repeated so ECS enforces it too
+
+
+@dataclass
+class SharedLoadBalancer:
+    """An existing ALB (the web tier's) the service attaches to through a listener rule."""
+
+    listener_arn: pulumi.Input[str]
+    """The listener carrying application traffic; the service adds one rule to it."""
+    security_group_id: pulumi.Input[str]
+    """The ALB's security group: the only source the service's group admits."""
+    arn_suffix: pulumi.Input[str]
+    """`app/<name>/<id>`, for CloudWatch metrics of the ALB."""
+    dns_name: pulumi.Input[str]
+
+
+@dataclass
+class ContainerServiceArgs:
+    """Inputs of ContainerService."""
+
+    settings: ContainerSettings
+    """Task size, scaling, routing and repository policy (validated stack config)."""
+    environment: str
+    """Shown on the app's page and in its /health answer."""
+    region: str
+    """Region of this component's provider (awslogs, interface endpoint service names)."""
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: Sequence[pulumi.Input[str]]
+    """Where the tasks (and interface endpoints) run."""
+    public_subnet_ids: Sequence[pulumi.Input[str]]
+    """Where an own ALB goes when there is no shared one."""
+    image_tag: str
+    """Tag of the pushed image: the git commit when known, else the configured version."""
+    shared_load_balancer: SharedLoadBalancer | None = None
+    """The web tier's ALB; None creates an ALB for this service."""
+    app_path: str = str(APP_DIR)
+    """Docker build context (holds the Dockerfile)."""
+
+
+def git_commit(path: Path = APP_DIR) -> str | None:
+    """Short commit of the checkout holding `path`, or None outside git (tarball, no git binary)."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = result.stdout.strip()
+    return commit if result.returncode == 0 and commit else None
+
+
+def _policy(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+class ContainerService(pulumi.ComponentResource):
+    repository_url: pulumi.Output[str]
+    repository_name: pulumi.Output[str]
+    repository_arn: pulumi.Output[str]
+    image_uri: pulumi.Output[str]
+    cluster_name: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    target_group_arn_suffix: pulumi.Output[str]
+    alb_arn_suffix: pulumi.Input[str]
+    log_group_name: pulumi.Output[str]
+    url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ContainerServiceArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-platform:container:ContainerService", name, None, opts)
+        self._name = name
+        self._args = args
+        self._cfg = args.settings
+        self._child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
+        self._account = aws.get_caller_identity(opts=invoke).account_id
+        self._partition = aws.get_partition(opts=invoke).partition
+
+        self._repository()
+        self._image()
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=f"/ecs/{name}", retention_in_days=self._cfg.log_retention_days, opts=self._child
+        )
+        self.log_group_name = self.log_group.name
+        self.cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            settings=[{"name": "containerInsights", "value": self._cfg.container_insights}],
+            tags={"Name": f"{name}-cluster"},
+            opts=self._child,
+        )
+        self.cluster_name = self.cluster.name
+        self._capacity = aws.ecs.ClusterCapacityProviders(
+            f"{name}-capacity",
+            cluster_name=self.cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            opts=self._child,
+        )
+        self._security_groups()
+        if self._cfg.interface_endpoints:
+            self._interface_endpoints()
+        self._roles()
+        self._task_definition()
+        self._traffic()
+        self._service()
+        self._autoscaling()
+
+        self.register_outputs(
+            {
+                "repositoryUrl": self.repository_url,
+                "repositoryName": self.repository_name,
+                "imageUri": self.image_uri,
+                "clusterName": self.cluster_name,
+                "serviceName": self.service_name,
+                "targetGroupArnSuffix": self.target_group_arn_suffix,
+                "albArnSuffix": self.alb_arn_suffix,
+                "url": self.url,
+            }
+        )
+
+    # --- registry and image ---------------------------------------------------------
+    def _repository(self) -> None:
+        name, ecr = self._name, self._cfg.ecr
+        encryption: dict = {"encryption_type": "AES256"}
+        if ecr.encryption == "KMS":
+            key = aws.kms.Key(
+                f"{name}-ecr",
+                description=f"{name}: ECR image encryption",
+                enable_key_rotation=True,
+                deletion_window_in_days=30,
+                opts=pulumi.ResourceOptions(parent=self, protect=ecr.protect),
+            )
+            encryption = {"encryption_type": "KMS", "kms_key": key.arn}
+        self.repository = aws.ecr.Repository(
+            f"{name}-repo",
+            image_tag_mutability=ecr.image_tag_mutability,
+            image_scanning_configuration={"scan_on_push": ecr.scan_on_push},
+            encryption_configurations=[encryption],
+            force_delete=ecr.force_delete,
+            opts=pulumi.ResourceOptions(parent=self, protect=ecr.protect),
+        )
+        # Rules run by priority; the `any` rule must come last. Untagged layers of
+        # superseded builds go after a day, then only the newest N images stay.
+        aws.ecr.LifecyclePolicy(
+            f"{name}-repo-lifecycle",
+            repository=self.repository.name,
+            policy=json.dumps(
+                {
+                    "rules": [
+                        {
+                            "rulePriority": 1,
+                            "description": "expire untagged images after 1 day",
+                            "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
+                                          "countUnit": "days", "countNumber": 1},
+                            "action": {"type": "expire"},
+                        },
+                        {
+                            "rulePriority": 2,
+                            "description": f"keep the newest {ecr.keep_images} images",
+                            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
+                                          "countNumber": ecr.keep_images},
+                            "action": {"type": "expire"},
+                        },
+                    ]
+                }
+            ),
+            opts=self._child,
+        )
+        self.repository_url = self.repository.repository_url
+        self.repository_name = self.repository.name
+        self.repository_arn = self.repository.arn
+
+    def _image(self) -> None:
+        # awsx builds with the local Docker engine at `pulumi up` and pushes with a token
+        # from the repository's registry; the task pins the pushed digest (imageUri).
+        self.image = awsx.ecr.Image(
+            f"{self._name}-image",
+            repository_url=self.repository.repository_url,
+            context=self._args.app_path,
+            platform=self._cfg.platform,
+            image_tag=self._args.image_tag,
+            args={"APP_VERSION": self._args.image_tag},
+            opts=self._child,
+        )
+        self.image_uri = self.image.image_uri
+
+    # --- network ----------------------------------------------------------------------
+    def _security_groups(self) -> None:
+        name, port = self._name, self._cfg.container_port
+        self.service_sg = aws.ec2.SecurityGroup(
+            f"{name}-tasks",
+            vpc_id=self._args.vpc_id,
+            description=f"{name} Fargate tasks: app port from the load balancer only",
+            tags={"Name": f"{name}-tasks"},
+            opts=self._child,
+        )
+        self.security_group_id = self.service_sg.id
+        shared = self._args.shared_load_balancer
+        if shared is not None:
+            alb_sg_id: pulumi.Input[str] = shared.security_group_id
+        else:
+            alb_sg = aws.ec2.SecurityGroup(
+                f"{name}-alb",
+                vpc_id=self._args.vpc_id,
+                description=f"{name} load balancer: HTTP from anywhere",
+                tags={"Name": f"{name}-alb"},
+                opts=self._child,
+            )
+            alb_sg_id = alb_sg.id
+            self.alb_sg = alb_sg
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-alb-http",
+                security_group_id=alb_sg.id,
+                description="HTTP from the internet",
+                ip_protocol="tcp", from_port=80, to_port=80, cidr_ipv4="0.0.0.0/0",  # noqa: S104 (public entry point)
+                opts=self._child,
+            )
+        self.alb_security_group_id = alb_sg_id
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-tasks-from-alb",
+            security_group_id=self.service_sg.id,
+            description="app port from the load balancer",
+            ip_protocol="tcp", from_port=port, to_port=port,
+            referenced_security_group_id=alb_sg_id,
+            opts=self._child,
+        )
+        # The ALB's own group may restrict egress (the web tier's does): open exactly the app port to the tasks.
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-alb-to-tasks",
+            security_group_id=alb_sg_id,
+            description=f"{name}: app port to the Fargate tasks",
+            ip_protocol="tcp", from_port=port, to_port=port,
+            referenced_security_group_id=self.service_sg.id,
+            opts=self._child,
+        )
+        # Tasks pull the image (ECR API, registry, S3 layers) and ship logs over HTTPS, through the
+        # NAT gateway or the interface/gateway endpoints; those have no fixed addresses to list here.
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-tasks-https",
+            security_group_id=self.service_sg.id,
+            description="HTTPS out: ECR, S3 layers, CloudWatch Logs",
+            ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0",
+            opts=self._child,
+        )
+
+    def _interface_endpoints(self) -> None:
+        """ECR API, registry and Logs endpoints: tasks start in private subnets without a NAT (dev)."""
+        name = self._name
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-endpoints",
+            vpc_id=self._args.vpc_id,
+            description=f"{name} interface endpoints: HTTPS from the tasks",
+            tags={"Name": f"{name}-endpoints"},
+            opts=self._child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-from-tasks",
+            security_group_id=sg.id,
+            description="HTTPS from the Fargate tasks",
+            ip_protocol="tcp", from_port=443, to_port=443,
+            referenced_security_group_id=self.service_sg.id,
+            opts=self._child,
+        )
+        for service in ("ecr.api", "ecr.dkr", "logs"):
+            aws.ec2.VpcEndpoint(
+                f"{name}-vpce-{service.replace('.', '-')}",
+                vpc_id=self._args.vpc_id,
+                service_name=f"com.amazonaws.{self._args.region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=list(self._args.private_subnet_ids),
+                security_group_ids=[sg.id],
+                tags={"Name": f"{name}-{service}"},
+                opts=self._child,
+            )
+
+    # --- identity -------------------------------------------------------------------
+    def _assume_ecs_tasks(self) -> str:
+        region = self._args.region
+        return _policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                # Confused-deputy guard: only ECS tasks of this account and region.
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": self._account},
+                    "ArnLike": {"aws:SourceArn": f"arn:{self._partition}:ecs:{region}:{self._account}:*"},
+                },
+            }
+        )
+
+    def _roles(self) -> None:
+        name = self._name
+        self.execution_role = aws.iam.Role(
+            f"{name}-execution",
+            description=f"{name}: ECS agent pulls the image and writes the log stream",
+            assume_role_policy=self._assume_ecs_tasks(),
+            opts=self._child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution",
+            role=self.execution_role.id,
+            policy=pulumi.Output.all(self.repository.arn, self.log_group.arn).apply(
+                lambda a: _policy(
+                    {
+                        "Sid": "EcrToken",
+                        "Effect": "Allow",
+                        # GetAuthorizationToken is account-wide: IAM has no resource-level permission for it.
+                        "Action": "ecr:GetAuthorizationToken",
+                        "Resource": "*",
+                    },
+                    {
+                        "Sid": "PullThisRepository",
+                        "Effect": "Allow",
+                        "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                        "Resource": a[0],
+                    },
+                    {
+                        "Sid": "WriteThisLogGroup",
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": f"{a[1]}:log-stream:*",
+                    },
+                )
+            ),
+            opts=self._child,
+        )
+        # The app calls no AWS API: its role grants nothing unless ECS Exec is switched on.
+        self.task_role = aws.iam.Role(
+            f"{name}-task",
+            description=f"{name}: the app's own identity (no AWS permissions)",
+            assume_role_policy=self._assume_ecs_tasks(),
+            opts=self._child,
+        )
+        if self._cfg.enable_execute_command:
+            aws.iam.RolePolicy(
+                f"{name}-task-exec",
+                role=self.task_role.id,
+                policy=_policy(
+                    {
+                        "Sid": "EcsExecChannels",
+                        "Effect": "Allow",
+                        # The SSM message channels have no resource-level permissions.
+                        "Action": [
+                            "ssmmessages:CreateControlChannel",
+                            "ssmmessages:CreateDataChannel",
+                            "ssmmessages:OpenControlChannel",
+                            "ssmmessages:OpenDataChannel",
+                        ],
+                        "Resource": "*",
+                    }
+                ),
+                opts=self._child,
+            )
+
+    # --- compute --------------------------------------------------------------------
+    def _container_definitions(self, image: str, log_group: str) -> str:
+        cfg = self._cfg
+        port = cfg.container_port
+        environment = {
+            "APP_ENVIRONMENT": self._args.environment,
+            "APP_VERSION": self._args.image_tag,
+            "APP_BASE_PATH": cfg.base_path,
+            "PORT": str(port),
+        }
+        return json.dumps(
+            [
+                {
+                    "name": CONTAINER_NAME,
+                    "image": image,
+                    "essential": True,
+                    "user": APP_UID,
+                    "readonlyRootFilesystem": True,
+                    "portMappings": [{"containerPort": port, "hostPort": port, "protocol": "tcp", "name": "http"}],
+                    "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+                    "linuxParameters": {
+                        "initProcessEnabled": True,
+                        # The server needs no Linux capability; ECS Exec works without them too.
+                        "capabilities": {"drop": ["ALL"]},
+                    },
+                    # ECS ignores the image's HEALTHCHECK; the same probe, declared for the agent.
+                    "healthCheck": {
+                        "command": ["CMD", "python", "/app/server.py", "--check"],
+                        "interval": 15, "timeout": 5, "retries": 3, "startPeriod": 10,
+                    },
+                    "stopTimeout": 30,
+                    "logConfiguration": {
+                        "logDriver": "awslogs",
+                        "options": {
+                            "awslogs-group": log_group,
+                            "awslogs-region": self._args.region,
+                            "awslogs-stream-prefix": CONTAINER_NAME,
+                        },
+                    },
+                }
+            ]
+        )
+
+    def _task_definition(self) -> None:
+        cfg = self._cfg
+        self.task_definition = aws.ecs.TaskDefinition(
+            f"{self._name}-task",
+            family=self._name,
+            cpu=str(cfg.cpu),
+            memory=str(cfg.memory),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": cfg.cpu_architecture},
+            execution_role_arn=self.execution_role.arn,
+            task_role_arn=self.task_role.arn,
+            container_definitions=pulumi.Output.all(self.image_uri, self.log_group.name).apply(
+                lambda a: self._container_definitions(a[0], a[1])
+            ),
+            opts=self._child,
+        )
+
+    # --- traffic --------------------------------------------------------------------
+    def _traffic(self) -> None:
+        name, cfg = self._name, self._cfg
+        self.target_group = aws.lb.TargetGroup(
+            f"{name}-tg",
+            vpc_id=self._args.vpc_id,
+            target_type="ip",  # awsvpc tasks register by ENI address
+            port=cfg.container_port,
+            protocol="HTTP",
+            deregistration_delay=30,
+            health_check={
+                "enabled": True,
+                "path": "/health",
+                "matcher": "200",
+                "interval": 15,
+                "timeout": 5,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
+            },
+            tags={"Name": f"{name}-tg"},
+            opts=self._child,
+        )
+        self.target_group_arn_suffix = self.target_group.arn_suffix
+        forward = [{"type": "forward", "target_group_arn": self.target_group.arn}]
+        shared = self._args.shared_load_balancer
+        if shared is not None:
+            conditions: list[dict] = []
+            if cfg.path_patterns:
+                conditions.append({"path_pattern": {"values": list(cfg.path_patterns)}})
+            if cfg.host_header is not None:
+                conditions.append({"host_header": {"values": [cfg.host_header]}})
+            self._attachment: pulumi.Resource = aws.lb.ListenerRule(
+                f"{name}-rule",
+                listener_arn=shared.listener_arn,
+                priority=cfg.listener_rule_priority,
+                actions=forward,
+                conditions=conditions,
+                tags={"Name": f"{name}-rule"},
+                opts=self._child,
+            )
+            self.alb_arn_suffix = shared.arn_suffix
+            dns: pulumi.Input[str] = shared.dns_name
+        else:
+            self.alb = aws.lb.LoadBalancer(
+                f"{name}-alb",
+                load_balancer_type="application",
+                internal=False,
+                subnets=list(self._args.public_subnet_ids),
+                security_groups=[self.alb_security_group_id],
+                drop_invalid_header_fields=True,
+                idle_timeout=60,
+                tags={"Name": f"{name}-alb"},
+                opts=self._child,
+            )
+            self._attachment = aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=self.alb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=forward,
+                opts=self._child,
+            )
+            self.alb_arn_suffix = self.alb.arn_suffix
+            dns = self.alb.dns_name
+        host = cfg.host_header
+        base = cfg.base_path
+        self.url = pulumi.Output.from_input(dns).apply(lambda d: f"http://{host or d}{base}/")
+
+    def _capacity_strategy(self) -> list[dict]:
+        spot = self._cfg.spot_share
+        if spot == 0:
+            return [{"capacity_provider": "FARGATE", "weight": 1}]
+        if spot == 100:
+            return [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]
+        # A mix keeps the first task on regular Fargate, so a Spot reclaim never takes all of them.
+        return [
+            {"capacity_provider": "FARGATE", "weight": 100 - spot, "base": 1},
+            {"capacity_provider": "FARGATE_SPOT", "weight": spot},
+        ]
+
+    def _service(self) -> None:
+        cfg = self._cfg
+        self.service = aws.ecs.Service(
+            f"{self._name}-service",
+            cluster=self.cluster.arn,
+            task_definition=self.task_definition.arn,
+            desired_count=cfg.desired_count,
+            capacity_provider_strategies=self._capacity_strategy(),
+            platform_version="LATEST",
+            network_configuration={
+                "subnets": list(self._args.private_subnet_ids),
+                "security_groups": [self.service_sg.id],
+                "assign_public_ip": False,
+            },
+            load_balancers=[
+                {
+                    "target_group_arn": self.target_group.arn,
+                    "container_name": CONTAINER_NAME,
+                    "container_port": cfg.container_port,
+                }
+            ],
+            health_check_grace_period_seconds=cfg.health_check_grace_seconds,
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            enable_execute_command=cfg.enable_execute_command,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            wait_for_steady_state=False,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # ECS rejects a target group that no listener uses yet.
+                depends_on=[self._attachment, self._capacity],
+                # Autoscaling owns the running count after creation.
+                ignore_changes=["desiredCount"],
+            ),
+        )
+        self.service_name = self.service.name
+
+    def _autoscaling(self) -> None:
+        cfg = self._cfg
+        target = aws.appautoscaling.Target(
+            f"{self._name}-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", self.service.name),
+            min_capacity=cfg.min_capacity,
+            max_capacity=cfg.max_capacity,
+            opts=self._child,
+        )
+        aws.appautoscaling.Policy(
+            f"{self._name}-cpu",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "target_value": cfg.cpu_target_percent,
+                "predefined_metric_specification": {"predefined_metric_type": "ECSServiceAverageCPUUtilization"},
+                "scale_in_cooldown": 300,
+                "scale_out_cooldown": 60,
+            },
+            opts=self._child,
+        )

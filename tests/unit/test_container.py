@@ -1,0 +1,414 @@
+"""ContainerService under the recording mock: built directly (shared or own ALB) and per stack."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pytest
+from pulumi.runtime.sync_await import _sync_await
+
+from components.container import ContainerService, ContainerServiceArgs, SharedLoadBalancer, git_commit
+from components.settings import SettingsError
+from components.settings.container import ContainerSettings
+
+SERVICE = "aws:ecs/service:Service"
+TASKDEF = "aws:ecs/taskDefinition:TaskDefinition"
+REPO = "aws:ecr/repository:Repository"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+RULE = "aws:lb/listenerRule:ListenerRule"
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+TG = "aws:lb/targetGroup:TargetGroup"
+IMAGE = "awsx:ecr:Image"
+
+SHARED = SharedLoadBalancer(
+    listener_arn="arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/abc/def",
+    security_group_id="sg-web-alb",
+    arn_suffix="app/web/abc",
+    dns_name="web-123.eu-west-1.elb.amazonaws.com",
+)
+PRIVATE = ["subnet-private-a", "subnet-private-b"]
+PUBLIC = ["subnet-public-a", "subnet-public-b"]
+
+
+def make(settings: ContainerSettings | None = None, shared: SharedLoadBalancer | None = None, tag: str = "abc123def456"):
+    return ContainerService(
+        "t-ctr",
+        ContainerServiceArgs(
+            settings=settings or ContainerSettings(enabled=True),
+            environment="test",
+            region="eu-west-1",
+            vpc_id="vpc-test",
+            private_subnet_ids=PRIVATE,
+            public_subnet_ids=PUBLIC,
+            image_tag=tag,
+            shared_load_balancer=shared,
+        ),
+    )
+
+
+def value(output):
+    return _sync_await(pulumi.Output.from_input(output).future())
+
+
+def built(build, **kwargs):
+    holder = {}
+    mocks = build(lambda: holder.setdefault("c", make(**kwargs)))
+    return mocks, holder["c"]
+
+
+def one(mocks, type_):
+    """The single resource of a type inside the container component (stacks hold other areas too)."""
+    found = [r for r in mocks.of_type(type_) if (c := mocks.component_of(r)) and c.type.endswith(":ContainerService")]
+    assert len(found) == 1, [r.name for r in found]
+    return found[0]
+
+
+def container_def(mocks):
+    return json.loads(one(mocks, TASKDEF).inputs["containerDefinitions"])[0]
+
+
+# --- traffic: shared ALB vs own ALB ------------------------------------------------------
+def test_shared_alb_gets_a_listener_rule_and_no_new_alb(build):
+    mocks, svc = built(build, shared=SHARED)
+    assert mocks.of_type(ALB) == [] and mocks.of_type(LISTENER) == []
+    rule = one(mocks, RULE)
+    tg = one(mocks, TG)
+    assert rule.inputs["listenerArn"] == SHARED.listener_arn
+    assert rule.inputs["priority"] == 100
+    assert rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": tg.id}]
+    assert rule.inputs["conditions"] == [{"pathPattern": {"values": ["/app", "/app/*"]}}]
+    # the web tier's ALB SG may send to the tasks on the app port, and only that
+    egress = [e for e in mocks.of_type(EGRESS) if e.inputs["securityGroupId"] == "sg-web-alb"]
+    tasks = mocks.named("t-ctr-tasks")
+    assert [(e.inputs["fromPort"], e.inputs["toPort"], e.inputs["referencedSecurityGroupId"]) for e in egress] == [
+        (8080, 8080, tasks.id)
+    ]
+    assert value(svc.url) == "http://web-123.eu-west-1.elb.amazonaws.com/app/"
+    assert value(svc.alb_arn_suffix) == "app/web/abc"
+
+
+def test_host_header_rule_and_url(build):
+    settings = ContainerSettings(enabled=True, path_patterns=[], host_header="app.example.com", listener_rule_priority=7)
+    mocks, svc = built(build, settings=settings, shared=SHARED)
+    rule = one(mocks, RULE)
+    assert rule.inputs["priority"] == 7
+    assert rule.inputs["conditions"] == [{"hostHeader": {"values": ["app.example.com"]}}]
+    assert value(svc.url) == "http://app.example.com/"
+
+
+def test_without_shared_alb_an_own_public_alb_forwards_to_the_service(build):
+    mocks, svc = built(build)
+    assert mocks.of_type(RULE) == []
+    alb = one(mocks, ALB)
+    assert alb.inputs["subnets"] == PUBLIC and alb.inputs["internal"] is False
+    assert alb.inputs["dropInvalidHeaderFields"] is True
+    alb_sg = next(s for s in mocks.of_type(SG) if s.name == "t-ctr-alb")
+    assert alb.inputs["securityGroups"] == [alb_sg.id]
+    http = [i for i in mocks.of_type(INGRESS) if i.inputs["securityGroupId"] == alb_sg.id]
+    assert [(i.inputs["fromPort"], i.inputs["cidrIpv4"]) for i in http] == [(80, "0.0.0.0/0")]
+    listener = one(mocks, LISTENER)
+    assert listener.inputs["loadBalancerArn"] == alb.id and listener.inputs["port"] == 80
+    assert listener.inputs["defaultActions"] == [{"type": "forward", "targetGroupArn": one(mocks, TG).id}]
+    assert value(svc.url) == f"http://{alb.outputs['dnsName']}/app/"
+    assert value(svc.alb_arn_suffix) == alb.outputs["arnSuffix"]
+
+
+# --- service placement and security -----------------------------------------------------
+@pytest.mark.parametrize("shared", [SHARED, None], ids=["shared-alb", "own-alb"])
+def test_tasks_private_no_public_ip_ingress_only_from_alb_sg(build, shared):
+    mocks, _ = built(build, shared=shared)
+    service = one(mocks, SERVICE)
+    tasks = mocks.named("t-ctr-tasks")
+    net = service.inputs["networkConfiguration"]
+    assert net["subnets"] == PRIVATE and net["assignPublicIp"] is False
+    assert net["securityGroups"] == [tasks.id]
+    assert "ingress" not in tasks.inputs  # rules are separate resources, listed below
+    alb_sg = "sg-web-alb" if shared else next(s for s in mocks.of_type(SG) if s.name == "t-ctr-alb").id
+    ingress = [i for i in mocks.of_type(INGRESS) if i.inputs["securityGroupId"] == tasks.id]
+    assert [(i.inputs["fromPort"], i.inputs["toPort"], i.inputs.get("referencedSecurityGroupId"), i.inputs.get("cidrIpv4"))
+            for i in ingress] == [(8080, 8080, alb_sg, None)]
+    assert all(i.inputs["fromPort"] != 22 for i in mocks.of_type(INGRESS))
+    tg = one(mocks, TG)
+    assert service.inputs["loadBalancers"] == [{"targetGroupArn": tg.id, "containerName": "app", "containerPort": 8080}]
+    assert tg.inputs["targetType"] == "ip" and tg.inputs["healthCheck"]["path"] == "/health"
+    assert tg.inputs["vpcId"] == "vpc-test"
+    # the service waits for the TG to be attached to a listener (ECS rejects a lone TG)
+    attach = one(mocks, RULE if shared else LISTENER)
+    assert attach.urn in service.dependencies
+
+
+def test_deployment_safety_and_defaults(build):
+    mocks, _ = built(build)
+    service = one(mocks, SERVICE).inputs
+    assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert service["healthCheckGracePeriodSeconds"] == 60
+    assert service["enableExecuteCommand"] is False
+    assert service["desiredCount"] == 1
+    assert service["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE", "weight": 1}]
+    assert service["cluster"] == one(mocks, "aws:ecs/cluster:Cluster").id
+    providers = one(mocks, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").inputs
+    assert providers["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+
+
+@pytest.mark.parametrize(
+    "share,strategy",
+    [
+        (100, [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]),
+        (30, [{"capacityProvider": "FARGATE", "weight": 70, "base": 1}, {"capacityProvider": "FARGATE_SPOT", "weight": 30}]),
+    ],
+)
+def test_spot_share_sets_capacity_strategy(build, share, strategy):
+    mocks, _ = built(build, settings=ContainerSettings(enabled=True, spot_share=share))
+    assert one(mocks, SERVICE).inputs["capacityProviderStrategies"] == strategy
+
+
+def test_task_definition_fargate_non_root_read_only_logs(build):
+    settings = ContainerSettings(enabled=True, cpu=1024, memory=3072, architecture="arm64", log_retention_days=14)
+    mocks, _ = built(build, settings=settings)
+    task = one(mocks, TASKDEF).inputs
+    assert (task["cpu"], task["memory"]) == ("1024", "3072")
+    assert task["networkMode"] == "awsvpc" and task["requiresCompatibilities"] == ["FARGATE"]
+    assert task["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "ARM64"}
+    defn = container_def(mocks)
+    assert defn["user"] == "10001:10001" and defn["readonlyRootFilesystem"] is True
+    assert defn["linuxParameters"]["capabilities"]["drop"] == ["ALL"]
+    group = one(mocks, "aws:cloudwatch/logGroup:LogGroup")
+    assert group.inputs["retentionInDays"] == 14
+    assert defn["logConfiguration"] == {
+        "logDriver": "awslogs",
+        "options": {"awslogs-group": group.inputs["name"], "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "app"},
+    }
+    env = {e["name"]: e["value"] for e in defn["environment"]}
+    assert env == {"APP_ENVIRONMENT": "test", "APP_VERSION": "abc123def456", "APP_BASE_PATH": "/app", "PORT": "8080"}
+    assert defn["healthCheck"]["command"] == ["CMD", "python", "/app/server.py", "--check"]
+    # the task runs exactly the pushed image, by digest
+    image = one(mocks, IMAGE)
+    assert defn["image"] == image.outputs["imageUri"] and "@sha256:" in defn["image"]
+
+
+def test_image_build_inputs(build):
+    mocks, svc = built(build, settings=ContainerSettings(enabled=True, architecture="arm64"), tag="0123456789ab")
+    image = one(mocks, IMAGE).inputs
+    repo = one(mocks, REPO)
+    assert image["repositoryUrl"] == repo.outputs["repositoryUrl"] == value(svc.repository_url)
+    assert image["context"].endswith("/app") and image["platform"] == "linux/arm64"
+    assert image["imageTag"] == "0123456789ab" and image["args"] == {"APP_VERSION": "0123456789ab"}
+    assert mocks.of_type(IMAGE)[0].parent == mocks.named("t-ctr").urn
+
+
+def test_repository_scanning_lifecycle_and_dev_defaults(build):
+    settings = ContainerSettings(enabled=True, ecr={"imageTagMutability": "MUTABLE", "forceDelete": True, "keepImages": 4})
+    mocks, _ = built(build, settings=settings)
+    repo = one(mocks, REPO)
+    assert repo.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repo.inputs["imageTagMutability"] == "MUTABLE" and repo.inputs["forceDelete"] is True
+    assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "AES256"}]
+    assert repo.protect is False
+    policy = one(mocks, "aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs
+    assert policy["repository"] == repo.outputs["name"]
+    rules = json.loads(policy["policy"])["rules"]
+    keep = rules[-1]  # the `any` rule must have the highest priority number
+    assert keep["selection"] == {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 4}
+    assert keep["action"] == {"type": "expire"} and keep["rulePriority"] == max(r["rulePriority"] for r in rules)
+
+
+def test_protected_immutable_kms_repository(build):
+    settings = ContainerSettings(enabled=True, ecr={"imageTagMutability": "IMMUTABLE", "protect": True, "encryption": "KMS"})
+    mocks, _ = built(build, settings=settings)
+    repo = one(mocks, REPO)
+    key = one(mocks, "aws:kms/key:Key")
+    assert repo.protect is True and key.protect is True and key.inputs["enableKeyRotation"] is True
+    assert repo.inputs["imageTagMutability"] == "IMMUTABLE" and repo.inputs["forceDelete"] is False
+    assert repo.inputs["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": key.outputs["arn"]}]
+
+
+# --- identity ------------------------------------------------------------------------
+def role_policy(mocks, name):
+    policy = next(p for p in mocks.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == name)
+    return json.loads(policy.inputs["policy"])
+
+
+def test_execution_role_scoped_to_repo_and_log_group(build):
+    mocks, _ = built(build)
+    repo = one(mocks, REPO)
+    group = one(mocks, "aws:cloudwatch/logGroup:LogGroup")
+    statements = {s["Sid"]: s for s in role_policy(mocks, "t-ctr-execution")["Statement"]}
+    assert statements["EcrToken"]["Action"] == "ecr:GetAuthorizationToken" and statements["EcrToken"]["Resource"] == "*"
+    assert statements["PullThisRepository"]["Resource"] == repo.outputs["arn"]
+    assert "*" not in "".join(statements["PullThisRepository"]["Action"])
+    assert statements["WriteThisLogGroup"]["Resource"] == f"{group.outputs['arn']}:log-stream:*"
+    assert set(statements) == {"EcrToken", "PullThisRepository", "WriteThisLogGroup"}
+    task = one(mocks, TASKDEF).inputs
+    roles = {r.name: r for r in mocks.of_type("aws:iam/role:Role")}
+    assert task["executionRoleArn"] == roles["t-ctr-execution"].outputs["arn"]
+    assert task["taskRoleArn"] == roles["t-ctr-task"].outputs["arn"]
+    for role in roles.values():
+        trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+        assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+        assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+
+
+def test_task_role_has_no_permissions_unless_exec_is_on(build):
+    mocks, _ = built(build)
+    policies = [p.name for p in mocks.of_type("aws:iam/rolePolicy:RolePolicy")]
+    assert policies == ["t-ctr-execution"]
+    assert mocks.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
+
+
+def test_exec_on_grants_only_ssm_channels(build):
+    mocks, _ = built(build, settings=ContainerSettings(enabled=True, enable_execute_command=True))
+    assert one(mocks, SERVICE).inputs["enableExecuteCommand"] is True
+    statement = role_policy(mocks, "t-ctr-task-exec")["Statement"]
+    assert [a.split(":")[0] for s in statement for a in s["Action"]] == ["ssmmessages"] * 4
+
+
+# --- scaling, cluster, endpoints -----------------------------------------------------------
+def test_service_autoscaling_on_cpu(build):
+    settings = ContainerSettings(enabled=True, desired_count=2, min_capacity=2, max_capacity=5, cpu_target_percent=55)
+    mocks, _ = built(build, settings=settings)
+    target = one(mocks, "aws:appautoscaling/target:Target")
+    cluster = one(mocks, "aws:ecs/cluster:Cluster")
+    service = one(mocks, SERVICE)
+    assert target.inputs["resourceId"] == f"service/{cluster.outputs['name']}/{service.outputs['name']}"
+    assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (2, 5)
+    assert target.inputs["scalableDimension"] == "ecs:service:DesiredCount"
+    policy = one(mocks, "aws:appautoscaling/policy:Policy").inputs
+    assert policy["policyType"] == "TargetTrackingScaling"
+    tracking = policy["targetTrackingScalingPolicyConfiguration"]
+    assert tracking["targetValue"] == 55
+    assert tracking["predefinedMetricSpecification"]["predefinedMetricType"] == "ECSServiceAverageCPUUtilization"
+
+
+def test_container_insights_from_config(build):
+    mocks, _ = built(build, settings=ContainerSettings(enabled=True, container_insights="enhanced"))
+    assert one(mocks, "aws:ecs/cluster:Cluster").inputs["settings"] == [{"name": "containerInsights", "value": "enhanced"}]
+
+
+def test_interface_endpoints_only_when_configured(build):
+    mocks, _ = built(build, settings=ContainerSettings(enabled=True, interface_endpoints=True))
+    endpoints = mocks.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert sorted(e.inputs["serviceName"] for e in endpoints) == [
+        "com.amazonaws.eu-west-1.ecr.api", "com.amazonaws.eu-west-1.ecr.dkr", "com.amazonaws.eu-west-1.logs"]
+    sg = next(s for s in mocks.of_type(SG) if s.name == "t-ctr-endpoints")
+    for e in endpoints:
+        assert e.inputs["subnetIds"] == PRIVATE and e.inputs["privateDnsEnabled"] is True
+        assert e.inputs["securityGroupIds"] == [sg.id]
+    rules = [i for i in mocks.of_type(INGRESS) if i.inputs["securityGroupId"] == sg.id]
+    assert [(r.inputs["fromPort"], r.inputs["referencedSecurityGroupId"]) for r in rules] == [
+        (443, mocks.named("t-ctr-tasks").id)]
+
+
+def test_every_child_is_parented_and_named_after_the_component(build):
+    mocks, _ = built(build)
+    component = mocks.named("t-ctr")
+    assert component.type == "cloud-platform:container:ContainerService"
+    for r in mocks.descendants(component):
+        assert r.name.startswith("t-ctr-"), r.name
+    assert len(mocks.descendants(component)) == len([r for r in mocks.resources if r.urn != component.urn])
+
+
+def test_git_commit_of_this_checkout_or_none(tmp_path):
+    commit = git_commit()
+    assert commit is None or (len(commit) == 12 and all(c in "0123456789abcdef" for c in commit))
+    assert git_commit(tmp_path) is None  # not a repository: fall back to the configured version
+
+
+# --- the shipped stacks ---------------------------------------------------------------
+def test_dev_stack_is_cheap_and_disposable(dev_plan):
+    mocks = dev_plan.mocks
+    service = one(mocks, SERVICE).inputs
+    assert service["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+    assert service["desiredCount"] == 1
+    task = one(mocks, TASKDEF).inputs
+    assert (task["cpu"], task["memory"]) == ("256", "512")
+    repo = one(mocks, REPO)
+    assert repo.inputs["forceDelete"] is True and repo.inputs["imageTagMutability"] == "MUTABLE" and repo.protect is False
+    endpoints = [e for e in mocks.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["vpcEndpointType"] == "Interface"
+                 and mocks.component_of(e).type.endswith(":ContainerService")]
+    assert sorted(e.inputs["serviceName"].rsplit(".", 2)[-2:][-1] for e in endpoints) == ["api", "dkr", "logs"]
+    assert {e.inputs["vpcId"] for e in endpoints} == {dev_plan.outputs["vpcId"]}
+    net_private = dev_plan.outputs["privateSubnetIds"]
+    assert service["networkConfiguration"]["subnets"] == net_private
+    assert service["networkConfiguration"]["assignPublicIp"] is False
+
+
+def test_prod_stack_is_protected_and_on_demand(prod_plan):
+    mocks = prod_plan.mocks
+    repo = one(mocks, REPO)
+    assert repo.protect is True and repo.inputs["imageTagMutability"] == "IMMUTABLE"
+    assert repo.inputs["forceDelete"] is False
+    assert repo.inputs["encryptionConfigurations"][0]["encryptionType"] == "KMS"
+    service = one(mocks, SERVICE).inputs
+    assert service["desiredCount"] >= 2
+    assert service["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE", "weight": 1}]
+    assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert one(mocks, "aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 365
+    assert service["networkConfiguration"]["subnets"] == prod_plan.outputs["privateSubnetIds"]
+    # NAT per AZ: no interface endpoints needed
+    assert not [e for e in mocks.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if "container" in e.name]
+    # all container resources in the home region through the tagged provider
+    component = mocks.named("cloud-platform-prod-container")
+    assert {r.region for r in mocks.descendants(component) if r.custom} == {"eu-west-1"}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_outputs(stack, dev_plan, prod_plan):
+    plan = {"dev": dev_plan, "prod": prod_plan}[stack]
+    repo = one(plan.mocks, REPO)
+    assert plan.outputs["containerRepositoryUrl"] == repo.outputs["repositoryUrl"]
+    assert plan.outputs["containerServiceName"] == one(plan.mocks, SERVICE).outputs["name"]
+    web = [r for r in plan.resources if r.type == "cloud-platform:web:ScalingWebTier"]
+    if web:  # one ALB per environment: a rule on the web tier's listener, no ALB of our own
+        assert [r for r in plan.mocks.of_type(ALB) if plan.mocks.component_of(r).type.endswith(":ContainerService")] == []
+        assert one(plan.mocks, RULE).inputs["priority"] == 100
+        web_alb = [r for r in plan.mocks.of_type(ALB) if plan.mocks.component_of(r).urn == web[0].urn]
+        assert plan.outputs["containerUrl"] == f"http://{web_alb[0].outputs['dnsName']}/app/"
+    else:
+        alb = one(plan.mocks, ALB)
+        assert plan.outputs["containerUrl"] == f"http://{alb.outputs['dnsName']}/app/"
+
+
+def test_shared_alb_through_the_program(plan_with, monkeypatch):
+    """build_container hands p.web's ALB to the component when the web tier is built."""
+    from components import program
+
+    class FakeWeb:
+        listener_arn = SHARED.listener_arn
+        alb_security_group_id = SHARED.security_group_id
+        alb_arn_suffix = SHARED.arn_suffix
+        alb_dns_name = SHARED.dns_name
+
+    def fake_web(p):
+        p.web = FakeWeb()
+
+    steps = [fake_web if s is program.build_web else s for s in program.STEPS]
+    monkeypatch.setattr(program, "STEPS", steps)
+    plan = plan_with("dev")
+    assert plan.mocks.of_type(ALB) == []
+    rule = one(plan.mocks, RULE)
+    assert rule.inputs["listenerArn"] == SHARED.listener_arn and rule.inputs["priority"] == 100
+    assert plan.outputs["containerUrl"] == "http://web-123.eu-west-1.elb.amazonaws.com/app/"
+
+
+def test_container_off_builds_nothing(plan_with):
+    plan = plan_with("dev", {"cloud-platform:container": {"enabled": False}})
+    assert [r for r in plan.resources if "container" in r.type or "ecs" in r.type or "ecr" in r.type] == []
+    assert "containerUrl" not in plan.outputs
+
+
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"cpu": 512, "memory": 512}, "cloud-platform:container.memory 512 is not valid with cpu 512 (allowed: 1024-4096 in steps of 1024)"),
+        ({"cpu": 4096, "memory": 4096}, "cloud-platform:container.memory 4096 is not valid with cpu 4096 (allowed: 8192-30720 in steps of 1024)"),
+        ({"spotShare": 150}, "cloud-platform:container.spotShare must be <= 100 (got 150)"),
+    ],
+)
+def test_invalid_fargate_sizes_stop_the_program(plan_with, overrides, message):
+    with pytest.raises(SettingsError) as info:
+        plan_with("dev", {"cloud-platform:container": overrides})
+    assert str(info.value) == message
