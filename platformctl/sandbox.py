@@ -304,8 +304,10 @@ def run(port: int, api_port: int | None, site_dir: Path = SITE_DIR, out: Any = N
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     sandbox = Sandbox(port, api_port, site_dir)
+    started = False
     try:
         sandbox.start()
+        started = True
         assert sandbox.aws is not None
         print(f"site: {sandbox.site_url}", file=out)
         print(f"api: {sandbox.api_url}", file=out)
@@ -320,4 +322,5 @@ def run(port: int, api_port: int | None, site_dir: Path = SITE_DIR, out: Any = N
         sandbox.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        print("sandbox stopped", file=sys.stderr, flush=True)
+        if started:
+            print("sandbox stopped", file=sys.stderr, flush=True)

@@ -102,3 +102,17 @@ def test_local_setup_hooks_get_moto_env_and_cleanup():
         sandbox.stop()
     assert calls == [("cleanup", True)]
     assert dict(os.environ) == before
+
+
+def test_cli_port_in_use_exits_1_with_one_line(capsys):
+    from platformctl.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as exit_:
+            main(["sandbox", "--port", str(port), "--api-port", "0"])
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"error: cannot listen on 127.0.0.1:{port} for the site (Address already in use)"]
