@@ -168,6 +168,26 @@ def build_messaging(p: Platform) -> None:
 
 def build_serverless(p: Platform) -> None:
     """ServerlessApi: API Gateway + Lambda + DynamoDB + website (publishes to Messaging's topic)."""
+    s = p.settings
+    if not s.serverless.enabled:
+        return
+    from .serverless import ServerlessApi, ServerlessApiArgs
+
+    p.serverless = ServerlessApi(
+        f"{s.prefix}-serverless",
+        ServerlessApiArgs(
+            settings=s.serverless,
+            stage_name=s.environment,
+            region=s.region,
+            events_topic_arn=p.messaging.topic_arn if p.messaging else None,
+        ),
+        opts=p.opts(),
+    )
+    p.outputs.update(
+        apiUrl=p.serverless.api_url,
+        siteUrl=p.serverless.site_url,
+        tableName=p.serverless.table_name,
+    )
 
 
 def build_guardrails(p: Platform) -> None:

@@ -55,6 +55,20 @@ def plan(
 # Commands that live in their own modules.
 app.command(name="cutover")(cutover)
 app.command(name="status")(status)
+@app.command()
+def sandbox(
+    port: int = typer.Option(8000, "--port", "-p", min=0, max=65535, help="Port of the website (0: any free port)."),
+    api_port: int | None = typer.Option(
+        None, "--api-port", min=0, max=65535, help="Port of the API (default: --port + 1; 0: any free port)."
+    ),
+) -> None:
+    """Serve site/ and the real API handler on 127.0.0.1, AWS emulated by moto (no account needed)."""
+    from .sandbox import SandboxError, run
+
+    try:
+        run(port, api_port)
+    except SandboxError as exc:
+        raise CommandError(str(exc)) from None
 
 
 @app.callback()

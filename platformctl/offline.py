@@ -17,7 +17,7 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from .recording_mock import RecordingMocks, RecordingMonitor, plain
+from .recording_mock import RecordingMocks, RecordingMonitor, jsonable, plain
 from .stacks import ROOT, merge_overrides, stack_config
 
 PROJECT = "cloud-platform"
@@ -49,7 +49,7 @@ class Plan:
                         else None
                     ),
                     "protect": r.protect,
-                    "inputs": r.inputs,
+                    "inputs": jsonable(r.inputs),
                 }
                 for r in self.mocks.resources
             ],

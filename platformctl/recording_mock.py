@@ -34,6 +34,23 @@ def plain(value: Any) -> Any:
     return value
 
 
+def jsonable(value: Any) -> Any:
+    """`value` with assets and archives as plain dicts (`{"asset": "file", "path": ...}`), for JSON plans."""
+    if isinstance(value, pulumi.AssetArchive):
+        return {"archive": "assets", "assets": {k: jsonable(v) for k, v in value.assets.items()}}
+    if isinstance(value, (pulumi.FileArchive, pulumi.FileAsset)):
+        return {"archive" if isinstance(value, pulumi.FileArchive) else "asset": "file", "path": value.path}
+    if isinstance(value, pulumi.StringAsset):
+        return {"asset": "string", "text": value.text}
+    if isinstance(value, (pulumi.RemoteAsset, pulumi.RemoteArchive)):
+        return {"archive" if isinstance(value, pulumi.RemoteArchive) else "asset": "remote", "uri": value.uri}
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
 @dataclass
 class Recorded:
     """One registered resource (custom or component) as the engine would have seen it."""
@@ -142,7 +159,8 @@ def _physical_name(type_: str, logical: str, inputs: dict[str, Any]) -> str:
     return f"{prefix or logical + '-'}{_digest(type_, logical, length=7)}"
 
 
-def _extra_outputs(type_: str, name: str, id_: str, region: str, arn: str | None) -> dict[str, Any]:
+def _extra_outputs(type_: str, name: str, id_: str, region: str, arn: str | None,
+                   inputs: dict[str, Any] | None = None) -> dict[str, Any]:
     """Computed properties that consumers of a resource read."""
     if type_ == "aws:lb/loadBalancer:LoadBalancer":
         return {
@@ -168,7 +186,12 @@ def _extra_outputs(type_: str, name: str, id_: str, region: str, arn: str | None
             "executionArn": f"arn:aws:execute-api:{region}:{ACCOUNT}:{id_}",
         }
     if type_ == "aws:apigateway/stage:Stage":
-        return {}
+        api, stage = (inputs or {}).get("restApi", "api"), (inputs or {}).get("stageName", name)
+        return {
+            "invokeUrl": f"https://{api}.execute-api.{region}.amazonaws.com/{stage}",
+            "executionArn": f"arn:aws:execute-api:{region}:{ACCOUNT}:{api}/{stage}",
+            "arn": f"arn:aws:apigateway:{region}::/restapis/{api}/stages/{stage}",
+        }
     if type_ in NAME_PROPERTY:
         return {
             "bucket": name,
@@ -245,7 +268,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 outputs.setdefault(NAME_PROPERTY.get(type_, "name"), name)
             if arn:
                 outputs["arn"] = arn
-            outputs.update(_extra_outputs(type_, name, id_, region, arn))
+            outputs.update(_extra_outputs(type_, name, id_, region, arn, inputs))
         record = Recorded(
             urn=request["urn"] if request else f"urn:unknown::{type_}::{logical}",
             type=type_,

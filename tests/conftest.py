@@ -7,7 +7,13 @@ test; plans of the shipped stacks are computed once per session and shared read-
 from __future__ import annotations
 
 import os
+import queue
+import signal
+import subprocess
 import sys
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -87,3 +93,117 @@ def aws(monkeypatch):
 
     with mock_aws():
         yield
+
+
+class FakeLambdaContext:
+    """What Powertools' `inject_lambda_context` reads from a Lambda context."""
+
+    function_name = "test-function"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 128
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:test-function"
+    aws_request_id = "00000000-0000-4000-8000-000000000000"
+    log_group_name = "/aws/lambda/test-function"
+    log_stream_name = "2026/01/01/[$LATEST]0"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 30_000
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+@dataclass
+class SandboxProcess:
+    """A running `platformctl sandbox` subprocess and the URLs it printed."""
+
+    process: subprocess.Popen
+    urls: dict[str, str] = field(default_factory=dict)
+    output: dict[str, list[str]] = field(default_factory=lambda: {"stdout": [], "stderr": []})
+    lines: queue.Queue = field(default_factory=queue.Queue)
+    readers: list[threading.Thread] = field(default_factory=list)
+
+    def drain(self) -> None:
+        """Read both pipes for the process's lifetime: a full pipe would block its logging."""
+        for name in ("stdout", "stderr"):
+            stream, sink = getattr(self.process, name), self.output[name]
+
+            def read(stream=stream, sink=sink, name=name):
+                for line in iter(stream.readline, ""):
+                    sink.append(line)
+                    if name == "stdout":
+                        self.lines.put(line)
+                self.lines.put(None) if name == "stdout" else None
+
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            self.readers.append(reader)
+
+    @property
+    def site(self) -> str:
+        return self.urls["site"]
+
+    @property
+    def api(self) -> str:
+        return self.urls["api"]
+
+    @property
+    def aws(self) -> str:
+        return self.urls["aws"]
+
+    def client(self, service: str):
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.aws, region_name="eu-west-1",
+                            aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+
+
+def start_sandbox(*args: str, timeout: float = 30.0) -> SandboxProcess:
+    """Start the sandbox on free ports and wait (bounded) for its URL lines."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "platformctl", "sandbox", "--port", "0", "--api-port", "0", *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    sandbox = SandboxProcess(process)
+    sandbox.drain()
+    deadline = time.monotonic() + timeout
+    while len(sandbox.urls) < 4 and time.monotonic() < deadline:
+        try:
+            line = sandbox.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if line is None:
+            break
+        key, _, value = line.strip().partition(": ")
+        if key in ("site", "api", "aws", "table"):
+            sandbox.urls[key] = value
+    if len(sandbox.urls) < 4:
+        stop_sandbox(sandbox)
+        raise RuntimeError(f"sandbox did not start: {sandbox.urls} {''.join(sandbox.output['stderr'])[-2000:]}")
+    return sandbox
+
+
+def stop_sandbox(sandbox: SandboxProcess) -> tuple[int, str]:
+    """SIGTERM, bounded wait (kill after 15 s); the exit code and everything on stderr."""
+    sandbox.process.send_signal(signal.SIGTERM)
+    try:
+        sandbox.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        sandbox.process.kill()
+        sandbox.process.wait(timeout=5)
+    for reader in sandbox.readers:
+        reader.join(timeout=5)
+    return sandbox.process.returncode, "".join(sandbox.output["stderr"])
+
+
+@pytest.fixture(scope="session")
+def sandbox_process():
+    """One sandbox for the session's HTTP and browser tests, stopped at the end."""
+    sandbox = start_sandbox()
+    try:
+        yield sandbox
+    finally:
+        stop_sandbox(sandbox)

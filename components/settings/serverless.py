@@ -1,9 +1,55 @@
-"""Settings of the Serverless component area."""
+"""Settings of ServerlessApi: the subscriptions API, its table and the website."""
 
 from __future__ import annotations
 
-from .base import ComponentSection
+from typing import Literal
+
+from pydantic import Field, StrictInt, field_validator
+
+from .base import ComponentSection, Section
+from .networking import check_retention
+
+Hosting = Literal["s3-website", "cloudfront"]
+
+# `*`, `site` (the website's own origin, known only at deploy time) or one explicit origin.
+ORIGIN_PATTERN = r"^(\*|site|https?://[A-Za-z0-9.-]+(:\d{1,5})?)$"
+
+
+class ThrottlingSettings(Section):
+    """Stage-wide method throttling (API Gateway token bucket)."""
+
+    rate_limit: float = Field(50.0, le=10000)
+    """Steady-state requests per second."""
+    burst_limit: StrictInt = Field(100, ge=1, le=5000)
+    """Bucket size: requests accepted at once above the rate."""
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if not value > 0:
+            raise ValueError("must be > 0")
+        return value
 
 
 class ServerlessSettings(ComponentSection):
-    """Filled in by the Serverless component's issue."""
+    hosting: Hosting = "s3-website"
+    """s3-website: public-read objects on the S3 website endpoint (HTTP, as in the course);
+    cloudfront: private bucket behind CloudFront with Origin Access Control (HTTPS)."""
+    memory_size: StrictInt = Field(256, ge=128, le=10240)
+    timeout: StrictInt = Field(10, ge=1, le=900)
+    throttling: ThrottlingSettings = ThrottlingSettings()
+    log_retention_days: StrictInt = 30
+    pitr: bool = False
+    """DynamoDB point-in-time recovery."""
+    protect: bool = False
+    """`protect` + `retain_on_delete` on the table: prod data survives a `pulumi destroy`."""
+    tracing: bool = False
+    """X-Ray active tracing on the function and the stage."""
+    powertools_layer_version: StrictInt = Field(27, ge=1)
+    allowed_origin: str = Field("*", pattern=ORIGIN_PATTERN)
+    """CORS origin: `*`, `site` (the deployed website's origin) or e.g. https://www.example.org."""
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        return check_retention(value)

@@ -1,0 +1,453 @@
+"""ServerlessApi: REST API -> Lambda -> DynamoDB, plus the static website that calls it.
+
+The course's "First microservice" / "serverless website" / "add a database" hands-ons as
+one component: the handler in `functions/api/` behind an API Gateway REST API (Lambda
+proxy, throttled, access-logged, CORS also on the gateway's own 4XX/5XX answers), a
+DynamoDB table, and `site/` in S3 — public website endpoint (dev, as in the course) or a
+private bucket behind CloudFront with Origin Access Control (prod). The site learns the
+API URL from a `config.js` generated at deploy time from the stage's invoke URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from .settings.serverless import ServerlessSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTION_DIR = ROOT / "functions" / "api"
+SITE_DIR = ROOT / "site"
+HANDLER = "api.handler.lambda_handler"  # the archive holds the package as `api/`
+POWERTOOLS_ACCOUNT = "017000801446"  # AWS's account publishing the public Powertools layers
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed CloudFront cache policy
+CORS_HEADERS = "Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key"
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+    ".png": "image/png",
+    ".txt": "text/plain; charset=utf-8",
+}
+# JSON access log line; $context fields as documented for REST API access logging.
+ACCESS_LOG_FORMAT = json.dumps({
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "path": "$context.path",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "integrationLatency": "$context.integration.latency",
+    "integrationError": "$context.integration.error",
+    "errorMessage": "$context.error.message",
+})
+
+
+def powertools_layer_arn(region: str, version: int) -> str:
+    return f"arn:aws:lambda:{region}:{POWERTOOLS_ACCOUNT}:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:{version}"
+
+
+def content_type(path: Path) -> str:
+    return CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def config_js(api_url: str) -> str:
+    return f"window.APP_CONFIG = {json.dumps({'apiUrl': api_url.rstrip('/')})};\n"
+
+
+def site_files(site_dir: Path) -> list[Path]:
+    """Files to upload; the local `config.js` placeholder is replaced by the generated one."""
+    return sorted(p for p in site_dir.rglob("*") if p.is_file() and p.relative_to(site_dir).as_posix() != "config.js")
+
+
+@dataclass
+class ServerlessApiArgs:
+    """Inputs of ServerlessApi."""
+
+    settings: ServerlessSettings
+    """Memory, timeout, throttling, hosting mode, retention, PITR/protect, tracing, CORS origin."""
+    stage_name: str
+    """API Gateway stage; the program passes the environment name (dev, prod)."""
+    region: str
+    """Region of the provider, for the public Powertools layer ARN."""
+    events_topic_arn: pulumi.Input[str] | None = None
+    """SNS topic for `subscriber.created` events (Messaging); None: no events, no sns:Publish."""
+    manage_api_gateway_account: bool = True
+    """Set the region's API Gateway CloudWatch role (one per account and region: only one
+    stack of an account should manage it; access logging needs it)."""
+    function_dir: Path = FUNCTION_DIR
+    site_dir: Path = SITE_DIR
+
+
+class ServerlessApi(pulumi.ComponentResource):
+    api_url: pulumi.Output[str]
+    site_url: pulumi.Output[str]
+    function_name: pulumi.Output[str]
+    function_arn: pulumi.Output[str]
+    role_name: pulumi.Output[str]
+    rest_api_id: pulumi.Output[str]
+    rest_api_name: pulumi.Output[str]
+    stage_name: pulumi.Output[str]
+    table_name: pulumi.Output[str]
+    table_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ServerlessApiArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-platform:serverless:ServerlessApi", name, None, opts)
+        self._name = name
+        self._child = pulumi.ResourceOptions(parent=self)
+        s = args.settings
+
+        self._table(s)
+        self._site_bucket(s.hosting)
+        origin = self._cors_origin(s.allowed_origin)
+        self._function(args, origin)
+        self._rest_api(args, origin)
+        self._site_objects(args.site_dir)
+
+        self.register_outputs({
+            "apiUrl": self.api_url,
+            "siteUrl": self.site_url,
+            "functionName": self.function_name,
+            "functionArn": self.function_arn,
+            "roleName": self.role_name,
+            "restApiId": self.rest_api_id,
+            "restApiName": self.rest_api_name,
+            "stageName": self.stage_name,
+            "tableName": self.table_name,
+            "tableArn": self.table_arn,
+        })
+
+    # --- data ------------------------------------------------------------------------------
+    def _table(self, s: ServerlessSettings) -> None:
+        name = self._name
+        self.table = aws.dynamodb.Table(
+            f"{name}-subscribers",
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="email",
+            attributes=[{"name": "email", "type": "S"}],
+            server_side_encryption={"enabled": True},  # KMS (AWS managed key), not the default owned key
+            point_in_time_recovery={"enabled": s.pitr},
+            deletion_protection_enabled=s.protect,
+            tags={"Name": f"{name}-subscribers", "Backup": "true"},
+            opts=pulumi.ResourceOptions(parent=self, protect=s.protect, retain_on_delete=s.protect),
+        )
+        self.table_name = self.table.name
+        self.table_arn = self.table.arn
+
+    # --- website hosting -------------------------------------------------------------------
+    def _site_bucket(self, hosting: str) -> None:
+        name = self._name
+        # The site is generated from the repository on every deploy: nothing to keep.
+        self.bucket = aws.s3.Bucket(f"{name}-site", force_destroy=True, tags={"Name": f"{name}-site"},
+                                    opts=self._child)
+        aws.s3.BucketOwnershipControls(
+            f"{name}-site-ownership", bucket=self.bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"}, opts=self._child,
+        )
+        if hosting == "cloudfront":
+            self._cloudfront()
+        else:
+            self._s3_website()
+
+    def _s3_website(self) -> None:
+        name = self._name
+        # As in the course: the objects are public-read through a GetObject-only bucket policy;
+        # ACLs stay blocked and nothing else about the bucket is public.
+        access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-site-access", bucket=self.bucket.id,
+            block_public_acls=True, ignore_public_acls=True,
+            block_public_policy=False, restrict_public_buckets=False,
+            opts=self._child,
+        )
+        self.website = aws.s3.BucketWebsiteConfiguration(
+            f"{name}-site-website", bucket=self.bucket.id,
+            index_document={"suffix": "index.html"}, error_document={"key": "index.html"},
+            opts=self._child,
+        )
+        self.bucket_policy = aws.s3.BucketPolicy(
+            f"{name}-site-policy", bucket=self.bucket.id,
+            policy=self.bucket.arn.apply(lambda arn: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "PublicReadObjects",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:GetObject",
+                    "Resource": f"{arn}/*",
+                }],
+            })),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[access]),
+        )
+        self.distribution = None
+        self.site_url = self.website.website_endpoint.apply(lambda host: f"http://{host}/")
+
+    def _cloudfront(self) -> None:
+        name = self._name
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-site-access", bucket=self.bucket.id,
+            block_public_acls=True, ignore_public_acls=True,
+            block_public_policy=True, restrict_public_buckets=True,
+            opts=self._child,
+        )
+        oac = aws.cloudfront.OriginAccessControl(
+            f"{name}-site-oac", name=f"{name}-site-oac", description=f"{name}: CloudFront reads the site bucket",
+            origin_access_control_origin_type="s3", signing_behavior="always", signing_protocol="sigv4",
+            opts=self._child,
+        )
+        origin_id = "site-bucket"
+        self.distribution = aws.cloudfront.Distribution(
+            f"{name}-site-cdn",
+            enabled=True,
+            comment=f"{name} website",
+            default_root_object="index.html",
+            http_version="http2and3",
+            is_ipv6_enabled=True,
+            price_class="PriceClass_100",
+            origins=[{
+                "origin_id": origin_id,
+                "domain_name": self.bucket.bucket_regional_domain_name,
+                "origin_access_control_id": oac.id,
+            }],
+            default_cache_behavior={
+                "target_origin_id": origin_id,
+                "viewer_protocol_policy": "redirect-to-https",
+                "allowed_methods": ["GET", "HEAD"],
+                "cached_methods": ["GET", "HEAD"],
+                "cache_policy_id": CACHING_OPTIMIZED,
+                "compress": True,
+            },
+            restrictions={"geo_restriction": {"restriction_type": "none"}},
+            viewer_certificate={"cloudfront_default_certificate": True, "minimum_protocol_version": "TLSv1.2_2021"},
+            tags={"Name": f"{name}-site-cdn"},
+            opts=self._child,
+        )
+        self.bucket_policy = aws.s3.BucketPolicy(
+            f"{name}-site-policy", bucket=self.bucket.id,
+            policy=pulumi.Output.all(self.bucket.arn, self.distribution.arn).apply(lambda a: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "CloudFrontReadsObjects",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudfront.amazonaws.com"},
+                    "Action": "s3:GetObject",
+                    "Resource": f"{a[0]}/*",
+                    "Condition": {"StringEquals": {"AWS:SourceArn": a[1]}},
+                }],
+            })),
+            opts=self._child,
+        )
+        self.site_url = self.distribution.domain_name.apply(lambda host: f"https://{host}/")
+
+    def _cors_origin(self, allowed: str) -> pulumi.Output[str]:
+        """`site` -> the website's own origin (scheme://host, no trailing slash)."""
+        if allowed == "site":
+            return self.site_url.apply(lambda url: url.rstrip("/"))
+        return pulumi.Output.from_input(allowed)
+
+    # --- function --------------------------------------------------------------------------
+    def _function(self, args: ServerlessApiArgs, origin: pulumi.Output[str]) -> None:
+        name, s = self._name, args.settings
+        function_name = f"{name}-api"
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-api-logs", name=f"/aws/lambda/{function_name}",
+            retention_in_days=s.log_retention_days, opts=self._child,
+        )
+        self.role = aws.iam.Role(
+            f"{name}-api-role",
+            description=f"{function_name}: its log group, its table{', its events topic' if args.events_topic_arn else ''}",
+            assume_role_policy=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                               "Action": "sts:AssumeRole"}],
+            }),
+            opts=self._child,
+        )
+        topic = pulumi.Output.from_input(args.events_topic_arn) if args.events_topic_arn is not None else None
+        policy = pulumi.Output.all(
+            self.table.arn, self.log_group.arn, topic if topic is not None else pulumi.Output.from_input("")
+        ).apply(lambda a: json.dumps(self._policy(a[0], a[1], a[2] or None, s.tracing)))
+        role_policy = aws.iam.RolePolicy(f"{name}-api-policy", role=self.role.id, policy=policy, opts=self._child)
+
+        env: dict[str, pulumi.Input[str]] = {
+            "TABLE_NAME": self.table.name,
+            "ALLOWED_ORIGIN": origin,
+            "POWERTOOLS_SERVICE_NAME": function_name,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
+        if topic is not None:
+            env["EVENTS_TOPIC_ARN"] = topic
+        self.function = aws.lambda_.Function(
+            f"{name}-api",
+            name=function_name,
+            description="Subscriptions API (API Gateway REST proxy)",
+            runtime="python3.12",
+            architectures=["arm64"],
+            handler=HANDLER,
+            code=pulumi.AssetArchive({"api": pulumi.FileArchive(str(args.function_dir))}),
+            memory_size=s.memory_size,
+            timeout=s.timeout,
+            layers=[powertools_layer_arn(args.region, s.powertools_layer_version)],
+            role=self.role.arn,
+            environment={"variables": env},
+            logging_config={"log_format": "JSON", "log_group": self.log_group.name},
+            tracing_config={"mode": "Active" if s.tracing else "PassThrough"},
+            tags={"Name": function_name},
+            # The group must exist first, or Lambda creates one without retention; the
+            # policy first, or the first invocations cannot log or reach the table.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, role_policy]),
+        )
+        self.function_name = self.function.name
+        self.function_arn = self.function.arn
+        self.role_name = self.role.name
+
+    @staticmethod
+    def _policy(table_arn: str, log_group_arn: str, topic_arn: str | None, tracing: bool) -> dict:
+        statements = [
+            {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": f"{log_group_arn}:*"},
+            # GetItem: reads and the idempotent path; PutItem: conditional create; DeleteItem:
+            # undo a create whose event could not be published.
+            {"Sid": "Subscribers", "Effect": "Allow",
+             "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], "Resource": table_arn},
+        ]
+        if topic_arn:
+            statements.append({"Sid": "Events", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn})
+        if tracing:
+            # X-Ray has no resource-level permissions: these two actions only accept "*".
+            statements.append({"Sid": "Tracing", "Effect": "Allow",
+                               "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"})
+        return {"Version": "2012-10-17", "Statement": statements}
+
+    # --- REST API --------------------------------------------------------------------------
+    def _rest_api(self, args: ServerlessApiArgs, origin: pulumi.Output[str]) -> None:
+        name, s = self._name, args.settings
+        self.api = aws.apigateway.RestApi(
+            f"{name}-rest", name=f"{name}-rest", description="Subscriptions API",
+            endpoint_configuration={"types": "REGIONAL"}, opts=self._child,
+        )
+        proxy = aws.apigateway.Resource(
+            f"{name}-proxy", rest_api=self.api.id, parent_id=self.api.root_resource_id, path_part="{proxy+}",
+            opts=self._child,
+        )
+        wiring: list[pulumi.Resource] = []
+        for suffix, resource_id in (("root", self.api.root_resource_id), ("proxy", proxy.id)):
+            method = aws.apigateway.Method(
+                f"{name}-{suffix}-any", rest_api=self.api.id, resource_id=resource_id,
+                http_method="ANY", authorization="NONE", opts=self._child,
+            )
+            integration = aws.apigateway.Integration(
+                f"{name}-{suffix}-lambda", rest_api=self.api.id, resource_id=resource_id,
+                http_method=method.http_method, type="AWS_PROXY", integration_http_method="POST",
+                uri=self.function.invoke_arn, opts=self._child,
+            )
+            wiring += [method, integration]
+        # The gateway answers some requests itself (throttled, too large, Lambda failed):
+        # without CORS headers there the browser would only report an opaque network error.
+        quoted = origin.apply(lambda o: f"'{o}'")
+        for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+            wiring.append(aws.apigateway.Response(
+                f"{name}-{kind.lower().replace('_', '-')}", rest_api_id=self.api.id, response_type=kind,
+                response_parameters={
+                    "gatewayresponse.header.Access-Control-Allow-Origin": quoted,
+                    "gatewayresponse.header.Access-Control-Allow-Headers": f"'{CORS_HEADERS}'",
+                },
+                response_templates={"application/json": '{"error": $context.error.messageString}'},
+                opts=self._child,
+            ))
+        deployment = aws.apigateway.Deployment(
+            f"{name}-deployment", rest_api=self.api.id, description=f"{name} {args.stage_name}",
+            # A REST API serves a snapshot: redeploy whenever the wiring changes.
+            triggers={"wiring": pulumi.Output.all(origin, *[r.id for r in wiring]).apply(
+                lambda parts: hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest())},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=wiring),
+        )
+        depends: list[pulumi.Resource] = []
+        if args.manage_api_gateway_account:
+            depends.append(self._api_gateway_account())
+        self.access_logs = aws.cloudwatch.LogGroup(
+            f"{name}-access-logs", name=f"/aws/apigateway/{name}-rest/{args.stage_name}",
+            retention_in_days=s.log_retention_days, opts=self._child,
+        )
+        self.stage = aws.apigateway.Stage(
+            f"{name}-stage", rest_api=self.api.id, deployment=deployment.id, stage_name=args.stage_name,
+            access_log_settings={"destination_arn": self.access_logs.arn, "format": ACCESS_LOG_FORMAT},
+            xray_tracing_enabled=s.tracing,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
+        )
+        aws.apigateway.MethodSettings(
+            f"{name}-throttling", rest_api=self.api.id, stage_name=self.stage.stage_name, method_path="*/*",
+            settings={
+                "throttling_rate_limit": s.throttling.rate_limit,
+                "throttling_burst_limit": s.throttling.burst_limit,
+                "metrics_enabled": True,
+                "logging_level": "ERROR",
+                "data_trace_enabled": False,  # full request logging would write e-mail addresses to logs
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
+        )
+        aws.lambda_.Permission(
+            f"{name}-invoke", action="lambda:InvokeFunction", function=self.function.name,
+            principal="apigateway.amazonaws.com",
+            # Only this API, only through its stage (any method, any path).
+            source_arn=pulumi.Output.concat(self.api.execution_arn, "/", self.stage.stage_name, "/*/*"),
+            opts=self._child,
+        )
+        self.api_url = self.stage.invoke_url.apply(lambda url: url.rstrip("/") + "/")
+        self.rest_api_id = self.api.id
+        self.rest_api_name = self.api.name
+        self.stage_name = self.stage.stage_name
+
+    def _api_gateway_account(self) -> aws.apigateway.Account:
+        name = self._name
+        role = aws.iam.Role(
+            f"{name}-apigw-logs-role",
+            description="API Gateway writes access and execution logs to CloudWatch",
+            assume_role_policy=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+                               "Action": "sts:AssumeRole"}],
+            }),
+            opts=self._child,
+        )
+        # The AWS managed policy for exactly this purpose: API Gateway names its log groups
+        # itself (API-Gateway-Execution-Logs_<id>/<stage>), per API, so no narrower ARN exists.
+        attachment = aws.iam.RolePolicyAttachment(
+            f"{name}-apigw-logs-policy", role=role.name,
+            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+            opts=self._child,
+        )
+        return aws.apigateway.Account(
+            f"{name}-apigw-account", cloudwatch_role_arn=role.arn,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
+        )
+
+    # --- website content ---------------------------------------------------------------------
+    def _site_objects(self, site_dir: Path) -> None:
+        name = self._name
+        after_policy = pulumi.ResourceOptions(parent=self, depends_on=[self.bucket_policy])
+        self.site_objects = []
+        for path in site_files(site_dir):
+            key = path.relative_to(site_dir).as_posix()
+            self.site_objects.append(aws.s3.BucketObjectv2(
+                f"{name}-site-{key.replace('/', '-')}", bucket=self.bucket.id, key=key,
+                source=pulumi.FileAsset(str(path)), content_type=content_type(path),
+                cache_control="no-cache" if key.endswith(".html") else "public, max-age=300",
+                opts=after_policy,
+            ))
+        # Generated at deploy time from the stage URL: the site never hard-codes the API.
+        self.site_objects.append(aws.s3.BucketObjectv2(
+            f"{name}-site-config-js", bucket=self.bucket.id, key="config.js",
+            content=self.api_url.apply(config_js), content_type=CONTENT_TYPES[".js"],
+            cache_control="no-cache", opts=after_policy,
+        ))

@@ -1,0 +1,120 @@
+"""Routes of the subscriptions API (API Gateway REST proxy integration -> this handler).
+
+Environment:
+  TABLE_NAME        DynamoDB table of subscribers (hash key `email`)      required
+  ALLOWED_ORIGIN    CORS origin allowed to call the API                    default `*`
+  EVENTS_TOPIC_ARN  SNS topic for `subscriber.created` events               optional
+  POWERTOOLS_SERVICE_NAME / POWERTOOLS_LOG_LEVEL as usual for Powertools.
+
+Every response is JSON and carries the CORS headers; client mistakes are 4xx with
+`{"error": "..."}`; only real faults are 500, with a generic message (details go to the log).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import unquote
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.logging import correlation_paths
+
+from . import store, validation
+from .validation import InvalidInputError
+
+ALLOWED_ORIGIN = os.environ.get("ALLOWED_ORIGIN", "*")
+CORS = CORSConfig(allow_origin=ALLOWED_ORIGIN, max_age=600)
+# Sent on every response, also to callers without an Origin header (curl, checkers) and
+# on the paths Powertools does not decorate (faults outside a route).
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": ALLOWED_ORIGIN,
+    "Access-Control-Allow-Headers": ",".join(sorted(CORS.allow_headers)),
+}
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "subscriptions-api"))
+app = APIGatewayRestResolver(cors=CORS)
+
+
+def _error(status: int, message: str) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"error": message})
+
+
+@app.exception_handler(InvalidInputError)
+def _invalid(exc: InvalidInputError) -> Response:
+    logger.info("rejected request", extra={"reason": exc.message, "status": exc.status})
+    return _error(exc.status, exc.message)
+
+
+@app.not_found
+def _no_route(_: NotFoundError) -> Response:
+    event = app.current_event
+    return _error(404, f"no route for {event.http_method} {event.path}"[:200])
+
+
+@app.exception_handler(Exception)
+def _fault(exc: Exception) -> Response:
+    logger.exception("unhandled error")
+    return _error(500, "internal error")
+
+
+def _one_query_value(key: str) -> str | None:
+    values = app.current_event.multi_value_query_string_parameters.get(key)
+    if values:
+        if len(values) > 1:
+            raise InvalidInputError(f"query parameter {key!r} must be given once")
+        return values[0]
+    return app.current_event.query_string_parameters.get(key)
+
+
+@app.get("/hello")
+def hello() -> dict[str, str]:
+    """The course's `key1` example done right: a named, validated parameter."""
+    raw = _one_query_value("name")
+    if raw is None:
+        raise InvalidInputError("query parameter 'name' is required")
+    return {"message": f"Hello, {validation.name(raw)}!"}
+
+
+@app.post("/subscribers")
+def subscribe() -> Response:
+    event = app.current_event
+    data = validation.json_object(event.body, bool(event.is_base64_encoded), event.headers.get("content-type"))
+    name, email = validation.subscriber(data)
+    item, created = store.create(name, email)
+    logger.info("subscriber stored" if created else "subscriber exists", extra={"new_subscriber": created})
+    return Response(status_code=201 if created else 200, content_type=content_types.APPLICATION_JSON, body=item)
+
+
+@app.get("/subscribers/<email>")
+def subscriber(email: str) -> dict[str, str]:
+    address = validation.email(unquote(email))
+    item = store.get(address)
+    if item is None:
+        raise InvalidInputError(f"no subscriber with e-mail {address}", status=404)
+    return item
+
+
+def _with_cors(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.setdefault("multiValueHeaders", {})
+    present = {k.lower() for k in headers} | {k.lower() for k in response.get("headers") or {}}
+    for key, value in CORS_HEADERS.items():
+        if key.lower() not in present:
+            headers[key] = [value]
+    return response
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    try:
+        response = app.resolve(event, context)
+    except Exception:  # a malformed event never reaches a route; still answer in JSON with CORS
+        logger.exception("could not resolve the request")
+        response = {
+            "statusCode": 500,
+            "body": '{"error": "internal error"}',
+            "isBase64Encoded": False,
+            "multiValueHeaders": {"Content-Type": ["application/json"]},
+        }
+    return _with_cors(response)

@@ -1,0 +1,326 @@
+"""`platformctl sandbox`: the website and the real API handler on 127.0.0.1, AWS emulated by moto.
+
+Two origins, as in the cloud (S3/CloudFront for the site, API Gateway for the API), so the
+browser enforces CORS exactly as it will in AWS:
+
+    site: http://127.0.0.1:8000/   static files from site/ plus a generated config.js
+    api:  http://127.0.0.1:8001/   HTTP -> API Gateway REST proxy event -> functions/api handler
+    aws:  http://127.0.0.1:N/      moto_server (in-process, stopped with the sandbox)
+
+Local setup hooks (the seam for other areas)
+-------------------------------------------
+`LOCAL_SETUP` is a list of callables run in order after moto is up and before the first
+request. Each gets the `LocalAws` and may:
+
+- create resources with `aws.client("<service>")` (already pointed at moto),
+- add environment variables for the API handler to `aws.env` (e.g. `EVENTS_TOPIC_ARN`),
+- record what it made in `aws.resources` (printed as `<key>: <value>` lines at start),
+- start background work (e.g. an SQS worker loop) that polls with a bounded wait and
+  returns when `aws.stopping` is set,
+- return a cleanup callable (or None); cleanups run in reverse order at shutdown.
+
+Messaging adds one hook here (topic, queue, DLQ and the worker loop) and the form's
+`subscriber.created` events then flow API -> DynamoDB -> SNS -> SQS -> worker locally.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .sandbox_events import proxy_event, response_parts
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE_DIR = ROOT / "site"
+HOST = "127.0.0.1"
+REGION = "eu-west-1"
+TABLE_NAME = "cloud-platform-sandbox-subscribers"
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+class SandboxError(Exception):
+    """Could not start the sandbox (port taken, moto failed): one line for the operator."""
+
+
+@dataclass
+class LocalAws:
+    """What a local setup hook gets: moto's endpoint, the handler's env, the stop signal."""
+
+    endpoint_url: str
+    region: str = REGION
+    env: dict[str, str] = field(default_factory=dict)
+    resources: dict[str, str] = field(default_factory=dict)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region,
+                            aws_access_key_id="sandbox", aws_secret_access_key="sandbox")  # noqa: S106 (moto)
+
+
+LocalSetup = Callable[[LocalAws], Callable[[], None] | None]
+
+
+def create_table(aws: LocalAws) -> None:
+    """The subscribers table, as ServerlessApi creates it (hash key `email`, on demand)."""
+    aws.client("dynamodb").create_table(
+        TableName=TABLE_NAME,
+        AttributeDefinitions=[{"AttributeName": "email", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "email", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    aws.env["TABLE_NAME"] = TABLE_NAME
+    aws.resources["table"] = TABLE_NAME
+
+
+LOCAL_SETUP: list[LocalSetup] = [create_table]
+
+
+class SandboxContext:
+    """The Lambda context the handler's Powertools logger reads."""
+
+    function_name = "sandbox-api"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 256
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:sandbox-api"
+    aws_request_id = "sandbox"
+    log_group_name = "/aws/lambda/sandbox-api"
+    log_stream_name = "sandbox"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
+
+def _api_handler_class(invoke: Callable[[dict], dict], origin: str) -> type[BaseHTTPRequestHandler]:
+    # One request at a time through the handler, as in one Lambda execution environment
+    # (Powertools keeps the current event on the resolver).
+    lock = threading.Lock()
+    gateway_cors = {"Access-Control-Allow-Origin": origin,
+                    "Access-Control-Allow-Headers": "Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key"}
+
+    class ApiHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "cloud-platform-sandbox"
+
+        def _gateway_error(self, status: int, message: str) -> None:
+            """What API Gateway answers itself (DEFAULT_4XX/5XX responses, with CORS)."""
+            self._send(status, [("Content-Type", "application/json"), *gateway_cors.items()],
+                       json.dumps({"error": message}).encode())
+
+        def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+            self.send_response(status)
+            for key, value in headers:
+                if key.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _proxy(self) -> None:
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0:
+                self.close_connection = True
+                return self._gateway_error(HTTPStatus.BAD_REQUEST, "invalid Content-Length")
+            if length > MAX_REQUEST_BYTES:
+                self.close_connection = True
+                return self._gateway_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request Too Long")
+            body = self.rfile.read(length) if length else b""
+            url = urlsplit(self.path)
+            event = proxy_event(
+                self.command, unquote(url.path) or "/", list(self.headers.items()),
+                parse_qs(url.query, keep_blank_values=True), body, source_ip=self.client_address[0],
+            )
+            try:
+                with lock:
+                    response = invoke(event)
+                status, headers, payload = response_parts(response)
+            except Exception:  # a crashed function: API Gateway answers 502 itself
+                logging.getLogger("sandbox").exception("the API handler failed")
+                return self._gateway_error(HTTPStatus.BAD_GATEWAY, "Internal server error")
+            self._send(status, headers, payload)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _proxy  # noqa: N815
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (base class signature)
+            sys.stderr.write(f"api  {self.address_string()} {format % args}\n")
+
+    return ApiHandler
+
+
+def _site_handler_class(site_dir: Path, config: Callable[[], bytes]) -> type[SimpleHTTPRequestHandler]:
+    class SiteHandler(SimpleHTTPRequestHandler):
+        server_version = "cloud-platform-sandbox"
+
+        def __init__(self, *args: Any, **kwargs: Any):
+            super().__init__(*args, directory=str(site_dir), **kwargs)
+
+        def end_headers(self) -> None:
+            self.send_header("Cache-Control", "no-store")  # edits show up on reload
+            super().end_headers()
+
+        def do_GET(self) -> None:  # noqa: N802
+            if urlsplit(self.path).path == "/config.js":
+                body = config()
+                self.send_response(HTTPStatus.OK)
+                self.send_header("Content-Type", "text/javascript; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            super().do_GET()
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            sys.stderr.write(f"site {self.address_string()} {format % args}\n")
+
+    return SiteHandler
+
+
+def _bind(port: int, handler: type[BaseHTTPRequestHandler], what: str) -> ThreadingHTTPServer:
+    try:
+        server = ThreadingHTTPServer((HOST, port), handler)
+    except OSError as exc:
+        raise SandboxError(f"cannot listen on {HOST}:{port} for the {what} ({exc.strerror or exc})") from None
+    server.daemon_threads = True
+    return server
+
+
+class Sandbox:
+    """Moto, the hooks, the API server and the site server; `start()` then `stop()`."""
+
+    def __init__(self, port: int = 8000, api_port: int | None = None, site_dir: Path = SITE_DIR,
+                 setup: list[LocalSetup] | None = None):
+        self.port = port
+        self.api_port = port + 1 if api_port is None and port else (api_port or 0)
+        self.site_dir = site_dir
+        self.setup = LOCAL_SETUP if setup is None else setup
+        self._cleanups: list[Callable[[], None]] = []
+        self._servers: list[ThreadingHTTPServer] = []
+        self._threads: list[threading.Thread] = []
+        self._moto: Any = None
+        self._saved_env: dict[str, str] | None = None
+        self.aws: LocalAws | None = None
+
+    @property
+    def site_url(self) -> str:
+        return f"http://{HOST}:{self._servers[1].server_address[1]}/"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{HOST}:{self._servers[0].server_address[1]}/"
+
+    def start(self) -> None:
+        if not (self.site_dir / "index.html").is_file():
+            raise SandboxError(f"no index.html in {self.site_dir}")
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self._saved_env = dict(os.environ)  # restored by stop(): the sandbox may run inside a test
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
+        self._moto = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
+        self._moto.start()
+        host, moto_port = self._moto.get_host_and_port()
+        self.aws = aws = LocalAws(endpoint_url=f"http://{host}:{moto_port}")
+        # The handler's boto3 clients find moto through the standard variables; dummy
+        # credentials make sure nothing can reach a real account from here.
+        for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+            os.environ.pop(key, None)
+        os.environ.update(AWS_ENDPOINT_URL=aws.endpoint_url, AWS_DEFAULT_REGION=aws.region, AWS_REGION=aws.region,
+                          AWS_ACCESS_KEY_ID="sandbox", AWS_SECRET_ACCESS_KEY="sandbox")  # noqa: S106 (moto)
+        for hook in self.setup:
+            cleanup = hook(aws)
+            if cleanup is not None:
+                self._cleanups.append(cleanup)
+
+        # Bind both ports before importing the handler: its CORS origin is the site's origin.
+        api = _bind(self.api_port, BaseHTTPRequestHandler, "API")
+        self._servers.append(api)
+        site = _bind(self.port, BaseHTTPRequestHandler, "site")
+        self._servers.append(site)
+        site_origin = self.site_url.rstrip("/")
+        os.environ.update(aws.env, ALLOWED_ORIGIN=site_origin, POWERTOOLS_SERVICE_NAME="sandbox-api")
+
+        from functions.api import handler
+
+        context = SandboxContext()
+        api.RequestHandlerClass = _api_handler_class(lambda event: handler.lambda_handler(event, context), site_origin)
+        api_base = self.api_url.rstrip("/")
+        config = f"window.APP_CONFIG = {json.dumps({'apiUrl': api_base})};\n".encode()
+        site.RequestHandlerClass = _site_handler_class(self.site_dir, lambda: config)
+        for server in self._servers:
+            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        if self.aws is not None:
+            self.aws.stopping.set()
+        for server in self._servers:
+            if self._threads:
+                server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        for cleanup in reversed(self._cleanups):
+            try:
+                cleanup()
+            except Exception:  # one failing cleanup must not keep moto running
+                logging.getLogger("sandbox").exception("cleanup failed")
+        if self._moto is not None:
+            self._moto.stop()
+        self._servers, self._threads, self._cleanups, self._moto = [], [], [], None
+        if self._saved_env is not None:
+            os.environ.clear()
+            os.environ.update(self._saved_env)
+            self._saved_env = None
+
+
+def run(port: int, api_port: int | None, site_dir: Path = SITE_DIR, out: Any = None) -> None:
+    """Start, print the URLs, serve until SIGINT/SIGTERM, stop everything."""
+    out = out or sys.stdout
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    sandbox = Sandbox(port, api_port, site_dir)
+    started = False
+    try:
+        sandbox.start()
+        started = True
+        assert sandbox.aws is not None
+        print(f"site: {sandbox.site_url}", file=out)
+        print(f"api: {sandbox.api_url}", file=out)
+        print(f"aws: {sandbox.aws.endpoint_url}/", file=out)
+        for key, value in sandbox.aws.resources.items():
+            print(f"{key}: {value}", file=out)
+        out.flush()
+        print("serving; Ctrl-C or SIGTERM stops the sandbox", file=sys.stderr, flush=True)
+        while not stop.wait(1.0):
+            pass
+    finally:
+        sandbox.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if started:
+            print("sandbox stopped", file=sys.stderr, flush=True)

@@ -1,0 +1,118 @@
+"""`platformctl sandbox`: two origins on 127.0.0.1, real handler, moto behind it, clean shutdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import urllib.error
+import urllib.request
+
+import pytest
+
+from platformctl.sandbox import Sandbox, SandboxError
+from tests.conftest import start_sandbox, stop_sandbox
+
+
+def http(method: str, url: str, body: dict | None = None, headers: dict | None = None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (local URL)
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+def test_prints_two_origins_on_loopback(sandbox_process):
+    site, api = sandbox_process.site, sandbox_process.api
+    assert site.startswith("http://127.0.0.1:") and api.startswith("http://127.0.0.1:")
+    assert site != api and site.endswith("/") and api.endswith("/")
+
+
+def test_site_serves_files_and_config_pointing_at_the_api(sandbox_process):
+    status, headers, body = http("GET", sandbox_process.site)
+    assert status == 200 and headers["Content-Type"].startswith("text/html") and b'id="subscribe"' in body
+    status, headers, body = http("GET", sandbox_process.site + "config.js")
+    assert headers["Content-Type"].startswith("text/javascript")
+    assert body.decode() == f'window.APP_CONFIG = {{"apiUrl": "{sandbox_process.api.rstrip("/")}"}};\n'
+
+
+def test_api_stores_in_emulated_dynamodb_with_cors_for_the_site(sandbox_process):
+    origin = sandbox_process.site.rstrip("/")
+    status, headers, body = http("POST", sandbox_process.api + "subscribers",
+                                 {"name": "Sandbox", "email": "sandbox@example.org"},
+                                 {"Content-Type": "application/json", "Origin": origin})
+    assert status in (200, 201), body
+    assert headers["Access-Control-Allow-Origin"] == origin
+    item = sandbox_process.client("dynamodb").get_item(
+        TableName=sandbox_process.urls["table"], Key={"email": {"S": "sandbox@example.org"}})["Item"]
+    assert item["name"]["S"] == "Sandbox"
+    status, headers, body = http("GET", sandbox_process.api + "subscribers/sandbox%40example.org")
+    assert status == 200 and json.loads(body)["name"] == "Sandbox"
+
+
+@pytest.mark.parametrize("method,path,status", [("GET", "hello", 400), ("GET", "nowhere", 404), ("DELETE", "hello", 404)])
+def test_api_errors_are_json_with_cors(sandbox_process, method, path, status):
+    code, headers, body = http(method, sandbox_process.api + path)
+    assert code == status and "error" in json.loads(body)
+    assert headers["Access-Control-Allow-Origin"] == sandbox_process.site.rstrip("/")
+
+
+def test_sigterm_stops_everything(sandbox_process):
+    sandbox = start_sandbox()
+    ports = [int(u.rsplit(":", 1)[1].strip("/")) for u in (sandbox.site, sandbox.api, sandbox.aws)]
+    code, err = stop_sandbox(sandbox)
+    assert code == 0 and "sandbox stopped" in err and "Traceback" not in err
+    for port in ports:
+        with socket.socket() as s, pytest.raises(OSError):
+            s.settimeout(2)
+            s.connect(("127.0.0.1", port))
+
+
+def test_port_in_use_is_one_line_error():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        before = dict(os.environ)
+        sandbox = Sandbox(port=port, api_port=0, setup=[])
+        with pytest.raises(SandboxError, match=f"cannot listen on 127.0.0.1:{port} for the site"):
+            sandbox.start()
+        assert dict(os.environ) == before  # env restored, moto stopped
+
+
+def test_local_setup_hooks_get_moto_env_and_cleanup():
+    calls = []
+
+    def queue_hook(aws):
+        url = aws.client("sqs").create_queue(QueueName="hooked")["QueueUrl"]
+        aws.env["EXTRA_QUEUE_URL"] = url
+        aws.resources["queue"] = url
+        return lambda: calls.append(("cleanup", aws.stopping.is_set()))
+
+    before = dict(os.environ)
+    sandbox = Sandbox(port=0, api_port=0, setup=[queue_hook])
+    sandbox.start()
+    try:
+        assert os.environ["EXTRA_QUEUE_URL"].endswith("/hooked")
+        assert sandbox.aws.resources == {"queue": os.environ["EXTRA_QUEUE_URL"]}
+        assert sandbox.aws.client("sqs").list_queues()["QueueUrls"] == [os.environ["EXTRA_QUEUE_URL"]]
+    finally:
+        sandbox.stop()
+    assert calls == [("cleanup", True)]
+    assert dict(os.environ) == before
+
+
+def test_cli_port_in_use_exits_1_with_one_line(capsys):
+    from platformctl.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as exit_:
+            main(["sandbox", "--port", str(port), "--api-port", "0"])
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"error: cannot listen on 127.0.0.1:{port} for the site (Address already in use)"]

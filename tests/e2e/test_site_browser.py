@@ -1,0 +1,68 @@
+"""The website in headless Debian chromium against the sandbox: two origins, so the browser enforces CORS."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def page():
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (apt-get install -y chromium; .ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, timeout=20_000)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(5_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def submit(page, site: str, name: str, email: str) -> None:
+    page.goto(site)
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_role("button", name="Subscribe").click()
+
+
+def test_form_subscribes_and_item_lands_in_dynamodb(page, sandbox_process):
+    cross_origin = []
+    page.on("request", lambda r: cross_origin.append(r.url) if r.url.startswith(sandbox_process.api) else None)
+    submit(page, sandbox_process.site, "Browser Ada", "browser.ada@example.org")
+    status = page.get_by_role("status")
+    status.filter(has_text="Subscribed").wait_for()
+    assert status.inner_text() == "Subscribed: Browser Ada <browser.ada@example.org>. Thank you!"
+    assert "success" in status.get_attribute("class")
+    assert sandbox_process.api + "subscribers" in cross_origin  # the page really called the other origin
+    item = sandbox_process.client("dynamodb").get_item(
+        TableName=sandbox_process.urls["table"], Key={"email": {"S": "browser.ada@example.org"}})["Item"]
+    assert item["name"]["S"] == "Browser Ada" and item["createdAt"]["S"].endswith("Z")
+
+
+def test_invalid_email_shows_the_api_error(page, sandbox_process):
+    # The browser's own type=email check accepts ada@localhost; the API does not.
+    submit(page, sandbox_process.site, "Ada", "ada@localhost")
+    status = page.get_by_role("status")
+    status.filter(has_text="e-mail").wait_for()
+    assert status.inner_text() == "email must be a valid e-mail address"
+    assert "error" in status.get_attribute("class")
+
+
+def test_browser_blocks_other_origins(page, sandbox_process):
+    """The API allows the site's origin only: a page from anywhere else cannot read its answers."""
+    script = "url => fetch(url).then(r => r.status, e => 'blocked: ' + e.name)"
+    page.goto(sandbox_process.site)
+    assert page.evaluate(script, sandbox_process.api + "hello?name=x") == 200
+    page.goto("data:text/html,<title>elsewhere</title>")
+    assert page.evaluate(script, sandbox_process.api + "hello?name=x") == "blocked: TypeError"
