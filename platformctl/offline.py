@@ -49,12 +49,29 @@ class Plan:
                         else None
                     ),
                     "protect": r.protect,
-                    "inputs": r.inputs,
+                    "inputs": jsonable(r.inputs),
                 }
                 for r in self.mocks.resources
             ],
             "outputs": self.outputs,
         }
+
+
+def jsonable(value: Any) -> Any:
+    """Inputs with assets/archives (Lambda code) described as plain JSON."""
+    if isinstance(value, pulumi.AssetArchive):
+        return {"assets": {k: jsonable(v) for k, v in value.assets.items()}}
+    if isinstance(value, (pulumi.FileArchive, pulumi.FileAsset)):
+        return {"path": str(value.path)}
+    if isinstance(value, pulumi.StringAsset):
+        return {"text": value.text}
+    if isinstance(value, (pulumi.RemoteArchive, pulumi.RemoteAsset)):
+        return {"uri": value.uri}
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    return value
 
 
 def install_mocks(mocks: RecordingMocks, stack: str, config: dict[str, str] | None = None) -> None:
