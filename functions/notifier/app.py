@@ -23,7 +23,7 @@ logger = Logger(service="notifier")
 KNOWN_TYPES = frozenset({"subscriber.created", "latency.probe"})
 
 
-class InvalidNotification(ValueError):
+class InvalidNotificationError(ValueError):
     """The SNS message is not an event we know; raising makes Lambda retry, then the DLQ."""
 
 
@@ -38,12 +38,12 @@ def parse(message: str) -> Notification:
     try:
         notification = Notification.model_validate(json.loads(message))
     except (json.JSONDecodeError, TypeError) as exc:
-        raise InvalidNotification(f"message is not JSON: {exc}") from None
+        raise InvalidNotificationError(f"message is not JSON: {exc}") from None
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        raise InvalidNotification(f"{'.'.join(map(str, first['loc'])) or 'message'}: {first['msg']}") from None
+        raise InvalidNotificationError(f"{'.'.join(map(str, first['loc'])) or 'message'}: {first['msg']}") from None
     if notification.type not in KNOWN_TYPES:
-        raise InvalidNotification(f"unknown event type {notification.type!r} (known: {', '.join(sorted(KNOWN_TYPES))})")
+        raise InvalidNotificationError(f"unknown event type {notification.type!r} (known: {', '.join(sorted(KNOWN_TYPES))})")
     return notification
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 EventId = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True)]
 
 
-class InvalidEvent(ValueError):
+class InvalidEventError(ValueError):
     """The record can never be processed (bad JSON, unknown type, missing id)."""
 
 
@@ -64,20 +64,20 @@ def _unwrap(document: Any) -> Any:
 
 
 def parse_event(body: str) -> BaseEvent:
-    """The typed event in an SQS body or SNS message; InvalidEvent (one line) when it is not one."""
+    """The typed event in an SQS body or SNS message; InvalidEventError (one line) when it is not one."""
     try:
         document = _unwrap(json.loads(body))
     except (TypeError, json.JSONDecodeError) as exc:
-        raise InvalidEvent(f"body is not JSON: {exc}") from None
+        raise InvalidEventError(f"body is not JSON: {exc}") from None
     if not isinstance(document, dict):
-        raise InvalidEvent(f"event must be a JSON object, got {type(document).__name__}")
+        raise InvalidEventError(f"event must be a JSON object, got {type(document).__name__}")
     kind = document.get("type")
     model = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
     if model is None:
-        raise InvalidEvent(f"unknown event type {kind!r} (known: {', '.join(sorted(EVENT_TYPES))})")
+        raise InvalidEventError(f"unknown event type {kind!r} (known: {', '.join(sorted(EVENT_TYPES))})")
     try:
         return model.model_validate(document)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"]) or "event"
-        raise InvalidEvent(f"{kind} event: {where}: {first['msg']}") from None
+        raise InvalidEventError(f"{kind} event: {where}: {first['msg']}") from None

@@ -24,7 +24,7 @@ IN_PROGRESS = "IN_PROGRESS"
 COMPLETED = "COMPLETED"
 
 
-class ClaimedElsewhere(RuntimeError):
+class ClaimedElsewhereError(RuntimeError):
     """Another invocation is processing this id right now; retry later."""
 
 
@@ -79,7 +79,7 @@ class IdempotencyStore:
             pass
         if self.status(key) == COMPLETED:
             return False
-        raise ClaimedElsewhere(f"event {key} is being processed by another invocation")
+        raise ClaimedElsewhereError(f"event {key} is being processed by another invocation")
 
     def _complete(self, key: str, result: dict[str, Any]) -> None:
         self.client.update_item(
