@@ -27,15 +27,25 @@ logger = Logger(service="worker")
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 _store: IdempotencyStore | None = None
+_configured = False
 
 
 def store() -> IdempotencyStore:
-    """One store (and boto3 client) per container, created on first use."""
+    """One store (and boto3 client) per container, created on first use.
+
+    Rebuilt if IDEMPOTENCY_TABLE changes (tests and local runs switch tables in one process),
+    unless a store was given explicitly with `configure`.
+    """
     global _store
-    if _store is None:
+    table = os.environ.get("IDEMPOTENCY_TABLE")
+    if _configured and _store is not None:
+        return _store
+    if not table:
+        raise RuntimeError("IDEMPOTENCY_TABLE is not set")
+    if _store is None or _store.table != table:
         _store = IdempotencyStore(
             boto3.client("dynamodb"),
-            os.environ["IDEMPOTENCY_TABLE"],
+            table,
             ttl_seconds=int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", 14 * 24 * 3600)),
             lock_seconds=int(os.environ.get("IDEMPOTENCY_LOCK_SECONDS", 60)),
         )
@@ -44,8 +54,8 @@ def store() -> IdempotencyStore:
 
 def configure(new_store: IdempotencyStore | None) -> None:
     """Use another store (the local sandbox's moto server); None: build from the environment again."""
-    global _store
-    _store = new_store
+    global _store, _configured
+    _store, _configured = new_store, new_store is not None
 
 
 def welcome(event: SubscriberCreated) -> dict[str, Any]:

@@ -258,3 +258,15 @@ def test_cli_fails_when_every_run_failed(tmp_path, monkeypatch, capsys):
     assert info.value.code == 1
     assert "step-functions: first error: LatencyError: execution TIMED_OUT" in captured.out
     assert captured.err == "error: no run succeeded on any path (see the errors above)\n"
+
+
+def test_sns_path_against_moto_with_the_local_worker(messaging):
+    """The SNS->SQS->worker driver with real boto3 semantics: publish, worker loop, table poll."""
+    clock = lab.SystemClock()
+    driver = lab.SnsToWorker(messaging.sns, messaging.dynamodb, messaging.topic_arn, messaging.table_name, clock,
+                             timeout=15, poll_interval=0.02)
+    with messaging.worker_loop(poll_interval=0.02):
+        result = lab.measure("sns-sqs-worker", driver, 3, clock)
+    assert result.errors == [] and len(result.samples) == 3
+    probes = messaging.dynamodb.scan(TableName=messaging.table_name)["Items"]
+    assert sorted(i["type"]["S"] for i in probes) == ["latency.probe"] * 3
