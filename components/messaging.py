@@ -58,6 +58,14 @@ def _lambda_trust(account: str) -> str:
     })
 
 
+def _package(functions_dir: Path, kind: str) -> pulumi.AssetArchive:
+    """The handler package as `<kind>/*.py` (importable as `<kind>.app`), without caches."""
+    files = sorted((functions_dir / kind).glob("*.py"))
+    if not any(f.name == "app.py" for f in files):
+        raise pulumi.RunError(f"{functions_dir / kind} has no app.py (the Lambda handler module)")
+    return pulumi.AssetArchive({f"{kind}/{f.name}": pulumi.FileAsset(str(f)) for f in files})
+
+
 class Messaging(pulumi.ComponentResource):
     topic_arn: pulumi.Output[str]
     outcomes_topic_arn: pulumi.Output[str]
@@ -302,7 +310,7 @@ class Messaging(pulumi.ComponentResource):
             runtime=RUNTIME,
             architectures=["x86_64"],
             handler=f"{kind}.app.lambda_handler",
-            code=pulumi.AssetArchive({kind: pulumi.FileArchive(str(functions_dir / kind))}),
+            code=_package(functions_dir, kind),
             role=role.arn,
             timeout=timeout,
             memory_size=memory,

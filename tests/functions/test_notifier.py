@@ -29,3 +29,22 @@ def test_valid_events_are_returned_for_the_success_destination():
 def test_invalid_message_raises_so_lambda_retries_then_dead_letters(message, error):
     with pytest.raises(InvalidNotificationError, match=error):
         lambda_handler(sns_event(json.dumps(subscriber_created()), message), None)
+
+
+@pytest.mark.parametrize("kind", ["worker", "notifier"])
+def test_shipped_package_imports_as_its_handler(kind, tmp_path):
+    """Lay the Lambda archive out as the task root and import `<kind>.app.lambda_handler` there."""
+    import shutil
+    import subprocess
+    import sys
+
+    from components.messaging import FUNCTIONS_DIR, _package
+
+    for name, asset in _package(FUNCTIONS_DIR, kind).assets.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(asset.path, tmp_path / name)
+    code = f"import {kind}.app as m; assert callable(m.lambda_handler); print(m.__file__)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path), "AWS_DEFAULT_REGION": "eu-west-1"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith(str(tmp_path))

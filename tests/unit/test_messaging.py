@@ -182,7 +182,9 @@ def test_functions_logs_and_role_wiring(stack, dev_plan, prod_plan):
         assert function.inputs["loggingConfig"]["logGroup"] == logs.inputs["name"]
         assert function.inputs["role"] == one(plan, f"{kind}-role").outputs["arn"]
         assert function.inputs["handler"] == f"{kind}.app.lambda_handler"
-        assert set(function.inputs["code"].assets) == {kind}
+        package = {name: asset.path for name, asset in function.inputs["code"].assets.items()}
+        assert f"{kind}/app.py" in package and f"{kind}/__init__.py" in package
+        assert all(name.startswith(f"{kind}/") and path.endswith(name) for name, path in package.items())
         assert function.inputs["layers"][0].startswith("arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3")
     env = one(plan, "worker").inputs["environment"]["variables"]
     assert env["IDEMPOTENCY_TABLE"] == one(plan, "idempotency").outputs["name"]
