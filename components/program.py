@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .container import ContainerService, ContainerServiceArgs, SharedLoadBalancer, git_commit
+from .messaging import Messaging, MessagingArgs
 from .networking import NetworkingBase, NetworkingBaseArgs
 from .peering import CrossRegionPeering, CrossRegionPeeringArgs
 from .providers import aws_provider
@@ -164,6 +165,22 @@ def build_container(p: Platform) -> None:
 
 def build_messaging(p: Platform) -> None:
     """Messaging: SNS topic, SQS queue + DLQ, notifier and worker Lambdas."""
+    s = p.settings
+    if not s.messaging.enabled:
+        return
+    m = p.messaging = Messaging(f"{s.prefix}-messaging", MessagingArgs(settings=s.messaging), opts=p.opts())
+    p.outputs.update(
+        topicArn=m.topic_arn,
+        queueUrl=m.queue_url,
+        dlqUrl=m.dlq_url,
+        # Read by `platformctl latency` (and handy for operators).
+        outcomesTopicArn=m.outcomes_topic_arn,
+        workerFunctionName=m.worker_function_name,
+        notifierFunctionName=m.notifier_function_name,
+        idempotencyTableName=m.idempotency_table_name,
+    )
+    if m.state_machine_arn is not None:
+        p.outputs["latencyStateMachineArn"] = m.state_machine_arn
 
 
 def build_serverless(p: Platform) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -69,6 +70,38 @@ def sandbox(
         run(port, api_port)
     except SandboxError as exc:
         raise CommandError(str(exc)) from None
+class LatencyPath(StrEnum):
+    direct_invoke = "direct-invoke"
+    api_gateway = "api-gateway"
+    sns_sqs_worker = "sns-sqs-worker"
+    step_functions = "step-functions"
+
+
+@app.command()
+def latency(
+    stack: str = StackOption,
+    runs: int = typer.Option(10, "--runs", "-n", min=1, max=1000, help="Runs per path."),
+    outputs: Path | None = typer.Option(
+        None, "--outputs", help="JSON of `pulumi stack output --json` (default: ask the pulumi CLI)."
+    ),
+    path: list[LatencyPath] | None = typer.Option(None, "--path", "-p", help="Only these paths (repeatable)."),
+    timeout: float = typer.Option(60.0, "--timeout", min=1, help="Seconds one run may take."),
+) -> None:
+    """Time direct Lambda invoke vs API Gateway vs SNS->SQS->worker vs Step Functions on a deployed stack."""
+    from . import latency as lab
+    from .stacks import stack_file
+
+    stack_file(stack)  # an unknown stack is a usage error before any AWS call
+    try:
+        values = lab.file_outputs(outputs) if outputs else lab.pulumi_outputs(stack)
+        only = [p.value for p in path] if path else list(lab.PATHS)
+        results = lab.run_lab(values, runs, clients=lab.boto3_clients, timeout=timeout, only=only)
+    except lab.LatencyError as exc:
+        raise CommandError(str(exc)) from None
+    typer.echo(lab.render(stack, runs, results))
+    measured = [r for r in results if not r.skipped]
+    if measured and not any(r.samples for r in measured):
+        raise CommandError("no run succeeded on any path (see the errors above)")
 
 
 @app.callback()

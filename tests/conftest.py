@@ -207,3 +207,14 @@ def sandbox_process():
         yield sandbox
     finally:
         stop_sandbox(sandbox)
+@pytest.fixture
+def messaging(aws):
+    """Topic, queue, DLQ (maxReceiveCount 3), subscription and idempotency table in moto,
+    with the real worker handler pointed at that table. Yields a LocalMessaging."""
+    from functions.worker import app
+    from platformctl.local_messaging import create_local_messaging
+
+    local = create_local_messaging(max_receive_count=3)
+    app.configure(local.worker_store())
+    yield local
+    app.configure(None)

@@ -1,9 +1,146 @@
-"""Settings of the Messaging component area."""
+"""Settings of the Messaging component area (SNS topic, SQS queue + DLQ, two Lambdas).
+
+The AWS limits checked here are the ones a deployment would otherwise fail on minutes in
+(SQS retention and visibility ranges, event source mapping batch rules), plus AWS's own
+advice for SQS-triggered Lambdas: queue visibility timeout >= 6 x the function timeout
+(+ the batching window), so a message is not handed out again while a batch still runs.
+"""
 
 from __future__ import annotations
 
-from .base import ComponentSection
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import ComponentSection, Section, invalid
+from .networking import check_retention
+
+# SQS: MessageRetentionPeriod 60 s .. 14 days, VisibilityTimeout 0 .. 12 h.
+MIN_RETENTION_SECONDS = 60
+MAX_RETENTION_SECONDS = 14 * 24 * 3600
+MAX_VISIBILITY_SECONDS = 12 * 3600
+# Event source mapping for a standard queue: 1..10000 records; above 10 a batching window
+# (MaximumBatchingWindowInSeconds >= 1) is required; the window is 0..300 s.
+MAX_BATCH_NO_WINDOW = 10
+MAX_BATCH = 10_000
+MAX_WINDOW_SECONDS = 300
+
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+class WorkerSettings(Section):
+    """The SQS-triggered worker Lambda and its event source mapping."""
+
+    timeout_seconds: int = Field(30, ge=1, le=900)
+    memory_mb: int = Field(256, ge=128, le=10240)
+    batch_size: int = Field(10, ge=1, le=MAX_BATCH)
+    maximum_batching_window_seconds: int = Field(0, ge=0, le=MAX_WINDOW_SECONDS)
+    # ESM scaling cap (AWS: 2..1000); None lets Lambda scale to the queue's backlog.
+    maximum_concurrency: int | None = Field(None, ge=2, le=1000)
+
+    @model_validator(mode="after")
+    def _batch_rules(self) -> WorkerSettings:
+        if self.batch_size > MAX_BATCH_NO_WINDOW and self.maximum_batching_window_seconds < 1:
+            raise invalid(
+                "batchSize",
+                f"must be <= {MAX_BATCH_NO_WINDOW} unless maximumBatchingWindowSeconds >= 1 "
+                f"(AWS rule for standard queues; got batchSize {self.batch_size} with window "
+                f"{self.maximum_batching_window_seconds})",
+            )
+        return self
+
+
+class NotifierSettings(Section):
+    """The SNS-triggered notifier Lambda and its asynchronous invoke config (destinations)."""
+
+    timeout_seconds: int = Field(10, ge=1, le=900)
+    memory_mb: int = Field(128, ge=128, le=10240)
+    # Lambda async invocation limits: 0..2 retries, 60 s .. 6 h event age.
+    maximum_retry_attempts: int = Field(2, ge=0, le=2)
+    maximum_event_age_seconds: int = Field(3600, ge=60, le=21600)
+
+
+class SubscriptionSettings(Section):
+    """Extra SNS subscribers (each e-mail address must confirm the subscription)."""
+
+    emails: list[str] = []
+    sms: list[str] = []
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not EMAIL.match(value):
+                raise ValueError(f"must contain only e-mail addresses such as ops@example.com ({value!r} is not one)")
+        return values
+
+    @field_validator("sms")
+    @classmethod
+    def _phones(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not E164.match(value):
+                raise ValueError(f"must contain only E.164 phone numbers such as +4915112345678 ({value!r} is not one)")
+        return values
+
+
+class LatencyLabSettings(Section):
+    """Course project "SQS / SNS examples ... Step Functions and time measurement"."""
+
+    enabled: bool = False
+    # EXPRESS answers StartSyncExecution (what the latency command times); STANDARD is
+    # polled until it finishes.
+    type: Literal["EXPRESS", "STANDARD"] = "EXPRESS"
 
 
 class MessagingSettings(ComponentSection):
-    """Filled in by the Messaging component's issue."""
+    """`cloud-platform:messaging`: see README "Messaging"."""
+
+    max_receive_count: int = Field(5, ge=1, le=1000)
+    message_retention_seconds: int = Field(4 * 24 * 3600, ge=MIN_RETENTION_SECONDS, le=MAX_RETENTION_SECONDS)
+    # None: 6 x worker.timeoutSeconds + batching window (AWS's advice).
+    visibility_timeout_seconds: int | None = Field(None, ge=0, le=MAX_VISIBILITY_SECONDS)
+    # How long processed event ids are remembered; must outlive any redelivery.
+    idempotency_ttl_seconds: int = Field(MAX_RETENTION_SECONDS, ge=3600)
+    log_retention_days: int = 14
+    powertools_layer_version: int = Field(27, ge=1)
+    # Prod: the DLQ, the idempotency table and the key survive `pulumi destroy` mistakes.
+    protect: bool = False
+    worker: WorkerSettings = WorkerSettings()
+    notifier: NotifierSettings = NotifierSettings()
+    subscriptions: SubscriptionSettings = SubscriptionSettings()
+    latency_lab: LatencyLabSettings = LatencyLabSettings()
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        return check_retention(value)
+
+    @property
+    def minimum_visibility_seconds(self) -> int:
+        return 6 * self.worker.timeout_seconds + self.worker.maximum_batching_window_seconds
+
+    @property
+    def queue_visibility_seconds(self) -> int:
+        if self.visibility_timeout_seconds is None:
+            return self.minimum_visibility_seconds
+        return self.visibility_timeout_seconds
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> MessagingSettings:
+        needed = self.minimum_visibility_seconds
+        if self.visibility_timeout_seconds is not None and self.visibility_timeout_seconds < needed:
+            raise invalid(
+                "visibilityTimeoutSeconds",
+                f"must be >= {needed} (6 x worker.timeoutSeconds {self.worker.timeout_seconds} + "
+                f"worker.maximumBatchingWindowSeconds {self.worker.maximum_batching_window_seconds}, "
+                f"AWS's advice for SQS-triggered Lambdas; got {self.visibility_timeout_seconds})",
+            )
+        if self.idempotency_ttl_seconds < self.message_retention_seconds:
+            raise invalid(
+                "idempotencyTtlSeconds",
+                f"must be >= messageRetentionSeconds {self.message_retention_seconds} so a redelivered "
+                f"message is still recognised (got {self.idempotency_ttl_seconds})",
+            )
+        return self

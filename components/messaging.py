@@ -1,0 +1,498 @@
+"""Messaging: SNS fan-out to an SQS queue (+ DLQ) and two Lambda subscribers — no message lost.
+
+    publisher --> events topic --+--> queue --(ESM, partial batch failures)--> worker --> idempotency table
+                  (SSE-KMS)      |      '-- after maxReceiveCount --> DLQ
+                                 +--> notifier (async) --ok--> outcomes topic
+                                 |                    '-fail--> DLQ
+                                 +--> e-mail / SMS subscribers (config)
+
+Every path that can fail ends in the DLQ instead of dropping the message: the queue's
+redrive policy, the notifier's on-failure destination, and the SNS subscriptions' own
+redrive policies (SNS gives up on an endpoint it cannot reach after its retries).
+
+The on-success destination is a separate `outcomes` topic, not the events topic: the
+notifier is subscribed to the events topic, so sending its results there would invoke it
+again with its own output, forever (and each success would be re-processed by the worker).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from .settings.messaging import MAX_RETENTION_SECONDS, MessagingSettings
+
+FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
+RUNTIME = "python3.12"
+POWERTOOLS_LAYER = "arn:{partition}:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:{version}"
+
+
+@dataclass
+class MessagingArgs:
+    """Inputs of Messaging. Settings are plain data: which subscriptions exist is decided in Python."""
+
+    settings: MessagingSettings
+    """The validated `cloud-platform:messaging` section."""
+    functions_dir: Path = FUNCTIONS_DIR
+    """Folder holding the `worker/` and `notifier/` handler packages."""
+
+
+def _statement(sid: str, actions: list[str], resources: list[Any], **extra: Any) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources, **extra}
+
+
+def _lambda_trust(account: str) -> str:
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+        }],
+    })
+
+
+def _package(functions_dir: Path, kind: str) -> pulumi.AssetArchive:
+    """The handler package as `<kind>/*.py` (importable as `<kind>.app`), without caches."""
+    files = sorted((functions_dir / kind).glob("*.py"))
+    if not any(f.name == "app.py" for f in files):
+        raise pulumi.RunError(f"{functions_dir / kind} has no app.py (the Lambda handler module)")
+    return pulumi.AssetArchive({f"{kind}/{f.name}": pulumi.FileAsset(str(f)) for f in files})
+
+
+class Messaging(pulumi.ComponentResource):
+    topic_arn: pulumi.Output[str]
+    outcomes_topic_arn: pulumi.Output[str]
+    queue_arn: pulumi.Output[str]
+    queue_url: pulumi.Output[str]
+    queue_name: pulumi.Output[str]
+    dlq_arn: pulumi.Output[str]
+    dlq_url: pulumi.Output[str]
+    dlq_name: pulumi.Output[str]
+    notifier_function_name: pulumi.Output[str]
+    worker_function_name: pulumi.Output[str]
+    worker_function_arn: pulumi.Output[str]
+    key_arn: pulumi.Output[str]
+    idempotency_table_name: pulumi.Output[str]
+    state_machine_arn: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: MessagingArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-platform:messaging:Messaging", name, None, opts)
+        self._name = name
+        self._settings = s = args.settings
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._stateful = pulumi.ResourceOptions(parent=self, protect=s.protect, retain_on_delete=s.protect)
+        invoke = pulumi.InvokeOptions(parent=self)
+        self._account = aws.get_caller_identity_output(opts=invoke).account_id
+        self._region = aws.get_region_output(opts=invoke).region
+        self._partition = aws.get_partition_output(opts=invoke).partition
+
+        # Physical names are fixed so policies can name ARNs before the resources exist
+        # (the key policy is created before the topics that use the key).
+        self._topic_name = f"{name}-events"
+        self._outcomes_name = f"{name}-outcomes"
+
+        self._key()
+        self._topics()
+        self._queues()
+        self._table()
+        self._worker(args.functions_dir)
+        self._notifier(args.functions_dir)
+        self._subscriptions()
+        self.state_machine_arn = self._latency_lab() if s.latency_lab.enabled else None
+
+        self.register_outputs({
+            "topicArn": self.topic_arn,
+            "outcomesTopicArn": self.outcomes_topic_arn,
+            "queueUrl": self.queue_url,
+            "dlqUrl": self.dlq_url,
+            "workerFunctionName": self.worker_function_name,
+            "notifierFunctionName": self.notifier_function_name,
+            "idempotencyTableName": self.idempotency_table_name,
+            "keyArn": self.key_arn,
+            "stateMachineArn": self.state_machine_arn,
+        })
+
+    # --- encryption ------------------------------------------------------------------
+    def _key(self) -> None:
+        name = self._name
+        topic_arns = [f"arn:{{p}}:sns:{{r}}:{{a}}:{t}" for t in (self._topic_name, self._outcomes_name)]
+
+        def policy(args: list[str]) -> str:
+            partition, region, account = args
+            topics = [t.format(p=partition, r=region, a=account) for t in topic_arns]
+            return json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        # Lets IAM policies grant use of the key (the roles below do, per ARN).
+                        # In a key policy "*" means this key.
+                        "Sid": "AccountAdministersKeyThroughIam",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    },
+                    {
+                        # SNS encrypts for SSE-KMS queues it delivers to, and for its own topics'
+                        # deliveries; only on behalf of this component's topics.
+                        "Sid": "SnsDeliversFromOurTopics",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "sns.amazonaws.com"},
+                        "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                        "Resource": "*",
+                        "Condition": {
+                            "StringEquals": {"aws:SourceAccount": account},
+                            "ArnEquals": {"aws:SourceArn": topics},
+                        },
+                    },
+                ],
+            })
+
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description=f"{name}: SNS topics, SQS queues and idempotency table",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=pulumi.Output.all(self._partition, self._region, self._account).apply(policy),
+            opts=self._stateful,
+        )
+        aws.kms.Alias(f"{name}-key-alias", name=f"alias/{name}", target_key_id=self.key.key_id, opts=self._child)
+        self.key_arn = self.key.arn
+
+    # --- topics and queues --------------------------------------------------------------
+    def _topics(self) -> None:
+        self.topic = aws.sns.Topic(
+            f"{self._name}-events", name=self._topic_name, kms_master_key_id=self.key.arn, opts=self._child
+        )
+        # Destination of the notifier's successful invocations (never the events topic: loop).
+        self.outcomes = aws.sns.Topic(
+            f"{self._name}-outcomes", name=self._outcomes_name, kms_master_key_id=self.key.arn, opts=self._child
+        )
+        self.topic_arn = self.topic.arn
+        self.outcomes_topic_arn = self.outcomes.arn
+
+    def _queues(self) -> None:
+        name, s = self._name, self._settings
+        # 14 days, the SQS maximum: the enqueue timestamp of a standard queue's message
+        # survives the redrive, so a DLQ shorter than the queue would expire messages early.
+        self.dlq = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=f"{name}-dlq",
+            message_retention_seconds=MAX_RETENTION_SECONDS,
+            kms_master_key_id=self.key.arn,
+            kms_data_key_reuse_period_seconds=300,
+            opts=self._stateful,
+        )
+        self.queue = aws.sqs.Queue(
+            f"{name}-queue",
+            name=f"{name}-queue",
+            visibility_timeout_seconds=s.queue_visibility_seconds,
+            message_retention_seconds=s.message_retention_seconds,
+            receive_wait_time_seconds=20,
+            kms_master_key_id=self.key.arn,
+            kms_data_key_reuse_period_seconds=300,
+            redrive_policy=self.dlq.arn.apply(
+                lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": s.max_receive_count})
+            ),
+            opts=self._child,
+        )
+        aws.sqs.RedriveAllowPolicy(
+            f"{name}-dlq-redrive-allow",
+            queue_url=self.dlq.id,
+            redrive_allow_policy=self.queue.arn.apply(
+                lambda arn: json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [arn]})
+            ),
+            opts=self._child,
+        )
+        self.queue_policy = self._queue_policy("queue", self.queue)
+        # SNS's subscription redrive policies send undeliverable messages here.
+        self.dlq_policy = self._queue_policy("dlq", self.dlq)
+        self.queue_arn, self.queue_url, self.queue_name = self.queue.arn, self.queue.url, self.queue.name
+        self.dlq_arn, self.dlq_url, self.dlq_name = self.dlq.arn, self.dlq.url, self.dlq.name
+
+    def _queue_policy(self, suffix: str, queue: aws.sqs.Queue) -> aws.sqs.QueuePolicy:
+        def document(args: list[str]) -> str:
+            queue_arn, topic_arn = args
+            return json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "OnlyOurTopicSends",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "sns.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": queue_arn,
+                        "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+                    },
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "sqs:*",
+                        "Resource": queue_arn,
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    },
+                ],
+            })
+
+        return aws.sqs.QueuePolicy(
+            f"{self._name}-{suffix}-policy",
+            queue_url=queue.id,
+            policy=pulumi.Output.all(queue.arn, self.topic.arn).apply(document),
+            opts=self._child,
+        )
+
+    def _table(self) -> None:
+        name = self._name
+        self.table = aws.dynamodb.Table(
+            f"{name}-idempotency",
+            name=f"{name}-idempotency",
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="id",
+            attributes=[aws.dynamodb.TableAttributeArgs(name="id", type="S")],
+            ttl=aws.dynamodb.TableTtlArgs(attribute_name="expiresAt", enabled=True),
+            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True, kms_key_arn=self.key.arn),
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=self._settings.protect),
+            deletion_protection_enabled=self._settings.protect,
+            tags={"Name": f"{name}-idempotency", "Backup": "true"},
+            opts=self._stateful,
+        )
+        self.idempotency_table_name = self.table.name
+
+    # --- functions ------------------------------------------------------------------------
+    def _function(
+        self,
+        kind: str,
+        functions_dir: Path,
+        timeout: int,
+        memory: int,
+        statements: pulumi.Output[list[dict[str, Any]]],
+        environment: dict[str, pulumi.Input[str]] | None = None,
+    ) -> aws.lambda_.Function:
+        """A Lambda with its own log group (retention) and a role naming only `statements`' ARNs."""
+        name, s = self._name, self._settings
+        function_name = f"{name}-{kind}"
+        logs = aws.cloudwatch.LogGroup(
+            f"{function_name}-logs",
+            name=f"/aws/lambda/{function_name}",
+            retention_in_days=s.log_retention_days,
+            opts=self._child,
+        )
+        role = aws.iam.Role(f"{function_name}-role", assume_role_policy=self._account.apply(_lambda_trust), opts=self._child)
+
+        def document(args: list[Any]) -> str:
+            log_arn, rest = args
+            return json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [
+                    # The group is created above, so no logs:CreateLogGroup.
+                    _statement("OwnLogGroup", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_arn}:*"]),
+                    *rest,
+                ],
+            })
+
+        policy = aws.iam.RolePolicy(
+            f"{function_name}-policy",
+            role=role.id,
+            policy=pulumi.Output.all(logs.arn, statements).apply(document),
+            opts=self._child,
+        )
+        function = aws.lambda_.Function(
+            function_name,
+            name=function_name,
+            runtime=RUNTIME,
+            architectures=["x86_64"],
+            handler=f"{kind}.app.lambda_handler",
+            code=_package(functions_dir, kind),
+            role=role.arn,
+            timeout=timeout,
+            memory_size=memory,
+            layers=[pulumi.Output.all(self._partition, self._region).apply(
+                lambda a: POWERTOOLS_LAYER.format(partition=a[0], region=a[1], version=s.powertools_layer_version)
+            )],
+            environment=aws.lambda_.FunctionEnvironmentArgs(
+                variables={"POWERTOOLS_SERVICE_NAME": kind, "POWERTOOLS_LOG_LEVEL": "INFO", **(environment or {})}
+            ),
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=logs.name),
+            # The role's policy must exist before the first invocation (ESM validates it too).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, policy]),
+        )
+        return function
+
+    def _worker(self, functions_dir: Path) -> None:
+        w = self._settings.worker
+        statements = pulumi.Output.all(self.queue.arn, self.key.arn, self.table.arn).apply(lambda a: [
+            _statement("ConsumeQueue", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+                                        "sqs:GetQueueAttributes"], [a[0]]),
+            # Decrypt SSE-KMS messages; encrypt/decrypt idempotency items (table SSE with this key).
+            _statement("UseMessagingKey", ["kms:Decrypt", "kms:GenerateDataKey"], [a[1]]),
+            _statement("IdempotencyRecords", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                                              "dynamodb:DeleteItem"], [a[2]]),
+        ])
+        self.worker = self._function(
+            "worker", functions_dir, w.timeout_seconds, w.memory_mb, statements,
+            environment={
+                "IDEMPOTENCY_TABLE": self.table.name,
+                "IDEMPOTENCY_TTL_SECONDS": str(self._settings.idempotency_ttl_seconds),
+                # A claim outlives the invocation that made it by no more than this.
+                "IDEMPOTENCY_LOCK_SECONDS": str(w.timeout_seconds),
+            },
+        )
+        self.event_source_mapping = aws.lambda_.EventSourceMapping(
+            f"{self._name}-worker-esm",
+            event_source_arn=self.queue.arn,
+            function_name=self.worker.arn,
+            batch_size=w.batch_size,
+            maximum_batching_window_in_seconds=w.maximum_batching_window_seconds,
+            function_response_types=["ReportBatchItemFailures"],
+            scaling_config=(
+                aws.lambda_.EventSourceMappingScalingConfigArgs(maximum_concurrency=w.maximum_concurrency)
+                if w.maximum_concurrency else None
+            ),
+            opts=self._child,
+        )
+        self.worker_function_name = self.worker.name
+        self.worker_function_arn = self.worker.arn
+
+    def _notifier(self, functions_dir: Path) -> None:
+        n = self._settings.notifier
+        statements = pulumi.Output.all(self.dlq.arn, self.outcomes.arn, self.key.arn).apply(lambda a: [
+            # Lambda sends destination records with the function's own role.
+            _statement("FailureDestination", ["sqs:SendMessage"], [a[0]]),
+            _statement("SuccessDestination", ["sns:Publish"], [a[1]]),
+            _statement("EncryptForDestinations", ["kms:GenerateDataKey", "kms:Decrypt"], [a[2]]),
+        ])
+        self.notifier = self._function("notifier", functions_dir, n.timeout_seconds, n.memory_mb, statements)
+        self.notifier_permission = aws.lambda_.Permission(
+            f"{self._name}-notifier-from-topic",
+            action="lambda:InvokeFunction",
+            function=self.notifier.name,
+            principal="sns.amazonaws.com",
+            source_arn=self.topic.arn,
+            opts=self._child,
+        )
+        D = aws.lambda_  # noqa: N806 (short alias for the long args class names)
+        self.invoke_config = D.FunctionEventInvokeConfig(
+            f"{self._name}-notifier-async",
+            function_name=self.notifier.name,
+            maximum_retry_attempts=n.maximum_retry_attempts,
+            maximum_event_age_in_seconds=n.maximum_event_age_seconds,
+            destination_config=D.FunctionEventInvokeConfigDestinationConfigArgs(
+                on_success=D.FunctionEventInvokeConfigDestinationConfigOnSuccessArgs(destination=self.outcomes.arn),
+                on_failure=D.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(destination=self.dlq.arn),
+            ),
+            opts=self._child,
+        )
+        self.notifier_function_name = self.notifier.name
+
+    # --- subscriptions ----------------------------------------------------------------------
+    def _subscriptions(self) -> None:
+        name, subs = self._name, self._settings.subscriptions
+        # What SNS cannot deliver after its retries goes to the DLQ instead of being dropped.
+        sns_redrive = self.dlq.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn}))
+        self.queue_subscription = aws.sns.TopicSubscription(
+            f"{name}-to-queue",
+            topic=self.topic.arn,
+            protocol="sqs",
+            endpoint=self.queue.arn,
+            raw_message_delivery=True,
+            redrive_policy=sns_redrive,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.queue_policy, self.dlq_policy]),
+        )
+        self.notifier_subscription = aws.sns.TopicSubscription(
+            f"{name}-to-notifier",
+            topic=self.topic.arn,
+            protocol="lambda",
+            endpoint=self.notifier.arn,
+            redrive_policy=sns_redrive,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.notifier_permission, self.dlq_policy]),
+        )
+        for i, address in enumerate(subs.emails):
+            aws.sns.TopicSubscription(
+                f"{name}-email-{i}", topic=self.topic.arn, protocol="email", endpoint=address, opts=self._child
+            )
+        for i, number in enumerate(subs.sms):
+            aws.sns.TopicSubscription(
+                f"{name}-sms-{i}", topic=self.topic.arn, protocol="sms", endpoint=number, opts=self._child
+            )
+
+    # --- latency lab ------------------------------------------------------------------------
+    def _latency_lab(self) -> pulumi.Output[str]:
+        """A state machine that hands one event to the worker, as SQS would (one-record batch)."""
+        name = self._name
+        role = aws.iam.Role(
+            f"{name}-latency-role",
+            assume_role_policy=self._account.apply(lambda account: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Service": "states.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                }],
+            })),
+            opts=self._child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-latency-policy",
+            role=role.id,
+            policy=self.worker.arn.apply(lambda arn: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [_statement("InvokeWorker", ["lambda:InvokeFunction"], [arn, f"{arn}:*"])],
+            })),
+            opts=self._child,
+        )
+        definition = self.worker.arn.apply(lambda arn: json.dumps(latency_definition(arn)))
+        self.state_machine = aws.sfn.StateMachine(
+            f"{name}-latency",
+            name=f"{name}-latency",
+            type=self._settings.latency_lab.type,
+            role_arn=role.arn,
+            definition=definition,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
+        return self.state_machine.arn
+
+
+def latency_definition(worker_arn: str) -> dict[str, Any]:
+    """Amazon States Language: invoke the worker with the input event as a one-record SQS batch,
+    fail the execution when the worker reports that record as failed."""
+    return {
+        "Comment": "Latency lab: Step Functions -> worker Lambda",
+        "StartAt": "Process",
+        "States": {
+            "Process": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {
+                    "FunctionName": worker_arn,
+                    "Payload": {
+                        "Records": [{
+                            "messageId.$": "$.id",
+                            "receiptHandle": "step-functions",
+                            "body.$": "States.JsonToString($)",
+                            "attributes": {},
+                            "messageAttributes": {},
+                            "eventSource": "aws:sqs",
+                        }],
+                    },
+                },
+                "OutputPath": "$.Payload",
+                "Next": "Processed?",
+            },
+            "Processed?": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.batchItemFailures[0]", "IsPresent": True, "Next": "Failed"}],
+                "Default": "Done",
+            },
+            "Failed": {"Type": "Fail", "Error": "WorkerRejectedEvent", "Cause": "the worker reported the record as failed"},
+            "Done": {"Type": "Succeed"},
+        },
+    }

@@ -1,0 +1,1 @@
+"""SNS-triggered notifier Lambda (invoked asynchronously by SNS; destinations get its outcome)."""

@@ -1,0 +1,282 @@
+"""Messaging without AWS: the topic, queue, DLQ and table in moto, and the real worker polling it.
+
+For the local sandbox (API -> DynamoDB -> SNS -> SQS -> worker in one process) and for the
+no-loss tests. Lambda's SQS event source mapping is replaced by `WorkerLoop`, which does
+what the mapping does: receive a batch, hand it to the handler in Lambda's SQS event shape,
+delete the records that succeeded and leave the reported failures on the queue, whose
+redrive policy moves them to the DLQ after maxReceiveCount receives.
+
+    local = create_local_messaging(endpoint_url="http://127.0.0.1:5000")   # or inside mock_aws
+    with local.worker_loop() as loop:        # a daemon thread; stopped (bounded) on exit
+        boto3.client("sns", ...).publish(TopicArn=local.topic_arn, Message=json.dumps(event))
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass
+class LocalMessaging:
+    """What `create_local_messaging` built, plus the clients that reach it."""
+
+    topic_arn: str
+    queue_url: str
+    queue_arn: str
+    dlq_url: str
+    dlq_arn: str
+    table_name: str
+    subscription_arn: str
+    max_receive_count: int
+    region: str
+    sqs: Any = field(repr=False)
+    sns: Any = field(repr=False)
+    dynamodb: Any = field(repr=False)
+
+    def worker_store(self, ttl_seconds: int = 14 * 24 * 3600, lock_seconds: int = 30):
+        from functions.worker.store import IdempotencyStore
+
+        return IdempotencyStore(self.dynamodb, self.table_name, ttl_seconds=ttl_seconds, lock_seconds=lock_seconds)
+
+    def worker_loop(self, handler: Handler | None = None, **options: Any) -> WorkerLoop:
+        """A loop feeding the real worker handler, pointed at this table (unless `handler` is given)."""
+        if handler is None:
+            from functions.worker import app
+
+            app.configure(self.worker_store())
+            handler = app.lambda_handler
+        return WorkerLoop(self.sqs, self.queue_url, self.queue_arn, handler, region=self.region, **options)
+
+    def dlq_messages(self, limit: int = 10_000) -> list[dict[str, Any]]:
+        """Everything in the DLQ, left in place: received under a visibility timeout (so each
+        receive returns new ones), then made visible again."""
+        seen: dict[str, dict[str, Any]] = {}
+        while len(seen) < limit:
+            got = self.sqs.receive_message(
+                QueueUrl=self.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=300, WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not got:
+                break
+            seen.update((m["MessageId"], m) for m in got)
+        messages = list(seen.values())
+        for start in range(0, len(messages), 10):
+            self.sqs.change_message_visibility_batch(
+                QueueUrl=self.dlq_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                         for i, m in enumerate(messages[start:start + 10])],
+            )
+        return messages
+
+
+def _clients(session: boto3.Session | None, endpoint_url: str | None, region: str) -> dict[str, Any]:
+    session = session or boto3.Session(region_name=region)
+    return {name: session.client(name, region_name=region, endpoint_url=endpoint_url) for name in ("sqs", "sns", "dynamodb")}
+
+
+def create_local_messaging(
+    session: boto3.Session | None = None,
+    endpoint_url: str | None = None,
+    prefix: str = "cloud-platform-local-messaging",
+    max_receive_count: int = 3,
+    visibility_timeout: int = 30,
+    region: str = "eu-west-1",
+) -> LocalMessaging:
+    """Create (or find again: names are fixed) the messaging resources, shaped like the stack's."""
+    c = _clients(session, endpoint_url, region)
+    sqs, sns, ddb = c["sqs"], c["sns"], c["dynamodb"]
+
+    table = f"{prefix}-idempotency"
+    try:
+        ddb.create_table(
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        )
+        ddb.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+        ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"})
+    except ddb.exceptions.ResourceInUseException:
+        pass
+
+    dlq_url = sqs.create_queue(QueueName=f"{prefix}-dlq", Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
+    dlq_arn = _arn(sqs, dlq_url)
+    queue_url = sqs.create_queue(
+        QueueName=f"{prefix}-queue",
+        Attributes={
+            "VisibilityTimeout": str(visibility_timeout),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}),
+        },
+    )["QueueUrl"]
+    queue_arn = _arn(sqs, queue_url)
+
+    topic_arn = sns.create_topic(Name=f"{prefix}-events")["TopicArn"]
+    sqs.set_queue_attributes(
+        QueueUrl=queue_url,
+        Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+            }],
+        })},
+    )
+    existing = [
+        s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+        if s["Endpoint"] == queue_arn
+    ]
+    subscription_arn = existing[0] if existing else sns.subscribe(
+        TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn,
+        Attributes={"RawMessageDelivery": "true"}, ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+    return LocalMessaging(
+        topic_arn=topic_arn, queue_url=queue_url, queue_arn=queue_arn, dlq_url=dlq_url, dlq_arn=dlq_arn,
+        table_name=table, subscription_arn=subscription_arn, max_receive_count=max_receive_count, region=region,
+        sqs=sqs, sns=sns, dynamodb=ddb,
+    )
+
+
+def _arn(sqs: Any, url: str) -> str:
+    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+@dataclass
+class BatchOutcome:
+    received: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+class WorkerLoop:
+    """Lambda's SQS event source mapping, in a thread: poll, invoke, delete successes.
+
+    `retry_delay` is the visibility timeout given back to failed records (Lambda leaves them
+    for the queue's full timeout; locally 0 makes the redrive to the DLQ happen in seconds).
+    """
+
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: str,
+        queue_arn: str,
+        handler: Handler,
+        batch_size: int = 10,
+        poll_interval: float = 0.2,
+        retry_delay: int = 0,
+        region: str = "eu-west-1",
+    ):
+        if not 1 <= batch_size <= 10:
+            raise ValueError(f"batch_size must be 1..10 (one SQS receive), got {batch_size}")
+        self.sqs, self.queue_url, self.queue_arn, self.handler = sqs, queue_url, queue_arn, handler
+        self.batch_size, self.poll_interval, self.retry_delay, self.region = batch_size, poll_interval, retry_delay, region
+        self.processed = 0
+        self.failed = 0
+        self.errors = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- one round, usable without a thread ---------------------------------------------------
+    def poll_once(self) -> BatchOutcome:
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=0,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return BatchOutcome()
+        event = {"Records": [self._record(m) for m in messages]}
+        try:
+            response = self.handler(event, None) or {}
+            failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+        except Exception:  # a crashed invocation fails the whole batch, as in Lambda
+            log.exception("worker invocation failed; the whole batch will be retried")
+            failed = {m["MessageId"] for m in messages}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        retry = [m for m in messages if m["MessageId"] in failed]
+        if done:
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+        if retry:
+            self.sqs.change_message_visibility_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": self.retry_delay}
+                         for i, m in enumerate(retry)],
+            )
+        self.processed += len(done)
+        self.failed += len(retry)
+        return BatchOutcome(received=len(messages), failed=sorted(failed))
+
+    def drain(self, max_rounds: int = 1000) -> int:
+        """Poll until a receive comes back empty (or `max_rounds`); returns the rounds used."""
+        for rounds in range(1, max_rounds + 1):
+            if self.poll_once().received == 0:
+                return rounds
+        return max_rounds
+
+    def _record(self, m: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": m.get("Attributes", {}),
+            "messageAttributes": m.get("MessageAttributes", {}),
+            "md5OfBody": m.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self.queue_arn,
+            "awsRegion": self.region,
+        }
+
+    # --- background thread -----------------------------------------------------------------------
+    def start(self) -> WorkerLoop:
+        if self._thread is not None:
+            raise RuntimeError("worker loop already started")
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="worker-loop", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            alive = self._thread.is_alive()
+            self._thread = None
+            if alive:
+                raise RuntimeError(f"worker loop did not stop within {timeout} s")
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                received = self.poll_once().received
+            except Exception:  # the endpoint went away or hiccuped: keep the loop alive, back off
+                self.errors += 1
+                log.exception("worker loop poll failed")
+                received = 0
+            if not received:
+                self._stop.wait(self.poll_interval)
+
+    def __enter__(self) -> WorkerLoop:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

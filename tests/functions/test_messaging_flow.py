@@ -1,0 +1,142 @@
+"""SNS -> SQS -> worker end to end in moto, driven by the local WorkerLoop (Lambda's ESM stand-in)."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+
+import boto3
+import pytest
+
+from functions.worker import app
+from platformctl.local_messaging import WorkerLoop, create_local_messaging
+
+from .events import subscriber_created
+
+
+def publish(local, event: dict | str) -> None:
+    local.sns.publish(TopicArn=local.topic_arn, Message=event if isinstance(event, str) else json.dumps(event))
+
+
+def completed_ids(local) -> set[str]:
+    found = local.dynamodb.scan(TableName=local.table_name, ConsistentRead=True)["Items"]
+    return {i["id"]["S"] for i in found if i["status"]["S"] == "COMPLETED"}
+
+
+def test_sns_publish_reaches_the_queue_raw(messaging):
+    event = subscriber_created()
+    publish(messaging, event)
+    (message,) = messaging.sqs.receive_message(QueueUrl=messaging.queue_url, WaitTimeSeconds=0)["Messages"]
+    assert json.loads(message["Body"]) == event  # raw delivery: no SNS envelope
+    attrs = messaging.sns.get_subscription_attributes(SubscriptionArn=messaging.subscription_arn)["Attributes"]
+    assert attrs["RawMessageDelivery"] == "true"
+
+
+def test_message_sits_in_dlq_after_max_receive_count_failed_receives(messaging):
+    publish(messaging, {"type": "subscriber.created", "id": "bad", "subscriber": {"name": "x", "email": "broken"}})
+    loop = messaging.worker_loop()
+    receives = 0
+    while loop.poll_once().received:
+        receives += 1
+        assert receives <= 10, "never redriven"
+    assert receives == messaging.max_receive_count
+    (dead,) = messaging.dlq_messages()
+    assert json.loads(dead["Body"])["id"] == "bad"
+    assert messaging.sqs.receive_message(QueueUrl=messaging.queue_url, WaitTimeSeconds=0).get("Messages") is None
+
+
+def test_no_message_lost_none_processed_twice(messaging, monkeypatch):
+    """200 events, 15% poison, 10% published twice: processed once + in DLQ == all, exactly."""
+    rng = random.Random(7)
+    effects: Counter[str] = Counter()
+    original = app.EFFECTS["subscriber.created"]
+
+    def counting(event):
+        effects[event.id] += 1
+        return original(event)
+
+    monkeypatch.setitem(app.EFFECTS, "subscriber.created", counting)
+    good, poison = set(), set()
+    poison_publishes = 0
+    for _ in range(200):
+        event_id = str(uuid.uuid4())
+        if rng.random() < 0.15:
+            poison.add(event_id)
+            event = {"type": "subscriber.created", "id": event_id, "subscriber": {"name": "p", "email": "invalid"}}
+        else:
+            good.add(event_id)
+            event = subscriber_created(event_id)
+        copies = 2 if rng.random() < 0.10 else 1  # at-least-once delivery: sometimes the same event again
+        for _ in range(copies):
+            publish(messaging, event)
+        poison_publishes += copies if event_id in poison else 0
+    loop = messaging.worker_loop(batch_size=10)
+    loop.drain(max_rounds=500)
+
+    dead_ids = Counter(json.loads(m["Body"])["id"] for m in messaging.dlq_messages())
+    assert set(effects) == good and set(effects.values()) == {1}     # every good one, exactly once
+    assert completed_ids(messaging) == good
+    assert set(dead_ids) == poison                                     # every poison one parked
+    assert set(effects).isdisjoint(dead_ids)
+    assert sum(dead_ids.values()) == poison_publishes                  # each poison copy parked once
+    assert len(good) + len(poison) == 200 and len(poison) > 10         # nothing missing
+    assert messaging.sqs.receive_message(QueueUrl=messaging.queue_url, WaitTimeSeconds=0).get("Messages") is None
+
+
+def test_worker_loop_thread_processes_and_stops(messaging):
+    events = [subscriber_created() for _ in range(5)]
+    for event in events:
+        publish(messaging, event)
+    done = threading.Event()
+    seen: list[str] = []
+
+    def handler(event, context):
+        response = app.lambda_handler(event, context)
+        seen.extend(json.loads(r["body"])["id"] for r in event["Records"])
+        if len(seen) >= len(events):
+            done.set()
+        return response
+
+    loop = WorkerLoop(messaging.sqs, messaging.queue_url, messaging.queue_arn, handler, poll_interval=0.05)
+    with loop:
+        assert loop.running
+        assert done.wait(10), "worker loop did not process the messages"
+    assert not loop.running
+    assert completed_ids(messaging) == {e["id"] for e in events}
+
+
+def test_worker_loop_rejects_batch_larger_than_one_receive(messaging):
+    with pytest.raises(ValueError, match="batch_size must be 1..10"):
+        WorkerLoop(messaging.sqs, messaging.queue_url, messaging.queue_arn, app.lambda_handler, batch_size=11)
+
+
+def test_local_messaging_against_moto_server():
+    """The sandbox's setup: a moto server on 127.0.0.1, resources created over HTTP, the loop in a thread."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1")
+        local = create_local_messaging(session=session, endpoint_url=endpoint, prefix="sandbox")
+        again = create_local_messaging(session=session, endpoint_url=endpoint, prefix="sandbox")  # idempotent
+        assert (again.queue_url, again.subscription_arn) == (local.queue_url, local.subscription_arn)
+        good = subscriber_created()
+        publish(local, good)
+        publish(local, "not json")
+        with local.worker_loop(poll_interval=0.05) as loop:
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and not (completed_ids(local) and local.dlq_messages()):
+                time.sleep(0.05)
+        assert loop.errors == 0
+        assert completed_ids(local) == {good["id"]}
+        assert [m["Body"] for m in local.dlq_messages()] == ["not json"]
+    finally:
+        app.configure(None)
+        server.stop()

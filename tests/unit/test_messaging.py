@@ -1,0 +1,232 @@
+"""Messaging under the recording mock: wiring, destinations, least privilege."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+QUEUE = "aws:sqs/queue:Queue"
+TOPIC = "aws:sns/topic:Topic"
+FUNCTION = "aws:lambda/function:Function"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+
+
+def plans(stack, dev_plan, prod_plan):
+    return {"dev": dev_plan, "prod": prod_plan}[stack]
+
+
+def one(plan, suffix):
+    """The messaging child whose logical name ends with `-messaging-<suffix>`."""
+    (found,) = [r for r in plan.resources if r.custom and r.name.endswith(f"-messaging-{suffix}")]
+    return found
+
+
+def policy_of(resource, key="policy"):
+    return json.loads(resource.inputs[key])
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_everything_is_inside_the_component(stack, dev_plan, prod_plan):
+    plan = plans(stack, dev_plan, prod_plan)
+    (component,) = plan.mocks.of_type("cloud-platform:messaging:Messaging")
+    for type_ in (QUEUE, TOPIC, FUNCTION, "aws:dynamodb/table:Table", "aws:kms/key:Key"):
+        assert all(plan.mocks.component_of(r) == component for r in plan.mocks.of_type(type_))
+    assert all(r.provider is not None and r.region == "eu-west-1" for r in plan.mocks.descendants(component) if r.custom)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_queue_policies_let_only_our_topic_send(stack, dev_plan, prod_plan):
+    plan = plans(stack, dev_plan, prod_plan)
+    topic = one(plan, "events")
+    for suffix in ("queue", "dlq"):
+        queue = one(plan, suffix)
+        policy = policy_of(one(plan, f"{suffix}-policy"))
+        assert one(plan, f"{suffix}-policy").inputs["queueUrl"] == queue.outputs["url"]
+        allows = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+        assert allows == [{
+            "Sid": "OnlyOurTopicSends", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage", "Resource": queue.outputs["arn"],
+            "Condition": {"ArnEquals": {"aws:SourceArn": topic.outputs["arn"]}},
+        }]
+        (deny,) = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+@pytest.mark.parametrize(("stack", "receives", "retention", "visibility"), [
+    ("dev", 3, 86400, 6 * 30), ("prod", 5, 1209600, 6 * 60 + 5)])
+def test_redrive_retention_visibility_and_encryption(stack, receives, retention, visibility, dev_plan, prod_plan):
+    plan = plans(stack, dev_plan, prod_plan)
+    queue, dlq, key = one(plan, "queue"), one(plan, "dlq"), one(plan, "key")
+    assert json.loads(queue.inputs["redrivePolicy"]) == {"deadLetterTargetArn": dlq.outputs["arn"], "maxReceiveCount": receives}
+    assert queue.inputs["messageRetentionSeconds"] == retention
+    assert dlq.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
+    assert queue.inputs["visibilityTimeoutSeconds"] == visibility
+    worker = one(plan, "worker")
+    assert queue.inputs["visibilityTimeoutSeconds"] >= 6 * worker.inputs["timeout"]
+    for resource in (queue, dlq, one(plan, "events"), one(plan, "outcomes")):
+        assert resource.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    allow = json.loads(one(plan, "dlq-redrive-allow").inputs["redriveAllowPolicy"])
+    assert allow == {"redrivePermission": "byQueue", "sourceQueueArns": [queue.outputs["arn"]]}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_key_rotates_and_sns_may_use_it_only_for_our_topics(stack, dev_plan, prod_plan):
+    plan = plans(stack, dev_plan, prod_plan)
+    key = one(plan, "key")
+    assert key.inputs["enableKeyRotation"] is True
+    statements = {s["Sid"]: s for s in policy_of(key)["Statement"]}
+    sns = statements["SnsDeliversFromOurTopics"]
+    assert sns["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert sns["Condition"]["ArnEquals"]["aws:SourceArn"] == [one(plan, "events").outputs["arn"], one(plan, "outcomes").outputs["arn"]]
+    assert key.protect is (stack == "prod")
+
+
+@pytest.mark.parametrize(("stack", "batch", "window"), [("dev", 10, 0), ("prod", 50, 5)])
+def test_event_source_mapping_reports_batch_item_failures(stack, batch, window, dev_plan, prod_plan):
+    plan = plans(stack, dev_plan, prod_plan)
+    esm = one(plan, "worker-esm")
+    assert esm.inputs["functionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert esm.inputs["eventSourceArn"] == one(plan, "queue").outputs["arn"]
+    assert esm.inputs["functionName"] == one(plan, "worker").outputs["arn"]
+    assert (esm.inputs["batchSize"], esm.inputs["maximumBatchingWindowInSeconds"]) == (batch, window)
+    assert esm.inputs.get("scalingConfig", {}).get("maximumConcurrency") == (20 if stack == "prod" else None)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_notifier_destinations_point_at_outcomes_and_dlq_without_loop(stack, dev_plan, prod_plan):
+    plan = plans(stack, dev_plan, prod_plan)
+    config = one(plan, "notifier-async")
+    notifier = one(plan, "notifier")
+    assert config.inputs["functionName"] == notifier.outputs["name"]
+    destinations = config.inputs["destinationConfig"]
+    assert destinations["onSuccess"]["destination"] == one(plan, "outcomes").outputs["arn"]
+    assert destinations["onFailure"]["destination"] == one(plan, "dlq").outputs["arn"]
+    assert config.inputs["maximumRetryAttempts"] == 2
+    assert config.inputs["maximumEventAgeInSeconds"] == {"dev": 3600, "prod": 21600}[stack]
+    # No loop: nothing subscribes the notifier to the topic its successes go to.
+    subs = plan.mocks.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert [s.inputs["topic"] for s in subs if s.inputs["endpoint"] == notifier.outputs["arn"]] == [one(plan, "events").outputs["arn"]]
+    assert not [s for s in subs if s.inputs["topic"] == one(plan, "outcomes").outputs["arn"]]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_subscriptions_raw_delivery_permission_and_sns_redrive(stack, dev_plan, prod_plan):
+    plan = plans(stack, dev_plan, prod_plan)
+    topic, dlq = one(plan, "events"), one(plan, "dlq")
+    to_queue, to_notifier = one(plan, "to-queue"), one(plan, "to-notifier")
+    assert (to_queue.inputs["protocol"], to_queue.inputs["endpoint"]) == ("sqs", one(plan, "queue").outputs["arn"])
+    assert to_queue.inputs["rawMessageDelivery"] is True
+    assert (to_notifier.inputs["protocol"], to_notifier.inputs["endpoint"]) == ("lambda", one(plan, "notifier").outputs["arn"])
+    for sub in (to_queue, to_notifier):
+        assert sub.inputs["topic"] == topic.outputs["arn"]
+        assert json.loads(sub.inputs["redrivePolicy"]) == {"deadLetterTargetArn": dlq.outputs["arn"]}
+    permission = one(plan, "notifier-from-topic")
+    assert permission.inputs == {
+        "action": "lambda:InvokeFunction", "function": one(plan, "notifier").outputs["name"],
+        "principal": "sns.amazonaws.com", "sourceArn": topic.outputs["arn"]}
+
+
+def test_email_and_sms_subscriptions_from_config(plan_with):
+    plan = plan_with("dev", {"cloud-platform:messaging": {"subscriptions": {"emails": ["ops@example.com"], "sms": ["+4915112345678"]}}})
+    email, sms = one(plan, "email-0"), one(plan, "sms-0")
+    assert (email.inputs["protocol"], email.inputs["endpoint"]) == ("email", "ops@example.com")
+    assert (sms.inputs["protocol"], sms.inputs["endpoint"]) == ("sms", "+4915112345678")
+    assert email.inputs["topic"] == sms.inputs["topic"] == one(plan, "events").outputs["arn"]
+
+
+def expected_resources(plan, role_kind):
+    arn = lambda suffix: one(plan, suffix).outputs["arn"]  # noqa: E731
+    logs = lambda kind: arn(f"{kind}-logs") + ":*"  # noqa: E731
+    worker = arn("worker")
+    return {
+        "worker": {logs("worker"), arn("queue"), arn("key"), arn("idempotency")},
+        "notifier": {logs("notifier"), arn("dlq"), arn("outcomes"), arn("key")},
+        "latency": {worker, f"{worker}:*"},
+    }[role_kind]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_role_names_only_its_own_resources(stack, dev_plan, prod_plan):
+    plan = plans(stack, dev_plan, prod_plan)
+    (component,) = plan.mocks.of_type("cloud-platform:messaging:Messaging")
+    policies = [p for p in plan.mocks.descendants(component) if p.type == ROLE_POLICY]
+    kinds = sorted(p.name.removeprefix(component.name + "-").removesuffix("-policy") for p in policies)
+    assert kinds == (["latency", "notifier", "worker"] if stack == "dev" else ["notifier", "worker"])
+    for policy in policies:
+        kind = policy.name.removeprefix(component.name + "-").removesuffix("-policy")
+        role = plan.mocks.by_id(policy.inputs["role"])
+        assert role.name == f"{component.name}-{kind}-role"
+        statements = policy_of(policy)["Statement"]
+        actions = [a for s in statements for a in as_list(s["Action"])]
+        resources = {r for s in statements for r in as_list(s["Resource"])}
+        assert all(s["Effect"] == "Allow" for s in statements)
+        assert not any("*" in a for a in actions), actions
+        assert "*" not in resources
+        assert resources == expected_resources(plan, kind), kind
+        trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+        assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_functions_logs_and_role_wiring(stack, dev_plan, prod_plan):
+    plan = plans(stack, dev_plan, prod_plan)
+    for kind in ("worker", "notifier"):
+        function, logs = one(plan, kind), one(plan, f"{kind}-logs")
+        assert logs.inputs["name"] == f"/aws/lambda/{function.inputs['name']}"
+        assert logs.inputs["retentionInDays"] == {"dev": 7, "prod": 365}[stack]
+        assert function.inputs["loggingConfig"]["logGroup"] == logs.inputs["name"]
+        assert function.inputs["role"] == one(plan, f"{kind}-role").outputs["arn"]
+        assert function.inputs["handler"] == f"{kind}.app.lambda_handler"
+        package = {name: asset.path for name, asset in function.inputs["code"].assets.items()}
+        assert f"{kind}/app.py" in package and f"{kind}/__init__.py" in package
+        assert all(name.startswith(f"{kind}/") and path.endswith(name) for name, path in package.items())
+        assert function.inputs["layers"][0].startswith("arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3")
+    env = one(plan, "worker").inputs["environment"]["variables"]
+    assert env["IDEMPOTENCY_TABLE"] == one(plan, "idempotency").outputs["name"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_idempotency_table(stack, dev_plan, prod_plan):
+    plan = plans(stack, dev_plan, prod_plan)
+    table = one(plan, "idempotency")
+    assert table.inputs["billingMode"] == "PAY_PER_REQUEST"
+    assert table.inputs["hashKey"] == "id"
+    assert table.inputs["ttl"] == {"attributeName": "expiresAt", "enabled": True}
+    assert table.inputs["serverSideEncryption"] == {"enabled": True, "kmsKeyArn": one(plan, "key").outputs["arn"]}
+    assert table.inputs["tags"]["Backup"] == "true"
+    prod = stack == "prod"
+    assert (table.protect, table.retain_on_delete, one(plan, "dlq").protect) == (prod, prod, prod)
+    assert table.inputs["pointInTimeRecovery"]["enabled"] is prod
+
+
+def test_latency_lab_state_machine_invokes_the_worker(dev_plan, prod_plan):
+    machine = one(dev_plan, "latency")
+    assert machine.inputs["type"] == "EXPRESS"
+    assert machine.inputs["roleArn"] == one(dev_plan, "latency-role").outputs["arn"]
+    definition = json.loads(machine.inputs["definition"])
+    task = definition["States"][definition["StartAt"]]
+    assert task["Parameters"]["FunctionName"] == one(dev_plan, "worker").outputs["arn"]
+    assert dev_plan.outputs["latencyStateMachineArn"] == machine.outputs["arn"]
+    assert prod_plan.mocks.of_type("aws:sfn/stateMachine:StateMachine") == []
+    assert "latencyStateMachineArn" not in prod_plan.outputs
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_outputs(stack, dev_plan, prod_plan):
+    plan = plans(stack, dev_plan, prod_plan)
+    assert plan.outputs["topicArn"] == one(plan, "events").outputs["arn"]
+    assert plan.outputs["queueUrl"] == one(plan, "queue").outputs["url"]
+    assert plan.outputs["dlqUrl"] == one(plan, "dlq").outputs["url"]
+    assert plan.outputs["workerFunctionName"] == one(plan, "worker").outputs["name"]
+    assert plan.outputs["idempotencyTableName"] == one(plan, "idempotency").outputs["name"]
+
+
+def test_disabled_builds_nothing(plan_with):
+    plan = plan_with("dev", {"cloud-platform:messaging": {"enabled": False}})
+    assert plan.mocks.of_type("cloud-platform:messaging:Messaging") == []
+    assert "topicArn" not in plan.outputs
