@@ -47,7 +47,11 @@ def test_role_policy_names_only_this_table_and_log_group(plan):
     assert by_sid["Subscribers"]["Resource"] == table.outputs["arn"]
     assert sorted(by_sid["Subscribers"]["Action"]) == ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
     assert by_sid["Logs"]["Resource"] == log_group.outputs["arn"] + ":*"
-    assert "Events" not in by_sid  # no messaging on this branch's stacks: no sns:Publish
+    topics = [t.outputs["arn"] for t in plan.mocks.of_type("aws:sns/topic:Topic") if t.name.endswith("-messaging-events")]
+    if topics:  # messaging enabled: sns:Publish on exactly its events topic
+        assert topics[0] in json.dumps(by_sid["Events"]["Resource"])
+    else:
+        assert "Events" not in by_sid
     for s in statements:
         if s["Resource"] == "*":  # only X-Ray, which has no resource-level permissions
             assert s["Sid"] == "Tracing" and all(a.startswith("xray:") for a in s["Action"])
