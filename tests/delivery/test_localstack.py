@@ -58,6 +58,19 @@ def test_every_service_of_every_stack_has_a_localstack_endpoint():
         assert set(configured.values()) == {ENDPOINT}
 
 
+def test_every_local_resource_goes_through_a_localstack_provider():
+    plan = shipped_plan("local")
+    sandbox = {p.urn for p in local_providers()}
+    stray = [r.name for r in plan.resources if r.type.startswith("aws:") and (r.provider is None or r.provider.urn not in sandbox)]
+    assert stray == [], f"would use the default provider (real AWS): {stray}"
+
+
+def test_local_stack_disables_the_default_aws_provider():
+    from platformctl.stacks import stack_config
+
+    assert json.loads(stack_config("local")["pulumi:disable-default-providers"]) == ["aws"]
+
+
 def test_endpoint_names_are_real_provider_fields():
     fields = aws.ProviderEndpointArgs.__init__.__code__.co_varnames
     assert [s for s in SERVICES if python_field(s) not in fields] == []
