@@ -15,6 +15,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(VENV)/bin/hadolint app/Dockerfile
+	$(VENV)/bin/actionlint -no-color -shellcheck=$(VENV)/bin/shellcheck .github/workflows/*.yml
 
 test: $(STAMP) lint
 	$(PY) -m pytest -q

@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from .base import NAMESPACE, Section, SettingsError, describe, invalid
 from .container import ContainerSettings
+from .localstack import LocalStackSettings
 from .messaging import MessagingSettings
 from .networking import REGION_PATTERN, NetworkingSettings
 from .serverless import ServerlessSettings
@@ -41,6 +42,7 @@ class Settings(Section):
     serverless: ServerlessSettings = ServerlessSettings()
     messaging: MessagingSettings = MessagingSettings()
     container: ContainerSettings = ContainerSettings()
+    localstack: LocalStackSettings | None = None
 
     @model_validator(mode="after")
     def _regions(self) -> Settings:

@@ -104,11 +104,11 @@ _MESSAGES = {
 }
 
 
-def describe(error: ValidationError, root: type[BaseModel]) -> str:
+def describe(error: ValidationError, root: type[BaseModel], namespace: str = NAMESPACE) -> str:
     """One line for the first error: the full config key, what is wrong, the value given."""
     err = error.errors(include_url=False)[0]
     loc = tuple(err["loc"])
-    key = NAMESPACE + ":" + ".".join(str(p) for p in loc) if loc else NAMESPACE
+    key = namespace + ":" + ".".join(str(p) for p in loc) if loc else namespace
     ctx = err.get("ctx") or {}
     kind = err["type"]
     if kind == "setting":

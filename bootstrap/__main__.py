@@ -1,0 +1,25 @@
+"""cloud-platform-bootstrap: the GitHub OIDC provider and the deploy roles (run once per account)."""
+
+import sys
+from pathlib import Path
+
+import pulumi
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's components/
+
+from components.github_deploy_role import GitHubDeployRole, GitHubDeployRoleArgs, github_variables  # noqa: E402
+from components.settings.delivery import load_bootstrap_settings  # noqa: E402
+
+settings = load_bootstrap_settings()
+deploy = GitHubDeployRole(
+    "github-deploy",
+    GitHubDeployRoleArgs(
+        repository=settings.repository,
+        roles=settings.roles,
+        oidc_provider_arn=settings.oidc_provider_arn,
+        iam_prefix=settings.iam_prefix,
+    ),
+)
+pulumi.export("oidcProviderArn", deploy.provider_arn)
+pulumi.export("roleArns", deploy.role_arns)
+pulumi.export("githubVariables", deploy.role_arns.apply(github_variables))
