@@ -282,7 +282,7 @@ def platformctl(*args: str, **kw) -> subprocess.CompletedProcess:
         (["--to", "green", "--steps", "0,100"], "error: Invalid value for '--steps': each step must be between 1 and 100"),
         (["--to", "green", "--steps", "ten"], "error: Invalid value for '--steps': must be whole percentages"),
         (["--to", "green", "--bake-seconds", "-5"], "error: Invalid value for '--bake-seconds'"),
-        (["--stack", "staging", "--to", "green"], "error: unknown stack 'staging' (known: dev, prod)"),
+        (["--stack", "staging", "--to", "green"], "error: unknown stack 'staging' (known: dev, local, prod)"),
         ([], "error: Missing option '--to'"),
     ],
 )
