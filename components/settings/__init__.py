@@ -12,7 +12,10 @@ from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
 
+from .alarms import AlarmSettings
+from .backup import BackupSettings
 from .base import NAMESPACE, Section, SettingsError, describe, invalid
+from .compliance import ComplianceSettings
 from .container import ContainerSettings
 from .messaging import MessagingSettings
 from .networking import REGION_PATTERN, NetworkingSettings
@@ -41,6 +44,9 @@ class Settings(Section):
     serverless: ServerlessSettings = ServerlessSettings()
     messaging: MessagingSettings = MessagingSettings()
     container: ContainerSettings = ContainerSettings()
+    compliance: ComplianceSettings = ComplianceSettings()
+    backup: BackupSettings = BackupSettings()
+    alarms: AlarmSettings = AlarmSettings()
 
     @model_validator(mode="after")
     def _regions(self) -> Settings:
