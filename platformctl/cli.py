@@ -16,6 +16,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from components.settings import SettingsError
 
+from .check import CheckFormat
 from .stacks import StackError
 
 app = typer.Typer(
@@ -52,6 +53,19 @@ def plan(
         sys.stdout.write(json.dumps(result.to_json(), indent=2, sort_keys=False) + "\n")
     else:
         tree(result, Console(highlight=False, soft_wrap=True))
+
+
+@app.command()
+def check(
+    stack: str = StackOption,
+    format: CheckFormat = typer.Option(CheckFormat.table, "--format", "-f", help="table or json."),
+) -> None:
+    """Run every compliance policy over the offline plan; exit 1 on a mandatory violation."""
+    from .check import command
+
+    code = command(stack, format)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.callback()
