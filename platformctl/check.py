@@ -18,7 +18,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .stacks import ROOT, merge_overrides, stack_config
+from .stacks import merge_overrides, stack_config
 
 
 class CheckFormat(StrEnum):
@@ -66,20 +66,27 @@ class CheckResult:
         }
 
 
-def run_check(stack: str, overrides: dict[str, Any] | None = None, root: Path = ROOT) -> CheckResult:
-    """Plan `stack` offline and evaluate every enabled policy (raises StackError/SettingsError)."""
-    from components.settings import parse_settings
+def check_plan(plan, settings) -> CheckResult:
+    """Evaluate every enabled policy over an offline plan with the stack's validated settings."""
     from policy.engine import context_for, evaluate, from_recorded
     from policy.registry import all_policies
 
+    resources = from_recorded(plan.resources)
+    ctx = context_for(settings, plan.stack)
+    policies = [p for p in all_policies() if ctx.level(p) != "disabled"]
+    return CheckResult(plan.stack, len(policies), len(resources), evaluate(resources, ctx, policies))
+
+
+def run_check(stack: str, overrides: dict[str, Any] | None = None, root: Path | None = None) -> CheckResult:
+    """Plan `stack` offline and check it (raises StackError/SettingsError for the operator)."""
+    from components.settings import parse_settings
+
+    from . import stacks
     from .offline import run_offline
 
+    root = root or stacks.ROOT
     settings = parse_settings(merge_overrides(stack_config(stack, root), overrides), stack)
-    plan = run_offline(stack, overrides, root=root)
-    resources = from_recorded(plan.resources)
-    ctx = context_for(settings, stack)
-    policies = [p for p in all_policies() if ctx.level(p) != "disabled"]
-    return CheckResult(stack, len(policies), len(resources), evaluate(resources, ctx, policies))
+    return check_plan(run_offline(stack, overrides, root=root), settings)
 
 
 def render(result: CheckResult, console: Console) -> None:

@@ -1,0 +1,71 @@
+"""`python -m platformctl check`: exit codes, formats and one-line errors, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+import yaml
+
+from tests.cli.test_plan import platformctl
+from tests.conftest import ROOT
+
+
+def test_check_dev_passes_with_summary():
+    result = platformctl("check", "--stack", "dev")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("PASS check dev: ")
+
+
+def test_check_prod_json():
+    result = platformctl("check", "--stack", "prod", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["stack"] == "prod" and doc["passed"] is True and doc["mandatory"] == 0
+    assert doc["policies"] >= 20 and doc["resources"] > 50
+
+
+@pytest.fixture
+def broken_root(tmp_path):
+    """A copy of the project's stack files where dev has flow logs off and SSH-style mistakes."""
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    doc = yaml.safe_load((tmp_path / "Pulumi.dev.yaml").read_text())
+    doc["config"]["cloud-platform:networking"]["flowLogs"]["enabled"] = False
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(doc))
+    return tmp_path
+
+
+def test_broken_variant_exits_1_naming_the_control(broken_root):
+    env = {**os.environ, "CLOUD_PLATFORM_ROOT": str(broken_root)}
+    result = platformctl("check", "--stack", "dev", env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "vpc-flow-logs" in result.stdout and "EC2.6" in result.stdout
+    assert result.stdout.strip().splitlines()[-1].startswith("FAIL check dev: 30 policies")
+    result = platformctl("check", "--stack", "dev", "--format", "json", env=env)
+    doc = json.loads(result.stdout)
+    assert result.returncode == 1 and doc["passed"] is False
+    assert [v["policy"] for v in doc["violations"] if v["enforcement"] == "mandatory"] == ["vpc-flow-logs"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["check", "--stack", "staging"], "error: unknown stack 'staging' (known: "),
+    (["check", "--stack", "dev", "--format", "xml"], "error: Invalid value for '--format'"),
+    (["check"], "error: Missing option '--stack'"),
+])
+def test_bad_arguments_are_one_line_exit_2(args, message):
+    result = platformctl(*args)
+    assert result.returncode == 2
+    assert result.stderr.startswith(message) and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_invalid_compliance_setting_is_one_line(broken_root):
+    doc = yaml.safe_load((broken_root / "Pulumi.dev.yaml").read_text())
+    doc["config"]["cloud-platform:compliance"] = {"enforcement": {"vpc-flow-logz": "advisory"}}
+    (broken_root / "Pulumi.dev.yaml").write_text(yaml.safe_dump(doc))
+    result = platformctl("check", "--stack", "dev", env={**os.environ, "CLOUD_PLATFORM_ROOT": str(broken_root)})
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: cloud-platform:compliance.enforcement names unknown policies vpc-flow-logz")
+    assert len(result.stderr.strip().splitlines()) == 1
