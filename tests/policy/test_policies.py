@@ -221,3 +221,11 @@ def test_enforcement_override_from_settings():
     policy = get("vpc-flow-logs")
     assert ctx().level(policy) == "mandatory"
     assert ctx(enforcement={"vpc-flow-logs": "advisory"}).level(policy) == "advisory"
+
+
+def test_readme_control_table_lists_every_policy():
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [p.name for p in all_policies() if f"| `{p.name}` |" not in readme]
+    assert missing == []
