@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..model import Finding, Resource, is_unknown, truthy
+from typing import Any
+
+from ..model import UNKNOWN, Finding, Resource, is_unknown, truthy
 from ..registry import Context, resource_policy, stack_policy
 from .types import ECR_REPOSITORY, INSTANCE, LAMBDA, LAUNCH_TEMPLATE, LOG_GROUP
 
@@ -33,11 +35,14 @@ def log_group_retention(r: Resource, ctx: Context):
         yield f"log group {r.physical_name} never expires (retentionInDays unset)"
 
 
-def _log_group_name(fn: Resource) -> str | None:
+def _expected_log_group(fn: Resource) -> Any:
+    """The group name the function logs to; UNKNOWN when it is only known after deploy."""
     configured = fn.get("loggingConfig", "logGroup")
-    if isinstance(configured, str) and configured:
+    if is_unknown(configured) or (isinstance(configured, str) and configured):
         return configured
     name = fn.props.get("name")
+    if is_unknown(name):
+        return UNKNOWN
     return f"/aws/lambda/{name}" if isinstance(name, str) and name else None
 
 
@@ -50,17 +55,23 @@ def _log_group_name(fn: Resource) -> str | None:
     c5=("OPS-10", "OPS-12"), iso=("8.15",), fsbp=("CloudWatch.16",),
 )
 def lambda_log_retention(resources: list[Resource], ctx: Context):
-    groups = {r.props.get("name"): r for r in resources if r.type == LOG_GROUP}
+    groups = [r for r in resources if r.type == LOG_GROUP]
+    by_name = {g.props.get("name"): g for g in groups if isinstance(g.props.get("name"), str)}
+    undecided = any(is_unknown(g.props.get("name")) for g in groups)
     for fn in (r for r in resources if r.type == LAMBDA):
-        name = _log_group_name(fn)
-        if name is None:
-            continue  # name decided at deploy time; nothing to match yet
-        group = groups.get(name)
+        expected = _expected_log_group(fn)
+        # In a preview, names derived from fn.name are unknown; the engine's property
+        # dependencies still tie the group to the function (or the function to the group).
+        group = by_name.get(expected) if isinstance(expected, str) else None
+        group = group or next((g for g in groups if g.refers_to("name", fn)
+                               or fn.refers_to("loggingConfig", g)), None)
         if group is None:
-            yield Finding(f"function {fn.physical_name} logs to {name}, which the stack does not manage "
+            if expected is None or is_unknown(expected) or undecided:
+                continue  # nothing to match yet; decided on the next preview
+            yield Finding(f"function {fn.physical_name} logs to {expected}, which the stack does not manage "
                           "(Lambda would create it without retention)", fn)
         elif not group.props.get("retentionInDays") and not is_unknown(group.props.get("retentionInDays")):
-            yield Finding(f"log group {name} of function {fn.physical_name} has no retention", fn)
+            yield Finding(f"log group {group.physical_name} of function {fn.physical_name} has no retention", fn)
 
 
 @resource_policy(

@@ -59,11 +59,16 @@ STATEFUL = (*S3_BUCKET, DYNAMODB_TABLE, RDS_INSTANCE, RDS_CLUSTER, EFS, BACKUP_V
     "stateful-protected",
     types=STATEFUL,
     summary="Stateful resources (buckets, tables, databases, file systems, backup vaults) are protected from "
-            "deletion by `pulumi destroy`/replacement where compliance.requireProtect is set (prod).",
+            "deletion by `pulumi destroy`/replacement where compliance.requireProtect is set (prod); website "
+            "buckets (allowedPublicBuckets / Website=true) are exempt.",
     fix="pass opts=ResourceOptions(protect=True, retain_on_delete=True) from the component's settings",
     c5=("OPS-06", "BCM-03"), iso=("8.13", "8.32"), fsbp=(),
 )
 def stateful_protected(r: Resource, ctx: Context):
+    from .storage import public_bucket_allowed
+
+    if r.type in S3_BUCKET and public_bucket_allowed(r, ctx):
+        return  # website content is redeployed from site/, not data to protect
     if ctx.settings.require_protect and not r.protect:
         yield f"{r.physical_name} holds data but is not protected (protect=True)"
 

@@ -37,7 +37,9 @@ def dead_letter_queues(resources: list[Resource]) -> set[str]:
     """URNs of queues some redrive policy points at."""
     dlqs: set[str] = set()
     for r in resources:
-        if r.type == SQS_QUEUE and r.props.get("redrivePolicy"):
+        # `is not None`: during a first preview the policy text is unknown (the DLQ ARN is),
+        # but the engine still names the DLQ as a property dependency.
+        if r.type == SQS_QUEUE and r.props.get("redrivePolicy") is not None:
             dlqs |= set(r.refs.get("redrivePolicy", ()))
         if r.type == SQS_REDRIVE:
             dlqs |= set(r.refs.get("redrivePolicy", ()))

@@ -229,3 +229,27 @@ def test_readme_control_table_lists_every_policy():
     readme = (ROOT / "README.md").read_text()
     missing = [p.name for p in all_policies() if f"| `{p.name}` |" not in readme]
     assert missing == []
+
+
+def test_preview_unknowns_in_relations_do_not_raise_false_alarms():
+    """First preview: ARNs and auto-names are unknown, the engine's property dependencies are not."""
+    dlq = res(QUEUE, "dlq", {"sqsManagedSseEnabled": True})
+    main = res(QUEUE, "main", {"sqsManagedSseEnabled": True, "redrivePolicy": UNKNOWN}, refs={"redrivePolicy": [dlq]})
+    assert _messages("sqs-dead-letter-queue", {}, [dlq, main]) == []
+
+    fn = res(LAMBDA, "fn", {"name": UNKNOWN})
+    tied = res(LOG_GROUP, "fn-logs", {"name": UNKNOWN, "retentionInDays": 14}, refs={"name": [fn]})
+    assert _messages("lambda-log-retention", {}, [fn, tied]) == []
+    no_retention = res(LOG_GROUP, "fn-logs", {"name": UNKNOWN}, refs={"name": [fn]})
+    assert _messages("lambda-log-retention", {}, [fn, no_retention]) == [
+        "log group fn-logs of function fn has no retention"]
+    configured = res(LAMBDA, "fn2", {"name": "cp-fn2", "loggingConfig": {"logGroup": UNKNOWN}},
+                     refs={"loggingConfig": [tied]})
+    assert _messages("lambda-log-retention", {}, [configured, tied]) == []
+
+
+def test_website_bucket_is_exempt_from_protection_but_data_is_not():
+    site = _bucket_with(name="www", bucket_tags={"Website": "true"})
+    assert _messages("stateful-protected", PROD, site) == []
+    assert _messages("stateful-protected", PROD, _bucket_with(name="data")) == [
+        "cp-data holds data but is not protected (protect=True)"]
