@@ -116,6 +116,26 @@ class Alarms(pulumi.ComponentResource):
             opts=self._child,
         )
         topic = aws.sns.Topic(f"{name}-ops", kms_master_key_id=key.arn, opts=self._child)
+        # Replaces the default topic policy: the account manages the topic, CloudWatch alarms
+        # and AWS Backup vault events of this account (and nobody else) may publish.
+        aws.sns.TopicPolicy(
+            f"{name}-ops",
+            arn=topic.arn,
+            policy=topic.arn.apply(lambda arn: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Sid": "AccountManages", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                     "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:Subscribe",
+                                "SNS:ListSubscriptionsByTopic", "SNS:Publish", "SNS:DeleteTopic"],
+                     "Resource": arn},
+                    {"Sid": "ServicesPublish", "Effect": "Allow",
+                     "Principal": {"Service": ["cloudwatch.amazonaws.com", "backup.amazonaws.com"]},
+                     "Action": "SNS:Publish", "Resource": arn,
+                     "Condition": {"StringEquals": {"aws:SourceAccount": account}}},
+                ],
+            })),
+            opts=self._child,
+        )
         if self._s.email:
             aws.sns.TopicSubscription(f"{name}-ops-email", topic=topic.arn, protocol="email",
                                       endpoint=self._s.email, opts=self._child)

@@ -17,6 +17,8 @@ import pulumi_aws as aws
 from .settings.backup import BackupSettings
 
 SELECTION_TAG = ("Backup", "true")
+# Completed jobs include failed and expired ones; copy failures have their own event.
+NOTIFIED_EVENTS = ["BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED", "RESTORE_JOB_COMPLETED"]
 MANAGED_POLICIES = {
     "backup": "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
     "restore": "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
@@ -29,6 +31,8 @@ class BackupsArgs:
     """Schedules, retention, copy and protection flags."""
     peer_provider: aws.Provider | None = None
     """Provider of the peer region; with `settings.copy_to_peer` a copy vault is created there."""
+    notification_topic_arn: pulumi.Input[str] | None = None
+    """SNS topic (the Alarms ops topic) for failed backup, copy and restore jobs of the home vault."""
 
 
 class Backups(pulumi.ComponentResource):
@@ -49,6 +53,15 @@ class Backups(pulumi.ComponentResource):
         if s.copy_to_peer and args.peer_provider is not None:
             peer_opts = pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(provider=args.peer_provider))
             self.peer_vault_arn = self._vault(name, "-peer", peer_opts).arn
+
+        if args.notification_topic_arn is not None:
+            aws.backup.VaultNotifications(
+                f"{name}-events",
+                backup_vault_name=vault.name,
+                sns_topic_arn=args.notification_topic_arn,
+                backup_vault_events=NOTIFIED_EVENTS,
+                opts=child,
+            )
 
         rules = [
             self._rule("daily", s.daily_schedule, s.daily_retention_days, s, vault),

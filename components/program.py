@@ -147,18 +147,22 @@ def build_guardrails(p: Platform) -> None:
     """
     s = p.settings
     guardrails = p.guardrails = Guardrails()
-    if s.backup.enabled:
-        guardrails.backups = Backups(
-            f"{s.prefix}-backup",
-            BackupsArgs(settings=s.backup, peer_provider=p.peer_provider),
-            opts=p.opts(),
-        )
-        p.outputs["backupVaultName"] = guardrails.backups.vault_name
     if s.alarms.enabled:
         guardrails.alarms = Alarms(
             f"{s.prefix}-alarms", AlarmsArgs(settings=s.alarms, targets=alarm_targets(p)), opts=p.opts()
         )
         p.outputs["opsTopicArn"] = guardrails.alarms.topic_arn
+    if s.backup.enabled:
+        guardrails.backups = Backups(
+            f"{s.prefix}-backup",
+            BackupsArgs(
+                settings=s.backup,
+                peer_provider=p.peer_provider,
+                notification_topic_arn=guardrails.alarms.topic_arn if guardrails.alarms else None,
+            ),
+            opts=p.opts(),
+        )
+        p.outputs["backupVaultName"] = guardrails.backups.vault_name
 
 
 # Each step reads what the previous ones put on the Platform; order matters.

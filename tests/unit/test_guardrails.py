@@ -160,3 +160,24 @@ def test_stacks_export_the_ops_topic(stack, dev_plan, prod_plan):
     (topic,) = plan.mocks.of_type("aws:sns/topic:Topic")
     assert plan.outputs["opsTopicArn"] == topic.outputs["arn"]
     assert plan.mocks.component_of(topic).type == "cloud-platform:guardrails:Alarms"
+
+
+def test_topic_policy_lets_only_this_accounts_services_publish(build):
+    mocks = build(lambda: Alarms("al", AlarmsArgs(settings=AlarmSettings())))
+    (topic,) = mocks.of_type("aws:sns/topic:Topic")
+    (policy,) = mocks.of_type("aws:sns/topicPolicy:TopicPolicy")
+    assert policy.inputs["arn"] == topic.outputs["arn"]
+    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    publish = statements["ServicesPublish"]
+    assert set(publish["Principal"]["Service"]) == {"cloudwatch.amazonaws.com", "backup.amazonaws.com"}
+    assert publish["Resource"] == topic.outputs["arn"]
+    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+def test_failed_backup_jobs_reach_the_ops_topic(prod_plan):
+    (events,) = prod_plan.mocks.of_type("aws:backup/vaultNotifications:VaultNotifications")
+    (topic,) = prod_plan.mocks.of_type("aws:sns/topic:Topic")
+    home = prod_plan.mocks.named("cloud-platform-prod-backup-vault")
+    assert events.inputs["snsTopicArn"] == topic.outputs["arn"]
+    assert events.inputs["backupVaultName"] == home.outputs["name"]
+    assert {"BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED"} <= set(events.inputs["backupVaultEvents"])
