@@ -80,7 +80,10 @@ def compliance_from_config(config: Mapping[str, str]) -> ComplianceSettings:
     raw = config.get(CONFIG_KEY) or config.get("cloud-platform:config:compliance")
     if raw is None:
         return ComplianceSettings()
-    value = json.loads(raw) if isinstance(raw, str) else raw
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError:
+        raise SettingsError(f"{CONFIG_KEY} must be a mapping of keys to values (got {raw!r})") from None
     try:
         return ComplianceSettings.model_validate(value)
     except ValidationError as exc:

@@ -76,6 +76,8 @@ def test_stack_config_sets_context_and_bad_config_is_one_line():
     with pytest.raises(SettingsError) as info:
         compliance_from_config({"cloud-platform:compliance": json.dumps({"enforcement": {"nope": "advisory"}})})
     assert "cloud-platform:compliance.enforcement names unknown policies nope" in str(info.value)
+    with pytest.raises(SettingsError, match=r"^cloud-platform:compliance must be a mapping of keys to values \(got 'x'\)$"):
+        compliance_from_config({"cloud-platform:compliance": "x"})
 
 
 def test_from_environment_reads_the_stack_file(monkeypatch):
