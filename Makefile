@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: test plan lint clean
+.PHONY: test plan check lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ test: $(STAMP) lint
 
 plan: $(STAMP)
 	$(PY) -m platformctl plan --stack $(STACK)
+
+check: $(STAMP)
+	$(PY) -m platformctl check --stack $(STACK)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -88,6 +88,8 @@ class ContainerService(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     target_group_arn_suffix: pulumi.Output[str]
+    target_group_arn_suffixes: dict[str, pulumi.Output[str]]
+    """The same, keyed like the web tier's ({"app": ...}), for Alarms."""
     alb_arn_suffix: pulumi.Input[str]
     log_group_name: pulumi.Output[str]
     url: pulumi.Output[str]
@@ -463,6 +465,7 @@ class ContainerService(pulumi.ComponentResource):
             opts=self._child,
         )
         self.target_group_arn_suffix = self.target_group.arn_suffix
+        self.target_group_arn_suffixes = {"app": self.target_group_arn_suffix}
         forward = [{"type": "forward", "target_group_arn": self.target_group.arn}]
         shared = self._args.shared_load_balancer
         if shared is not None:

@@ -11,6 +11,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .alarms import Alarms, AlarmsArgs, AlarmTargets
+from .backup import Backups, BackupsArgs
 from .container import ContainerService, ContainerServiceArgs, SharedLoadBalancer, git_commit
 from .messaging import Messaging, MessagingArgs
 from .networking import NetworkingBase, NetworkingBaseArgs
@@ -33,7 +35,7 @@ class Platform:
     container: Any = None  # ContainerService
     messaging: Any = None  # Messaging
     serverless: Any = None  # ServerlessApi
-    guardrails: Any = None  # backups, alarms
+    guardrails: Any = None  # Guardrails: backups, alarms
     outputs: dict[str, object] = field(default_factory=dict)
 
     def opts(self, **kwargs) -> pulumi.ResourceOptions:
@@ -207,8 +209,65 @@ def build_serverless(p: Platform) -> None:
     )
 
 
+@dataclass
+class Guardrails:
+    backups: Backups | None = None
+    alarms: Alarms | None = None
+
+
+def _attr(obj: Any, name: str) -> Any:
+    return getattr(obj, name, None) if obj is not None else None
+
+
+def alarm_targets(p: Platform) -> AlarmTargets:
+    """Collect what to alarm on from the other areas; each may be absent (None or disabled)."""
+    targets = AlarmTargets()
+    for tier in (p.web, p.container):
+        alb = _attr(tier, "alb_arn_suffix")
+        groups = _attr(tier, "target_group_arn_suffixes")
+        if alb is not None and groups:
+            # The container shares the web tier's ALB when both are on: one entry, all groups.
+            shared = next((entry for entry in targets.load_balancers if entry[0] is alb), None)
+            if shared is None:
+                targets.load_balancers.append((alb, dict(groups)))
+            else:
+                shared[1].update(groups)
+    for source, attr in ((p.serverless, "function_name"), (p.messaging, "notifier_function_name"),
+                         (p.messaging, "worker_function_name")):
+        if (fn := _attr(source, attr)) is not None:
+            targets.functions.append(fn)
+    if (dlq := _attr(p.messaging, "dlq_name")) is not None:
+        targets.dead_letter_queues.append(dlq)
+    api, stage = _attr(p.serverless, "rest_api_name"), _attr(p.serverless, "stage_name")
+    if api is not None and stage is not None:
+        targets.apis.append((api, stage))
+    return targets
+
+
 def build_guardrails(p: Platform) -> None:
-    """Backups and alarms over what the other steps built."""
+    """Backups and alarms over what the other steps built.
+
+    The ops topic is built whenever alarms are enabled, even with nothing to alarm on yet:
+    it is the stable address operators subscribe to, and costs nothing idle.
+    """
+    s = p.settings
+    guardrails = p.guardrails = Guardrails()
+    if s.alarms.enabled:
+        guardrails.alarms = Alarms(
+            f"{s.prefix}-alarms", AlarmsArgs(settings=s.alarms, targets=alarm_targets(p)), opts=p.opts()
+        )
+        p.outputs["opsTopicArn"] = guardrails.alarms.topic_arn
+    if s.backup.enabled:
+        guardrails.backups = Backups(
+            f"{s.prefix}-backup",
+            BackupsArgs(
+                settings=s.backup,
+                peer_provider=p.peer_provider,
+                notification_topic_arn=guardrails.alarms.topic_arn if guardrails.alarms else None,
+            ),
+            opts=p.opts(),
+        )
+        p.outputs["backupVaultName"] = guardrails.backups.vault_name
 
 
 # Each step reads what the previous ones put on the Platform; order matters.

@@ -149,8 +149,29 @@ class ServerlessApi(pulumi.ComponentResource):
     def _site_bucket(self, hosting: str) -> None:
         name = self._name
         # The site is generated from the repository on every deploy: nothing to keep.
-        self.bucket = aws.s3.Bucket(f"{name}-site", force_destroy=True, tags={"Name": f"{name}-site"},
-                                    opts=self._child)
+        # Website=true marks the bucket for the compliance pack: content redeployed from site/
+        # (not data to protect), and the one bucket allowed a public policy.
+        tags = {"Name": f"{name}-site", "Website": "true"}
+        self.bucket = aws.s3.Bucket(f"{name}-site", force_destroy=True, tags=tags, opts=self._child)
+        # Versioned: a bad deploy of site/ can be rolled back object by object for 30 days.
+        aws.s3.BucketVersioning(
+            f"{name}-site-versioning", bucket=self.bucket.id,
+            versioning_configuration={"status": "Enabled"}, opts=self._child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-site-lifecycle", bucket=self.bucket.id,
+            rules=[{"id": "expire-old-versions", "status": "Enabled", "filter": {"prefix": ""},
+                    "noncurrent_version_expiration": {"noncurrent_days": 30},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7}}],
+            opts=self._child,
+        )
+        # SSE-S3, not KMS: the S3 website endpoint cannot serve KMS-encrypted objects anonymously.
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-site-encryption", bucket=self.bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
+                    "bucket_key_enabled": True}],
+            opts=self._child,
+        )
         aws.s3.BucketOwnershipControls(
             f"{name}-site-ownership", bucket=self.bucket.id,
             rule={"object_ownership": "BucketOwnerEnforced"}, opts=self._child,

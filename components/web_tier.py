@@ -233,8 +233,16 @@ class ScalingWebTier(pulumi.ComponentResource):
         account = aws.get_caller_identity(opts=invoke).account_id
         # Regions launched before August 2022 deliver ALB logs from an AWS-owned account.
         elb_account = aws.elb.get_service_account(opts=invoke).arn
-        retain = pulumi.ResourceOptions(parent=self, retain_on_delete=s.deletion_protection)
-        bucket = aws.s3.Bucket(f"{name}-alb-logs", force_destroy=not s.deletion_protection, opts=retain)
+        # Access logs are audit evidence: where the ALB is protected, so is its log bucket.
+        keep = pulumi.ResourceOptions(parent=self, protect=s.deletion_protection, retain_on_delete=s.deletion_protection)
+        bucket = aws.s3.Bucket(f"{name}-alb-logs", force_destroy=not s.deletion_protection, opts=keep)
+        # Versioned so a deleted or overwritten log object stays recoverable until the lifecycle expires it.
+        aws.s3.BucketVersioning(
+            f"{name}-alb-logs",
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=self._child,
+        )
         aws.s3.BucketPublicAccessBlock(
             f"{name}-alb-logs",
             bucket=bucket.id,
@@ -272,6 +280,9 @@ class ScalingWebTier(pulumi.ComponentResource):
                     status="Enabled",
                     filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
                     expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=s.access_logs.retention_days),
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=30
+                    ),
                 )
             ],
             opts=self._child,

@@ -17,6 +17,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from components.settings import SettingsError
 
+from .check import CheckFormat
 from .common import CommandError, StackOption
 from .cutover import cutover
 from .stacks import StackError
@@ -102,6 +103,17 @@ def latency(
     measured = [r for r in results if not r.skipped]
     if measured and not any(r.samples for r in measured):
         raise CommandError("no run succeeded on any path (see the errors above)")
+@app.command()
+def check(
+    stack: str = StackOption,
+    format: CheckFormat = typer.Option(CheckFormat.table, "--format", "-f", help="table or json."),
+) -> None:
+    """Run every compliance policy over the offline plan; exit 1 on a mandatory violation."""
+    from .check import command
+
+    code = command(stack, format)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.callback()

@@ -12,7 +12,10 @@ from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
 
+from .alarms import AlarmSettings
+from .backup import BackupSettings
 from .base import NAMESPACE, Section, SettingsError, describe, invalid
+from .compliance import ComplianceSettings
 from .container import ContainerSettings
 from .localstack import LocalStackSettings
 from .messaging import MessagingSettings
@@ -43,6 +46,9 @@ class Settings(Section):
     messaging: MessagingSettings = MessagingSettings()
     container: ContainerSettings = ContainerSettings()
     localstack: LocalStackSettings | None = None
+    compliance: ComplianceSettings = ComplianceSettings()
+    backup: BackupSettings = BackupSettings()
+    alarms: AlarmSettings = AlarmSettings()
 
     @model_validator(mode="after")
     def _regions(self) -> Settings:

@@ -1,0 +1,166 @@
+"""Alarms: an encrypted ops SNS topic and CloudWatch alarms on what the stack runs.
+
+Covers the course's "Beyond the MVP - production as a challenge": failing targets,
+unhealthy hosts, Lambda errors/throttles, messages stuck in a dead-letter queue and API
+5xx responses page the ops topic (and, from config, an e-mail address).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from .settings.alarms import AlarmSettings
+
+
+@dataclass
+class AlarmTargets:
+    """What to watch, as plain lists (each entry may be an Output)."""
+
+    load_balancers: list[tuple[pulumi.Input[str], dict[str, pulumi.Input[str]]]] = field(default_factory=list)
+    """(ALB arn_suffix, {colour: target group arn_suffix})."""
+    functions: list[pulumi.Input[str]] = field(default_factory=list)
+    """Lambda function names."""
+    dead_letter_queues: list[pulumi.Input[str]] = field(default_factory=list)
+    """SQS dead-letter queue names."""
+    apis: list[tuple[pulumi.Input[str], pulumi.Input[str]]] = field(default_factory=list)
+    """(REST API name, stage name)."""
+
+    def __bool__(self) -> bool:
+        return bool(self.load_balancers or self.functions or self.dead_letter_queues or self.apis)
+
+
+@dataclass
+class AlarmsArgs:
+    settings: AlarmSettings
+    targets: AlarmTargets = field(default_factory=AlarmTargets)
+
+
+def _key(value, index: int) -> str:
+    """A stable logical-name part: the value when it is plain text, else its position."""
+    if isinstance(value, str):
+        return re.sub(r"[^A-Za-z0-9-]+", "-", value).strip("-")[-40:] or str(index)
+    return str(index)
+
+
+class Alarms(pulumi.ComponentResource):
+    topic_arn: pulumi.Output[str]
+    alarm_names: list[str]
+    """Logical names of the alarms (for tests and the report)."""
+
+    def __init__(self, name: str, args: AlarmsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-platform:guardrails:Alarms", name, None, opts)
+        self._name = name
+        self._s = args.settings
+        self._child = pulumi.ResourceOptions(parent=self)
+        self.alarm_names = []
+
+        topic = self._topic()
+        self.topic_arn = topic.arn
+        t = args.targets
+        for lb_index, (lb, groups) in enumerate(t.load_balancers):
+            for colour, tg in groups.items():
+                dims = {"LoadBalancer": lb, "TargetGroup": tg}
+                suffix = f"{_key(lb, lb_index) if len(t.load_balancers) > 1 else 'alb'}-{colour}"
+                self._alarm(f"{suffix}-target-5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", dims,
+                            self._s.alb_5xx_threshold, "GreaterThanThreshold",
+                            f"targets of the {colour} target group answer 5xx")
+                self._alarm(f"{suffix}-unhealthy-hosts", "AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", dims,
+                            self._s.unhealthy_hosts_threshold, "GreaterThanOrEqualToThreshold",
+                            f"unhealthy hosts in the {colour} target group")
+        for i, fn in enumerate(t.functions):
+            dims = {"FunctionName": fn}
+            self._alarm(f"lambda-{_key(fn, i)}-errors", "AWS/Lambda", "Errors", "Sum", dims,
+                        self._s.lambda_errors_threshold, "GreaterThanOrEqualToThreshold", "Lambda invocations failed")
+            self._alarm(f"lambda-{_key(fn, i)}-throttles", "AWS/Lambda", "Throttles", "Sum", dims,
+                        self._s.lambda_throttles_threshold, "GreaterThanOrEqualToThreshold",
+                        "Lambda invocations were throttled")
+        for i, queue in enumerate(t.dead_letter_queues):
+            self._alarm(f"dlq-{_key(queue, i)}-depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum",
+                        {"QueueName": queue}, 0, "GreaterThanThreshold",
+                        "messages are waiting in a dead-letter queue (processing failed)")
+        for i, (api, stage) in enumerate(t.apis):
+            self._alarm(f"api-{_key(api, i)}-{_key(stage, i)}-5xx", "AWS/ApiGateway", "5XXError", "Sum",
+                        {"ApiName": api, "Stage": stage}, self._s.api_5xx_threshold, "GreaterThanThreshold",
+                        "the API answers 5xx")
+        self.register_outputs({"topicArn": self.topic_arn})
+
+    def _topic(self) -> aws.sns.Topic:
+        name = self._name
+        identity = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=self))
+        account = identity.account_id
+        # The key policy must let CloudWatch (alarms) and AWS Backup (vault events) use the
+        # key, or their publishes to the encrypted topic are dropped silently.
+        # "Resource": "*" in a key policy means "this key".
+        key_policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "AccountAdmin", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                 "Action": "kms:*", "Resource": "*"},
+                {"Sid": "AlarmPublishers", "Effect": "Allow",
+                 "Principal": {"Service": ["cloudwatch.amazonaws.com", "backup.amazonaws.com"]},
+                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+                 "Condition": {"StringEquals": {"aws:SourceAccount": account}}},
+            ],
+        }
+        key = aws.kms.Key(
+            f"{name}-topic-key",
+            description=f"{name}: ops notifications topic",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=json.dumps(key_policy),
+            opts=self._child,
+        )
+        topic = aws.sns.Topic(f"{name}-ops", kms_master_key_id=key.arn, opts=self._child)
+        # Replaces the default topic policy: the account manages the topic, CloudWatch alarms
+        # and AWS Backup vault events of this account (and nobody else) may publish.
+        aws.sns.TopicPolicy(
+            f"{name}-ops",
+            arn=topic.arn,
+            policy=topic.arn.apply(lambda arn: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Sid": "AccountManages", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                     "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:Subscribe",
+                                "SNS:ListSubscriptionsByTopic", "SNS:Publish", "SNS:DeleteTopic"],
+                     "Resource": arn},
+                    {"Sid": "ServicesPublish", "Effect": "Allow",
+                     "Principal": {"Service": ["cloudwatch.amazonaws.com", "backup.amazonaws.com"]},
+                     "Action": "SNS:Publish", "Resource": arn,
+                     "Condition": {"StringEquals": {"aws:SourceAccount": account}}},
+                ],
+            })),
+            opts=self._child,
+        )
+        if self._s.email:
+            aws.sns.TopicSubscription(f"{name}-ops-email", topic=topic.arn, protocol="email",
+                                      endpoint=self._s.email, opts=self._child)
+        return topic
+
+    def _alarm(self, suffix: str, namespace: str, metric: str, statistic: str, dimensions: dict,
+               threshold: float, comparison: str, what: str) -> aws.cloudwatch.MetricAlarm:
+        s = self._s
+        logical = f"{self._name}-{suffix}"
+        self.alarm_names.append(logical)
+        return aws.cloudwatch.MetricAlarm(
+            logical,
+            name=logical,
+            alarm_description=f"{what} ({namespace} {metric} {statistic})",
+            namespace=namespace,
+            metric_name=metric,
+            statistic=statistic,
+            dimensions=dimensions,
+            period=s.period_seconds,
+            evaluation_periods=s.evaluation_periods,
+            datapoints_to_alarm=s.datapoints_to_alarm,
+            threshold=threshold,
+            comparison_operator=comparison,
+            treat_missing_data="notBreaching",
+            alarm_actions=[self.topic_arn],
+            ok_actions=[self.topic_arn],
+            opts=self._child,
+        )

@@ -1,0 +1,126 @@
+"""Backups: AWS Backup vault + plan selecting every resource tagged Backup=true.
+
+Course seed project "Auto Backup and Reliability of Servers": daily and weekly recovery
+points of the web tier's EBS volumes and the DynamoDB table, kept for a configured number
+of days, encrypted with a customer managed key and copied to the peer region when the
+stack has one (a regional outage then does not take the backups with it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from .settings.backup import BackupSettings
+
+SELECTION_TAG = ("Backup", "true")
+# Completed jobs include failed and expired ones; copy failures have their own event.
+NOTIFIED_EVENTS = ["BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED", "RESTORE_JOB_COMPLETED"]
+MANAGED_POLICIES = {
+    "backup": "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+    "restore": "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+}
+
+
+@dataclass
+class BackupsArgs:
+    settings: BackupSettings
+    """Schedules, retention, copy and protection flags."""
+    peer_provider: aws.Provider | None = None
+    """Provider of the peer region; with `settings.copy_to_peer` a copy vault is created there."""
+    notification_topic_arn: pulumi.Input[str] | None = None
+    """SNS topic (the Alarms ops topic) for failed backup, copy and restore jobs of the home vault."""
+
+
+class Backups(pulumi.ComponentResource):
+    vault_name: pulumi.Output[str]
+    vault_arn: pulumi.Output[str]
+    plan_id: pulumi.Output[str]
+    peer_vault_arn: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: BackupsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-platform:guardrails:Backups", name, None, opts)
+        s = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=s.protect_vault, retain_on_delete=s.protect_vault)
+
+        vault = self._vault(name, "", stateful)
+        self.vault_name, self.vault_arn = vault.name, vault.arn
+        self.peer_vault_arn = None
+        if s.copy_to_peer and args.peer_provider is not None:
+            peer_opts = pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(provider=args.peer_provider))
+            self.peer_vault_arn = self._vault(name, "-peer", peer_opts).arn
+
+        if args.notification_topic_arn is not None:
+            aws.backup.VaultNotifications(
+                f"{name}-events",
+                backup_vault_name=vault.name,
+                sns_topic_arn=args.notification_topic_arn,
+                backup_vault_events=NOTIFIED_EVENTS,
+                opts=child,
+            )
+
+        rules = [
+            self._rule("daily", s.daily_schedule, s.daily_retention_days, s, vault),
+            self._rule("weekly", s.weekly_schedule, s.weekly_retention_days, s, vault),
+        ]
+        plan = aws.backup.Plan(f"{name}-plan", name=f"{name}-plan", rules=rules, opts=child)
+        self.plan_id = plan.id
+
+        role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
+                               "Action": "sts:AssumeRole"}],
+            }),
+            opts=child,
+        )
+        for purpose, arn in MANAGED_POLICIES.items():
+            aws.iam.RolePolicyAttachment(f"{name}-{purpose}", role=role.name, policy_arn=arn, opts=child)
+
+        key, value = SELECTION_TAG
+        aws.backup.Selection(
+            f"{name}-tagged",
+            name=f"{name}-tagged",
+            plan_id=plan.id,
+            iam_role_arn=role.arn,
+            selection_tags=[aws.backup.SelectionSelectionTagArgs(type="STRINGEQUALS", key=key, value=value)],
+            opts=child,
+        )
+        self.register_outputs({"vaultName": self.vault_name, "vaultArn": self.vault_arn, "planId": self.plan_id,
+                               "peerVaultArn": self.peer_vault_arn})
+
+    def _vault(self, name: str, suffix: str, opts: pulumi.ResourceOptions) -> aws.backup.Vault:
+        key_opts = pulumi.ResourceOptions(parent=self, provider=opts.provider)
+        key = aws.kms.Key(
+            f"{name}{suffix}-key",
+            description=f"{name}{suffix}: recovery points in the backup vault",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            opts=key_opts,
+        )
+        aws.kms.Alias(f"{name}{suffix}-key", name=f"alias/{name}{suffix}", target_key_id=key.id, opts=key_opts)
+        return aws.backup.Vault(f"{name}{suffix}-vault", name=f"{name}{suffix}-vault", kms_key_arn=key.arn, opts=opts)
+
+    def _rule(self, label: str, schedule: str, days: int, s: BackupSettings,
+              vault: aws.backup.Vault) -> aws.backup.PlanRuleArgs:
+        copies = None
+        if self.peer_vault_arn is not None:
+            copies = [aws.backup.PlanRuleCopyActionArgs(
+                destination_vault_arn=self.peer_vault_arn,
+                lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(delete_after=days),
+            )]
+        return aws.backup.PlanRuleArgs(
+            rule_name=label,
+            target_vault_name=vault.name,
+            schedule=schedule,
+            start_window=s.start_window_minutes,
+            completion_window=s.completion_window_minutes,
+            lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=days),
+            recovery_point_tags={"BackupRule": label},
+            copy_actions=copies,
+        )

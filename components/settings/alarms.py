@@ -1,0 +1,40 @@
+"""Settings of the Alarms component (`cloud-platform:alarms`)."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import ComponentSection, invalid
+
+
+class AlarmSettings(ComponentSection):
+    enabled: bool = True
+    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    """Optional e-mail subscription of the ops topic (confirmed by the recipient)."""
+    period_seconds: int = 60
+    evaluation_periods: int = Field(1, ge=1, le=100)
+    datapoints_to_alarm: int | None = Field(None, ge=1)
+    alb_5xx_threshold: int = Field(5, ge=0, alias="alb5xxThreshold")
+    """HTTPCode_Target_5XX_Count per period and target group above which the alarm fires."""
+    unhealthy_hosts_threshold: int = Field(1, ge=1)
+    """UnHealthyHostCount (maximum) at or above which the alarm fires."""
+    lambda_errors_threshold: int = Field(1, ge=1)
+    lambda_throttles_threshold: int = Field(1, ge=1)
+    api_5xx_threshold: int = Field(5, ge=0, alias="api5xxThreshold")
+    """API Gateway 5XXError count per period above which the alarm fires."""
+
+    @field_validator("period_seconds")
+    @classmethod
+    def _period(cls, value: int) -> int:
+        if value not in (10, 30) and (value < 60 or value % 60):
+            raise ValueError("must be 10, 30 or a multiple of 60 (CloudWatch periods)")
+        return value
+
+    @model_validator(mode="after")
+    def _datapoints(self) -> AlarmSettings:
+        if self.datapoints_to_alarm is not None and self.datapoints_to_alarm > self.evaluation_periods:
+            raise invalid(
+                "datapointsToAlarm",
+                f"must be <= evaluationPeriods (got {self.datapoints_to_alarm} > {self.evaluation_periods})",
+            )
+        return self

@@ -1,0 +1,3 @@
+"""Every control module; importing this package registers all policies."""
+
+from . import compute, governance, identity, messaging, network, storage  # noqa: F401

@@ -1,0 +1,86 @@
+"""`python -m platformctl check`: exit codes, formats and one-line errors, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+import yaml
+
+from tests.cli.test_plan import platformctl
+from tests.conftest import ROOT
+
+
+def test_check_dev_passes_with_summary():
+    result = platformctl("check", "--stack", "dev")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("PASS check dev: ")
+
+
+def cli(capsys, *args) -> tuple[int, str, str]:
+    """In-process run (same entry point as `python -m platformctl`), without interpreter start-up."""
+    from platformctl.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out = capsys.readouterr()
+    return exit_info.value.code, out.out, out.err
+
+
+def test_check_prod_json(capsys):
+    code, out, err = cli(capsys, "check", "--stack", "prod", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["stack"] == "prod" and doc["passed"] is True and doc["mandatory"] == 0
+    assert doc["policies"] >= 20 and doc["resources"] > 50
+
+
+@pytest.fixture
+def broken_root(tmp_path):
+    """A copy of the project's stack files where dev has flow logs off and SSH-style mistakes."""
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    doc = yaml.safe_load((tmp_path / "Pulumi.dev.yaml").read_text())
+    doc["config"]["cloud-platform:networking"]["flowLogs"]["enabled"] = False
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(doc))
+    return tmp_path
+
+
+def test_broken_variant_exits_1_naming_the_control(broken_root):
+    env = {**os.environ, "CLOUD_PLATFORM_ROOT": str(broken_root)}
+    result = platformctl("check", "--stack", "dev", env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "vpc-flow-logs" in result.stdout and "EC2.6" in result.stdout
+    assert result.stdout.strip().splitlines()[-1].startswith("FAIL check dev: 30 policies")
+
+
+def test_broken_variant_json(broken_root, capsys, monkeypatch):
+    monkeypatch.setattr("platformctl.stacks.ROOT", broken_root)
+    code, out, _ = cli(capsys, "check", "--stack", "dev", "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and doc["passed"] is False
+    assert [v["policy"] for v in doc["violations"] if v["enforcement"] == "mandatory"] == ["vpc-flow-logs"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["check", "--stack", "staging"], "error: unknown stack 'staging' (known: "),
+    (["check", "--stack", "dev", "--format", "xml"], "error: Invalid value for '--format'"),
+    (["check"], "error: Missing option '--stack'"),
+])
+def test_bad_arguments_are_one_line_exit_2(args, message, capsys):
+    code, _, err = cli(capsys, *args)
+    assert code == 2
+    assert err.startswith(message) and len(err.strip().splitlines()) == 1
+
+
+def test_invalid_compliance_setting_is_one_line(broken_root, capsys, monkeypatch):
+    doc = yaml.safe_load((broken_root / "Pulumi.dev.yaml").read_text())
+    doc["config"]["cloud-platform:compliance"] = {"enforcement": {"vpc-flow-logz": "advisory"}}
+    (broken_root / "Pulumi.dev.yaml").write_text(yaml.safe_dump(doc))
+    monkeypatch.setattr("platformctl.stacks.ROOT", broken_root)
+    code, _, err = cli(capsys, "check", "--stack", "dev")
+    assert code == 2
+    assert err.startswith("error: cloud-platform:compliance.enforcement names unknown policies vpc-flow-logz")
+    assert len(err.strip().splitlines()) == 1

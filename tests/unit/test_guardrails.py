@@ -1,0 +1,204 @@
+"""Backups and Alarms under the recording mock, and how build_guardrails finds its targets."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components.alarms import Alarms, AlarmsArgs, AlarmTargets
+from components.backup import Backups, BackupsArgs
+from components.program import Platform, alarm_targets
+from components.settings.alarms import AlarmSettings
+from components.settings.backup import BackupSettings
+
+VAULT = "aws:backup/vault:Vault"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+
+def _backups(build, peer=True, **settings):
+    def program():
+        home = aws.Provider("home", region="eu-west-1")
+        other = aws.Provider("peer", region="eu-central-1") if peer else None
+        Backups("bk", BackupsArgs(settings=BackupSettings(enabled=True, **settings), peer_provider=other),
+                opts=pulumi.ResourceOptions(providers={"aws": home}))
+    return build(program)
+
+
+def test_backup_plan_rules_retention_and_copy_to_peer_vault(build):
+    mocks = _backups(build, daily_retention_days=7, weekly_retention_days=30,
+                     weekly_schedule="cron(0 5 ? * SAT *)")
+    vaults = {v.name: v for v in mocks.of_type(VAULT)}
+    home, peer = vaults["bk-vault"], vaults["bk-peer-vault"]
+    assert home.region == "eu-west-1" and peer.region == "eu-central-1"
+    keys = {k.name: k for k in mocks.of_type("aws:kms/key:Key")}
+    assert home.inputs["kmsKeyArn"] == keys["bk-key"].outputs["arn"]
+    assert peer.inputs["kmsKeyArn"] == keys["bk-peer-key"].outputs["arn"] and keys["bk-peer-key"].region == "eu-central-1"
+    assert all(k.inputs["enableKeyRotation"] is True for k in keys.values())
+    (plan,) = mocks.of_type("aws:backup/plan:Plan")
+    rules = {r["ruleName"]: r for r in plan.inputs["rules"]}
+    assert set(rules) == {"daily", "weekly"}
+    assert rules["daily"]["schedule"] == "cron(0 3 * * ? *)" and rules["weekly"]["schedule"] == "cron(0 5 ? * SAT *)"
+    assert rules["daily"]["lifecycle"]["deleteAfter"] == 7 and rules["weekly"]["lifecycle"]["deleteAfter"] == 30
+    for rule in rules.values():
+        assert rule["targetVaultName"] == home.outputs["name"]
+        (copy,) = rule["copyActions"]
+        assert copy["destinationVaultArn"] == peer.outputs["arn"]
+        assert ":eu-central-1:" in copy["destinationVaultArn"]
+        assert copy["lifecycle"]["deleteAfter"] == rule["lifecycle"]["deleteAfter"]
+        assert rule["completionWindow"] >= rule["startWindow"] + 60
+
+
+def test_backup_selection_by_tag_with_service_role(build):
+    mocks = _backups(build, peer=False)
+    (selection,) = mocks.of_type("aws:backup/selection:Selection")
+    (plan,) = mocks.of_type("aws:backup/plan:Plan")
+    (role,) = mocks.of_type("aws:iam/role:Role")
+    assert selection.inputs["selectionTags"] == [{"type": "STRINGEQUALS", "key": "Backup", "value": "true"}]
+    assert selection.inputs["planId"] == plan.id and selection.inputs["iamRoleArn"] == role.outputs["arn"]
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "backup.amazonaws.com"}
+    attached = sorted(a.inputs["policyArn"] for a in mocks.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"))
+    assert attached == ["arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+                        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"]
+    assert [v.name for v in mocks.of_type(VAULT)] == ["bk-vault"]
+    assert all("copyActions" not in r for r in plan.inputs["rules"])
+    assert not any(v.protect for v in mocks.of_type(VAULT))
+
+
+def test_prod_stack_backs_up_to_the_peer_region_and_protects_vaults(prod_plan, dev_plan):
+    vaults = prod_plan.mocks.of_type(VAULT)
+    assert sorted(v.region for v in vaults) == ["eu-central-1", "eu-west-1"]
+    assert all(v.protect and v.retain_on_delete for v in vaults)
+    (plan,) = prod_plan.mocks.of_type("aws:backup/plan:Plan")
+    assert {r["ruleName"]: r["lifecycle"]["deleteAfter"] for r in plan.inputs["rules"]} == {"daily": 35, "weekly": 365}
+    assert prod_plan.outputs["backupVaultName"] == "cloud-platform-prod-backup-vault"
+    assert dev_plan.mocks.of_type(VAULT) == [] and "backupVaultName" not in dev_plan.outputs
+
+
+TARGETS = AlarmTargets(
+    load_balancers=[("app/web/abc", {"blue": "targetgroup/blue/1", "green": "targetgroup/green/2"})],
+    functions=["cp-api"], dead_letter_queues=["cp-dlq"], apis=[("cp-api", "v1")],
+)
+
+
+def test_alarms_metrics_dimensions_thresholds_and_actions(build):
+    settings = AlarmSettings(period_seconds=300, evaluation_periods=3, datapoints_to_alarm=2,
+                             alb_5xx_threshold=7, api_5xx_threshold=9, lambda_errors_threshold=2)
+    mocks = build(lambda: Alarms("al", AlarmsArgs(settings=settings, targets=TARGETS)))
+    (topic,) = mocks.of_type("aws:sns/topic:Topic")
+    alarms = {a.name: a.inputs for a in mocks.of_type(ALARM)}
+    expected = {
+        "al-alb-blue-target-5xx": ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", 7, "GreaterThanThreshold",
+                                   {"LoadBalancer": "app/web/abc", "TargetGroup": "targetgroup/blue/1"}),
+        "al-alb-green-unhealthy-hosts": ("AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", 1,
+                                         "GreaterThanOrEqualToThreshold",
+                                         {"LoadBalancer": "app/web/abc", "TargetGroup": "targetgroup/green/2"}),
+        "al-lambda-cp-api-errors": ("AWS/Lambda", "Errors", "Sum", 2, "GreaterThanOrEqualToThreshold",
+                                    {"FunctionName": "cp-api"}),
+        "al-lambda-cp-api-throttles": ("AWS/Lambda", "Throttles", "Sum", 1, "GreaterThanOrEqualToThreshold",
+                                       {"FunctionName": "cp-api"}),
+        "al-dlq-cp-dlq-depth": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 0, "GreaterThanThreshold",
+                                {"QueueName": "cp-dlq"}),
+        "al-api-cp-api-v1-5xx": ("AWS/ApiGateway", "5XXError", "Sum", 9, "GreaterThanThreshold",
+                                 {"ApiName": "cp-api", "Stage": "v1"}),
+    }
+    assert len(alarms) == 8  # 2 per target group, 2 per function, 1 per DLQ, 1 per API stage
+    for name, (namespace, metric, stat, threshold, comparison, dims) in expected.items():
+        a = alarms[name]
+        assert (a["namespace"], a["metricName"], a["statistic"], a["threshold"], a["comparisonOperator"]) == \
+            (namespace, metric, stat, threshold, comparison), name
+        assert a["dimensions"] == dims
+    for a in alarms.values():
+        assert a["alarmActions"] == [topic.outputs["arn"]] and a["okActions"] == [topic.outputs["arn"]]
+        assert (a["period"], a["evaluationPeriods"], a["datapointsToAlarm"]) == (300, 3, 2)
+        assert a["treatMissingData"] == "notBreaching"
+
+
+def test_ops_topic_is_encrypted_with_a_key_cloudwatch_may_use(build):
+    settings = AlarmSettings(email="ops@example.com")
+    mocks = build(lambda: Alarms("al", AlarmsArgs(settings=settings)))
+    (topic,) = mocks.of_type("aws:sns/topic:Topic")
+    (key,) = mocks.of_type("aws:kms/key:Key")
+    assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+    assert "cloudwatch.amazonaws.com" in statements["AlarmPublishers"]["Principal"]["Service"]
+    assert statements["AlarmPublishers"]["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    (sub,) = mocks.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert (sub.inputs["protocol"], sub.inputs["endpoint"], sub.inputs["topic"]) == \
+        ("email", "ops@example.com", topic.outputs["arn"])
+    assert mocks.of_type(ALARM) == []
+
+
+def test_no_email_no_subscription(build):
+    mocks = build(lambda: Alarms("al", AlarmsArgs(settings=AlarmSettings())))
+    assert mocks.of_type("aws:sns/topicSubscription:TopicSubscription") == []
+
+
+def _platform(**areas):
+    return Platform(settings=None, home=None, **areas)
+
+
+def test_alarm_targets_collected_defensively_from_other_areas():
+    assert not alarm_targets(_platform())
+    web = SimpleNamespace(alb_arn_suffix="app/web/1", target_group_arn_suffixes={"blue": "tg/b", "green": "tg/g"})
+    serverless = SimpleNamespace(function_name="api-fn", rest_api_name="api", stage_name="v1")
+    messaging = SimpleNamespace(notifier_function_name="notify", worker_function_name="work", dlq_name="dlq")
+    container = SimpleNamespace()  # no alarmable attributes: ignored, not an error
+    targets = alarm_targets(_platform(web=web, serverless=serverless, messaging=messaging, container=container))
+    assert targets.load_balancers == [("app/web/1", {"blue": "tg/b", "green": "tg/g"})]
+    assert targets.functions == ["api-fn", "notify", "work"]
+    assert targets.dead_letter_queues == ["dlq"] and targets.apis == [("api", "v1")]
+
+
+def ops_topics(plan):
+    """The Alarms component's topics (Messaging has its own events topic)."""
+    return [t for t in plan.mocks.of_type("aws:sns/topic:Topic")
+            if plan.mocks.component_of(t).type == "cloud-platform:guardrails:Alarms"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stacks_export_the_ops_topic(stack, dev_plan, prod_plan):
+    plan = {"dev": dev_plan, "prod": prod_plan}[stack]
+    (topic,) = ops_topics(plan)
+    assert plan.outputs["opsTopicArn"] == topic.outputs["arn"]
+    assert plan.mocks.component_of(topic).type == "cloud-platform:guardrails:Alarms"
+
+
+def test_topic_policy_lets_only_this_accounts_services_publish(build):
+    mocks = build(lambda: Alarms("al", AlarmsArgs(settings=AlarmSettings())))
+    (topic,) = mocks.of_type("aws:sns/topic:Topic")
+    (policy,) = mocks.of_type("aws:sns/topicPolicy:TopicPolicy")
+    assert policy.inputs["arn"] == topic.outputs["arn"]
+    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    publish = statements["ServicesPublish"]
+    assert set(publish["Principal"]["Service"]) == {"cloudwatch.amazonaws.com", "backup.amazonaws.com"}
+    assert publish["Resource"] == topic.outputs["arn"]
+    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+def test_failed_backup_jobs_reach_the_ops_topic(prod_plan):
+    (events,) = prod_plan.mocks.of_type("aws:backup/vaultNotifications:VaultNotifications")
+    (topic,) = ops_topics(prod_plan)
+    home = prod_plan.mocks.named("cloud-platform-prod-backup-vault")
+    assert events.inputs["snsTopicArn"] == topic.outputs["arn"]
+    assert events.inputs["backupVaultName"] == home.outputs["name"]
+    assert {"BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED"} <= set(events.inputs["backupVaultEvents"])
+
+
+def test_container_on_the_shared_alb_joins_the_web_tiers_entry():
+    alb = "app/web/1"
+    web = SimpleNamespace(alb_arn_suffix=alb, target_group_arn_suffixes={"blue": "tg/b"})
+    container = SimpleNamespace(alb_arn_suffix=alb, target_group_arn_suffixes={"app": "tg/app"})
+    targets = alarm_targets(_platform(web=web, container=container))
+    assert targets.load_balancers == [(alb, {"blue": "tg/b", "app": "tg/app"})]
+
+
+def test_dev_alarms_watch_every_target_group_on_the_shared_alb(dev_plan):
+    groups = {tg.outputs["arnSuffix"] for tg in dev_plan.mocks.of_type("aws:lb/targetGroup:TargetGroup")}
+    watched = {a.inputs["dimensions"]["TargetGroup"] for a in dev_plan.mocks.of_type(ALARM)
+               if a.inputs["metricName"] == "UnHealthyHostCount"}
+    assert len(groups) == 3 and watched == groups  # blue, green and the container's
