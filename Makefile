@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: test plan lint clean
+.PHONY: test plan lint clean docs cost
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,13 @@ test: $(STAMP) lint
 
 plan: $(STAMP)
 	$(PY) -m platformctl plan --stack $(STACK)
+
+# Diagrams (docs/diagrams/*.mmd|.drawio) and the README's generated blocks, from the offline plans.
+docs: $(STAMP)
+	$(PY) -m platformctl docs
+
+cost: $(STAMP)
+	$(PY) -m platformctl cost --stack $(STACK)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
