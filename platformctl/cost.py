@@ -783,6 +783,9 @@ def estimate(plan: Plan, prices: dict[str, Any] | None = None, usage: dict[str, 
                     note=note,
                 )
             )
+    # Registration order depends on the async engine: sort so JSON and docs are stable.
+    lines.sort(key=lambda x: (x.component, x.name, x.item))
+    unpriced.sort(key=lambda u: (u["component"], u["name"]))
     counts = Counter(index.component_name(r) for r in index.custom)
     return Estimate(
         stack=plan.stack,
@@ -798,6 +801,11 @@ def estimate(plan: Plan, prices: dict[str, Any] | None = None, usage: dict[str, 
 
 def money(value: float) -> str:
     return f"${value:,.2f}"
+
+
+def unit_price(value: float) -> str:
+    """Unit prices in plain decimals ($0.0000166667, not 1.66667e-05)."""
+    return "$" + (f"{value:.10f}".rstrip("0").rstrip(".") if value else "0")
 
 
 def render_table(est: Estimate, console) -> None:
@@ -827,7 +835,7 @@ def render_table(est: Estimate, console) -> None:
                 _short(line.name, component),
                 line.item,
                 f"{line.quantity:,.4g} {line.unit}",
-                f"${line.unitPrice:g}",
+                unit_price(line.unitPrice),
                 money(line.monthly),
                 line.note,
             )

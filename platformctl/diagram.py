@@ -134,12 +134,16 @@ class _Builder:
                 return name[len(prefix) :]
         return name
 
-    def unique(self, base: str) -> str:
-        ident, n = safe_id(base), 2
-        while ident in self._ids:
-            ident, n = f"{safe_id(base)}_{n}", n + 1
-        self._ids.add(ident)
-        return ident
+    def unique(self, base: str, kind: str = "") -> str:
+        """A valid, readable id; a clash (an ASG named like its target group) gets the kind appended."""
+        ident = safe_id(base)
+        if ident in self._ids and kind:
+            ident = safe_id(f"{base}_{kind}")
+        candidate, n = ident, 2
+        while candidate in self._ids:
+            candidate, n = f"{ident}_{n}", n + 1
+        self._ids.add(candidate)
+        return candidate
 
     def group(self, key: tuple, label: str, kind: str, parent: str | None, base: str) -> str:
         if key not in self._groups:
@@ -168,7 +172,7 @@ class _Builder:
 
     # --- nodes -------------------------------------------------------------------------
     def add_node(self, r: Recorded, kind: str, label: str, group: str) -> Node:
-        node = Node(self.unique(self.short(r.name)), label, kind, group, r.urn)
+        node = Node(self.unique(self.short(r.name), kind), label, kind, group, r.urn)
         self.graph.nodes.append(node)
         self.node_of[r.urn] = node
         self.kind_of[r.urn] = kind
@@ -266,7 +270,12 @@ class _Builder:
             if r.type in ALARM_TYPES:
                 grouped[self.component_group(r)].append(r)
         for group_id, alarms in grouped.items():
-            node = Node(self.unique(f"{group_id}_alarms"), f"CloudWatch alarms\n{len(alarms)} alarms", "alarms", group_id)
+            node = Node(
+                self.unique(f"{group_id}_alarms"),
+                f"CloudWatch alarms\n{len(alarms)} alarm{'s' if len(alarms) > 1 else ''}",
+                "alarms",
+                group_id,
+            )
             self.graph.nodes.append(node)
             for alarm in alarms:
                 self.node_of[alarm.urn] = node

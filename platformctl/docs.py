@@ -57,7 +57,7 @@ def explained_block(estimates: dict[str, Estimate]) -> str:
                 same[(line.kind, line.item, line.region, line.monthly)].append(line.monthly)
         if not same:
             rows.append(f"| {stack} | (no line above {money(EXPLAIN_ABOVE)}) | | |")
-        for (kind, item, region, amount), hits in sorted(same.items(), key=lambda kv: -kv[0][3] * len(kv[1])):
+        for (kind, item, region, amount), hits in sorted(same.items(), key=lambda kv: (-kv[0][3] * len(kv[1]), kv[0])):
             count = f"{len(hits)} × " if len(hits) > 1 else ""
             rows.append(f"| {stack} | {item} ({region}) | {count}{money(amount)} | {EXPLAIN.get(kind, kind)} |")
     return "\n".join(rows)
