@@ -135,7 +135,10 @@ FREE_TYPES = frozenset(
         "aws:sfn/alias:Alias",
     }
 )
-FREE_PREFIXES = ("pulumi:", "aws:iam/", "cloud-platform:", "random:", "command:", "awsx:", "docker-build:", "tls:")
+FREE_PREFIXES = ("pulumi:", "aws:iam/", "cloud-platform:", "random:", "command:", "docker-build:", "tls:")
+# awsx components reach the mock only as themselves, their children are invisible: the ones that
+# create billable resources are priced from their inputs (PRICERS) or reported, the rest are free.
+AWSX_FREE = frozenset({"awsx:ecr:Image", "awsx:ec2:DefaultVpc"})
 
 # Why a line costs what it costs, keyed by kind: the README explains lines above $5 with these.
 EXPLAIN = {
@@ -398,24 +401,42 @@ def _instance(r: Recorded, c: Context, region: str) -> list[Row]:
 
 def _ecs_service(r: Recorded, c: Context, region: str) -> list[Row]:
     i = r.inputs
-    task = c.index.first(r, "taskDefinition", type_="aws:ecs/taskDefinition:TaskDefinition")
-    if task is None:
-        raise MissingPriceError("task definition not found in the plan")
-    count = _num(i.get("desiredCount"), 1.0)
     strategies = i.get("capacityProviderStrategies") or []
     if not strategies and (i.get("launchType") or "FARGATE") != "FARGATE":
         return []  # EC2 launch type: the instances are priced on their ASG
-    vcpu = _num(task.inputs.get("cpu")) / 1024
-    gb = _num(task.inputs.get("memory")) / 1024
-    arch = str((task.inputs.get("runtimePlatform") or {}).get("cpuArchitecture") or "X86_64").upper()
+    task = c.index.first(r, "taskDefinition", type_="aws:ecs/taskDefinition:TaskDefinition")
+    if task is None:
+        raise MissingPriceError("task definition not found in the plan")
+    return _fargate_rows(_num(i.get("desiredCount"), 1.0), strategies, task.inputs, c, region)
+
+
+def _awsx_fargate(r: Recorded, c: Context, region: str) -> list[Row]:
+    """awsx FargateService: the mock sees only the component, so size comes from `taskDefinitionArgs`."""
+    i = r.inputs
+    args = i.get("taskDefinitionArgs") or {}
+    if not args.get("cpu") or not args.get("memory"):
+        containers = [args["container"]] if args.get("container") else list((args.get("containers") or {}).values())
+        cpu = sum(_num(x.get("cpu")) for x in containers)
+        memory = sum(_num(x.get("memory") or x.get("memoryReservation")) for x in containers)
+        if not cpu or not memory:
+            raise MissingPriceError("awsx FargateService without cpu/memory in taskDefinitionArgs")
+        args = {**args, "cpu": cpu, "memory": memory}
+    return _fargate_rows(_num(i.get("desiredCount"), 1.0), i.get("capacityProviderStrategies") or [], args, c, region)
+
+
+def _fargate_rows(count: float, strategies: list[dict[str, Any]], task: dict[str, Any], c: Context, region: str) -> list[Row]:
+    vcpu = _num(task.get("cpu")) / 1024
+    gb = _num(task.get("memory")) / 1024
+    if not vcpu or not gb:
+        raise MissingPriceError("task definition without cpu/memory")
+    arch = str((task.get("runtimePlatform") or {}).get("cpuArchitecture") or "X86_64").upper()
     family = "arm64" if arch == "ARM64" else "x86"
     spot = _spot_tasks(strategies, count)
-    on_demand = count - spot
     discount = c.price(region, "fargate", "spotDiscount")
     vcpu_price, gb_price = c.price(region, "fargate", family, "vcpuHour"), c.price(region, "fargate", family, "gbHour")
     size = f"{vcpu:g} vCPU / {gb:g} GB {family}"
     rows: list[Row] = []
-    for label, tasks, factor in (("On-Demand", on_demand, 1.0), ("Spot", spot, 1.0 - discount)):
+    for label, tasks, factor in (("On-Demand", count - spot, 1.0), ("Spot", spot, 1.0 - discount)):
         if tasks:
             note = f"{tasks:g} of {count:g} tasks x {size}"
             rows.append(
@@ -713,6 +734,9 @@ PRICERS: dict[str, Pricer] = {
     "aws:autoscaling/group:Group": _asg,
     "aws:ec2/instance:Instance": _instance,
     "aws:ecs/service:Service": _ecs_service,
+    "awsx:ecs:FargateService": _awsx_fargate,
+    "awsx:ecr:Repository": _ecr,
+    "awsx:lb:ApplicationLoadBalancer": _load_balancer,
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": _composite_alarm,
     "aws:cloudwatch/dashboard:Dashboard": _dashboard,
@@ -746,7 +770,8 @@ def estimate(plan: Plan, prices: dict[str, Any] | None = None, usage: dict[str, 
     ctx = Context(index, prices, usage)
     lines: list[Line] = []
     unpriced: list[dict[str, str]] = []
-    for r in index.custom:
+    opaque = [r for r in index.awsx if r.type not in AWSX_FREE]
+    for r in [*index.custom, *opaque]:
         component, region = index.component_name(r), index.region(r)
         pricer = PRICERS.get(r.type)
         if pricer is None:

@@ -30,6 +30,7 @@ NODE_TYPES = {
     "aws:autoscaling/group:Group": ("asg", "Auto Scaling group"),
     "aws:ec2/instance:Instance": ("instance", "EC2 instance"),
     "aws:ecs/service:Service": ("ecs", "ECS service"),
+    "awsx:ecs:FargateService": ("ecs", "ECS service"),  # awsx: the mock sees only the component
     "aws:ecr/repository:Repository": ("ecr", "ECR repository"),
     "aws:apigateway/restApi:RestApi": ("api", "API Gateway"),
     "aws:lambda/function:Function": ("lambda", "Lambda"),
@@ -179,7 +180,7 @@ class _Builder:
         return node
 
     def build(self) -> Graph:
-        custom = self.index.custom
+        custom = [*self.index.custom, *(r for r in self.index.awsx if r.type in NODE_TYPES)]
         for r in custom:
             if r.type == "aws:sqs/queue:Queue":
                 for path, target in self.index.references(r, "redrivePolicy"):
@@ -250,11 +251,11 @@ class _Builder:
             return f"Auto Scaling group\n{short}\n{desired} x {itype} ({i.get('minSize')}-{i.get('maxSize')})"
         if kind == "ecs":
             task = self.index.first(r, "taskDefinition", type_="aws:ecs/taskDefinition:TaskDefinition")
-            size = f"{task.inputs.get('cpu')} CPU / {task.inputs.get('memory')} MB" if task else ""
+            size = f" {task.inputs.get('cpu')} CPU / {task.inputs.get('memory')} MB" if task else ""
             spot = any(
                 s.get("capacityProvider") == "FARGATE_SPOT" and s.get("weight") for s in i.get("capacityProviderStrategies") or []
             )
-            return f"ECS service\n{short}\n{i.get('desiredCount', 1)} tasks {size}{' (Spot)' if spot else ''}".rstrip()
+            return f"ECS service\n{short}\n{i.get('desiredCount', 1)} tasks{size}{' (Spot)' if spot else ''}"
         if kind == "lambda":
             arch = ",".join(i.get("architectures") or ["x86_64"])
             return f"Lambda\n{short}\n{i.get('memorySize', 128)} MB {arch}"

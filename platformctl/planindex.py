@@ -16,8 +16,20 @@ from .offline import Plan
 from .recording_mock import Recorded
 
 # Output properties that other resources use to name a resource (besides `id`).
-HANDLE_OUTPUTS = ("arn", "invokeArn", "qualifiedArn", "url", "bucketRegionalDomainName", "bucketDomainName",
-                  "repositoryUrl", "dnsName", "domainName", "websiteEndpoint", "executionArn", "keyId")
+HANDLE_OUTPUTS = (
+    "arn",
+    "invokeArn",
+    "qualifiedArn",
+    "url",
+    "bucketRegionalDomainName",
+    "bucketDomainName",
+    "repositoryUrl",
+    "dnsName",
+    "domainName",
+    "websiteEndpoint",
+    "executionArn",
+    "keyId",
+)
 
 
 class PlanIndex:
@@ -25,6 +37,8 @@ class PlanIndex:
         self.plan = plan
         self.mocks = plan.mocks
         self.custom = [r for r in plan.resources if r.custom and not r.type.startswith("pulumi:providers:")]
+        # awsx components are opaque under the mock (children invisible): callers treat them as resources.
+        self.awsx = [r for r in plan.resources if not r.custom and r.type.startswith("awsx:")]
         self._handles: dict[str, Recorded] = {}
         self._prefixes: list[tuple[str, Recorded]] = []
         for r in self.custom:

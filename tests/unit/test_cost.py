@@ -152,3 +152,20 @@ def test_compare_markdown_shows_counts_and_differences(build):
     assert "| w | 3 | +3 | $51.10 | +$51.10 |" in text
     assert "| n | 7 | +1 | $81.30 | ±$0.00 |" in text  # VPC, 2 subnets, 2 EIPs, 2 NAT gateways
     assert "| `w-alb` | load balancer hours | $0.00 | $21.90 | +$21.90 |" in text
+
+
+def test_awsx_components_are_priced_from_their_inputs_or_reported(build):
+    import pulumi_awsx as awsx
+
+    def program():
+        awsx.ecs.FargateService(
+            "svc", desired_count=2, network_configuration={"subnets": ["subnet-1"]},
+            task_definition_args={"container": {"name": "app", "image": "nginx", "cpu": 512, "memory": 1024}},
+            capacity_provider_strategies=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}])
+        awsx.lb.NetworkLoadBalancer("nlb")
+
+    prices = {"regions": {"eu-west-1": {"fargate": {"x86": {"vcpuHour": 0.04, "gbHour": 0.004}, "spotDiscount": 0.5}}}}
+    est = cost.estimate(plan_of(build, program), prices, {})
+    # 2 Spot tasks x 730 h x (0.5 vCPU x 0.02 + 1 GB x 0.002) = 17.52
+    assert est.total == 17.52
+    assert [(u["type"], u["name"]) for u in est.unpriced] == [("awsx:lb:NetworkLoadBalancer", "nlb")]
