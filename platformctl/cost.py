@@ -131,6 +131,18 @@ FREE_TYPES = frozenset(
         "aws:ssm/parameter:Parameter",  # standard tier
         "aws:resourcegroups/group:Group",
         "aws:budgets/budget:Budget",  # first two budgets are free
+        "aws:apigateway/restApiPolicy:RestApiPolicy",
+        "aws:apigateway/apiKey:ApiKey",
+        "aws:apigateway/usagePlanKey:UsagePlanKey",
+        "aws:apigateway/basePathMapping:BasePathMapping",
+        "aws:lambda/functionUrl:FunctionUrl",  # requests are priced as Lambda invocations
+        "aws:lambda/functionRecursionConfig:FunctionRecursionConfig",
+        "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+        "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy",
+        "aws:ecs/capacityProvider:CapacityProvider",
+        "aws:ebs/encryptionByDefault:EncryptionByDefault",
+        "aws:ebs/defaultKmsKey:DefaultKmsKey",
+        "aws:ec2/instanceMetadataDefaults:InstanceMetadataDefaults",
         "aws:dynamodb/tableItem:TableItem",
         "aws:sfn/alias:Alias",
     }
@@ -153,6 +165,7 @@ EXPLAIN = {
     "fargate": "Fargate: desiredCount x task vCPU/GB, On-Demand and Spot share from the capacity provider weights",
     "alarm": "CloudWatch alarms: per alarm metric per month",
     "dashboard": "CloudWatch dashboard: per dashboard per month",
+    "metric": "CloudWatch custom metric from a log metric filter: per metric per month",
     "kms": "KMS: customer managed key per month (+ requests)",
     "backup": "AWS Backup: warm storage of the usage profile's GB",
     "logs": "CloudWatch Logs: ingestion and storage of the usage profile per log group (retention from config)",
@@ -488,6 +501,11 @@ def _composite_alarm(r: Recorded, c: Context, region: str) -> list[Row]:
     return [("alarm", "composite alarm", 1, "alarm-month", c.price(region, "cloudwatch", "compositeAlarmMonth"), "fixed", "")]
 
 
+def _metric_filter(r: Recorded, c: Context, region: str) -> list[Row]:
+    # A filter's single metricTransformation publishes one custom metric (billed once it has data).
+    return [("metric", "custom metric", 1, "metric-month", c.price(region, "cloudwatch", "customMetricMonth"), "fixed", "")]
+
+
 def _dashboard(r: Recorded, c: Context, region: str) -> list[Row]:
     return [("dashboard", "dashboard", 1, "month", c.price(region, "cloudwatch", "dashboardMonth"), "fixed", "")]
 
@@ -740,6 +758,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": _composite_alarm,
     "aws:cloudwatch/dashboard:Dashboard": _dashboard,
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": _metric_filter,
     "aws:kms/key:Key": _kms,
     "aws:kms/replicaKey:ReplicaKey": _kms,
     "aws:backup/vault:Vault": _vault,
