@@ -110,9 +110,14 @@ class Graph:
         return ([g for g in self.groups if g.parent == group_id], [n for n in self.nodes if n.group == group_id])
 
 
+# Mermaid keywords cannot be node ids.
+RESERVED = {"end", "subgraph", "graph", "flowchart", "style", "class", "classDef", "click", "linkStyle", "default", "direction"}
+
+
 def safe_id(text: str) -> str:
     ident = re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_") or "n"
-    return ident if ident[0].isalpha() else f"n_{ident}"
+    ident = ident if ident[0].isalpha() else f"n_{ident}"
+    return f"{ident}_" if ident in RESERVED else ident
 
 
 class _Builder:

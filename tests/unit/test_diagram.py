@@ -167,3 +167,10 @@ def test_rendering_is_deterministic(prod_plan):
 def test_the_structural_check_rejects_broken_mermaid(broken):
     with pytest.raises((AssertionError, pytest.fail.Exception)):
         check_mermaid(broken)
+
+
+@pytest.mark.parametrize("name,ident", [("web-alb", "web_alb"), ("1st", "n_1st"), ("end", "end_"), ("a..b", "a_b")])
+def test_ids_are_valid_mermaid(name, ident):
+    from platformctl.diagram import safe_id
+
+    assert safe_id(name) == ident
