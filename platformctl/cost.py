@@ -840,6 +840,33 @@ def estimate(plan: Plan, prices: dict[str, Any] | None = None, usage: dict[str, 
     )
 
 
+# Instance types that are "the smallest that works" for the course's web servers.
+SMALLEST_INSTANCES = frozenset({"t3.nano", "t3.micro", "t4g.nano", "t4g.micro"})
+
+
+def above_minimum(est: Estimate) -> list[str]:
+    """Fixed costs beyond the cheapest stack that still runs every component (the dev cost goal).
+
+    For prod most of these are deliberate (HA egress, capacity); for dev each is a config fix.
+    """
+    found: list[str] = []
+    fixed = [line for line in est.lines if line.basis == "fixed" and line.monthly > 0]
+    for line in fixed:
+        where = f"`{line.name}` ({line.component}): {money(line.monthly)}/month"
+        if line.kind == "nat":
+            found.append(f"NAT gateway {where}: natStrategy none + gateway endpoints")
+        elif line.kind == "endpoint":
+            found.append(f"interface endpoint {where}: gateway endpoints or none")
+        elif line.kind == "fargate" and "On-Demand" in line.item:
+            found.append(f"Fargate On-Demand {where}: FARGATE_SPOT weight")
+        elif line.kind == "ec2" and (line.quantity > HOURS_PER_MONTH or line.item.split()[-1] not in SMALLEST_INSTANCES):
+            found.append(f"{line.item} x {line.quantity / HOURS_PER_MONTH:g} {where}: one smallest instance")
+    albs = sorted({line.name for line in fixed if line.kind in ("alb", "nlb")})
+    if len(albs) > 1:
+        found.append(f"{len(albs)} load balancers ({', '.join(albs)}): share one ALB")
+    return found
+
+
 # --- views -----------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 
-from .cost import EXPLAIN, Estimate, estimate, money
+from .cost import EXPLAIN, Estimate, above_minimum, estimate, money
 from .diagram import build_graph
 from .diagram_drawio import render as render_drawio
 from .diagram_mermaid import render as render_mermaid
@@ -42,9 +42,11 @@ def totals_block(estimates: dict[str, Estimate]) -> str:
         for component, amount in est.by_component.items():
             rows.append(f"| {stack} | {component} | {est.resource_counts.get(component, 0)} | {money(amount)} |")
         unpriced = f", {len(est.unpriced)} unpriced" if est.unpriced else ""
-        rows.append(f"| **{stack}** | **total** (fixed {money(est.basis_total('fixed'))} + usage "
-                    f"{money(est.basis_total('usage'))}{unpriced}) | {sum(est.resource_counts.values())} | "
-                    f"**{money(est.total)}** |")
+        rows.append(
+            f"| **{stack}** | **total** (fixed {money(est.basis_total('fixed'))} + usage "
+            f"{money(est.basis_total('usage'))}{unpriced}) | {sum(est.resource_counts.values())} | "
+            f"**{money(est.total)}** |"
+        )
     return "\n".join(rows)
 
 
@@ -63,6 +65,16 @@ def explained_block(estimates: dict[str, Estimate]) -> str:
     return "\n".join(rows)
 
 
+def goal_block(est: Estimate) -> str:
+    found = above_minimum(est)
+    if not found:
+        return (
+            f"dev fixed cost {money(est.basis_total('fixed'))}/month: nothing above the minimum "
+            "(no NAT or interface endpoint, at most one ALB, smallest single instance, Fargate Spot only)."
+        )
+    return "\n".join([f"dev fixed cost {money(est.basis_total('fixed'))}/month; avoidable:", ""] + [f"- {f}" for f in found])
+
+
 def generate(plans: Mapping[str, Plan] | None = None, root: Path = ROOT) -> dict[Path, str]:
     """Path -> full new content of every generated file (README included)."""
     plans = _plans(plans)
@@ -78,6 +90,7 @@ def generate(plans: Mapping[str, Plan] | None = None, root: Path = ROOT) -> dict
         estimates[stack] = estimate(plans[stack])
     blocks["cost:totals"] = totals_block(estimates)
     blocks["cost:explained"] = explained_block(estimates)
+    blocks["cost:dev-goal"] = goal_block(estimates["dev"])
     readme = root / "README.md"
     files[readme] = replace_blocks(readme.read_text(), blocks)
     return files
@@ -103,5 +116,8 @@ def write(plans: Mapping[str, Plan] | None = None, root: Path = ROOT) -> list[Pa
 
 
 def stale(plans: Mapping[str, Plan] | None = None, root: Path = ROOT) -> list[str]:
-    return [str(path.relative_to(root)) for path, content in generate(plans, root).items()
-            if not path.is_file() or path.read_text() != content]
+    return [
+        str(path.relative_to(root))
+        for path, content in generate(plans, root).items()
+        if not path.is_file() or path.read_text() != content
+    ]

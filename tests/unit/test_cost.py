@@ -169,3 +169,23 @@ def test_awsx_components_are_priced_from_their_inputs_or_reported(build):
     # 2 Spot tasks x 730 h x (0.5 vCPU x 0.02 + 1 GB x 0.002) = 17.52
     assert est.total == 17.52
     assert [(u["type"], u["name"]) for u in est.unpriced] == [("awsx:lb:NetworkLoadBalancer", "nlb")]
+
+
+def test_above_minimum_names_each_avoidable_fixed_cost(build):
+    def program():
+        _, vpc, public, private = sample_platform.network("n", "10.0.0.0/16", ["eu-west-1a"], nat=True)
+        sample_platform.web("w", vpc, public, private, instance_type="t3.large", desired=1)
+        sample_platform.web("w2", vpc, public, private, instance_type="t3.micro", desired=2)
+        sample_platform.container("c", vpc, private, desired=1, spot_weight=0)
+
+    found = cost.above_minimum(cost.estimate(plan_of(build, program), usage=cost.load_usage("dev")))
+    text = "\n".join(found)
+    assert "NAT gateway `n-nat-a`" in text
+    assert "EC2 t3.large x 1 `w-blue`" in text and "EC2 t3.micro x 2 `w2-blue`" in text
+    assert "Fargate On-Demand `c-service`" in text
+    assert "2 load balancers (w-alb, w2-alb): share one ALB" in text
+    assert len(found) == 6  # NAT, 2 ASGs, Fargate vCPU + memory, ALBs
+
+
+def test_dev_has_nothing_above_the_minimum(dev_plan):
+    assert cost.above_minimum(cost.estimate(dev_plan)) == []
