@@ -115,6 +115,10 @@ FREE_TYPES = frozenset(
         "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration",
         "aws:s3/bucketAclV2:BucketAclV2",
         "aws:s3/bucketLoggingV2:BucketLoggingV2",
+        "aws:s3/bucketAcl:BucketAcl",
+        "aws:s3/bucketLogging:BucketLogging",
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+        "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
         "aws:s3/bucketNotification:BucketNotification",
         "aws:s3/bucketObject:BucketObject",
         "aws:s3/bucketObjectv2:BucketObjectv2",  # storage priced on the bucket
@@ -367,12 +371,31 @@ def _instance_type_of_template(template: Recorded | None) -> str | None:
 
 
 def _ebs_rows(template: Recorded | None, count: float, c: Context, region: str) -> list[Row]:
+    mappings = [m for m in (template.inputs.get("blockDeviceMappings") or []) if m.get("ebs")] if template else []
+    if not mappings:
+        # No mapping: the AMI's root volume is used; its size is an assumption of the usage profile.
+        size = c.use("ec2", "defaultRootVolumeGb")
+        return (
+            [
+                (
+                    "ebs",
+                    "EBS gp3 root (AMI default)",
+                    size * count,
+                    "GB-month",
+                    c.price(region, "ebs", "gp3GbMonth"),
+                    "fixed",
+                    f"{size:g} GB assumed x {count:g} instances",
+                )
+            ]
+            if size and count
+            else []
+        )
     rows: list[Row] = []
-    for mapping in (template.inputs.get("blockDeviceMappings") or []) if template else []:
-        ebs = mapping.get("ebs") or {}
-        size = _num(ebs.get("volumeSize"))
+    for mapping in mappings:
+        ebs = mapping["ebs"]
+        size = _num(ebs.get("volumeSize")) or c.use("ec2", "defaultRootVolumeGb")
         vtype = ebs.get("volumeType") or "gp3"
-        if size and count:
+        if count:
             rows.append(
                 (
                     "ebs",

@@ -23,7 +23,7 @@ PRICES = {
         }
     },
 }
-USAGE = {"alb": {"averageLcu": 1}, "natGateway": {"gbProcessed": 10}}
+USAGE = {"alb": {"averageLcu": 1}, "natGateway": {"gbProcessed": 10}, "ec2": {"defaultRootVolumeGb": 0}}
 
 
 def plan_of(build, program, stack="test") -> Plan:
@@ -47,9 +47,11 @@ def test_known_plan_costs_the_hand_computed_figure(build):
 
 def test_same_plan_with_the_committed_eu_west_1_prices(build):
     # 2 x (730 x 0.048 + 5 GB x 0.048) + 2 x 3.65 + 730 x 0.0252 + 0.2 x 730 x 0.008 + 2 x 730 x 0.005 + 2 x 730 x 0.0114
-    # = 70.56 + 7.30 + 18.396 + 1.168 + 7.30 + 16.644 = 121.368 (update when eu.yaml or usage.yaml defaults change)
+    # + the AMI's root volume assumed 8 GB gp3 on both instances: 2 x 8 x 0.088
+    # = 70.56 + 7.30 + 18.396 + 1.168 + 7.30 + 16.644 + 1.408 = 122.776 (update when eu.yaml or usage.yaml defaults change)
     est = cost.estimate(plan_of(build, sample_platform.known_cost_platform), usage=cost.load_usage("test"))
-    assert est.total == 121.37
+    assert est.total == 122.78
+    assert [line.item for line in est.lines if line.kind == "ebs"] == ["EBS gp3 root (AMI default)"]
 
 
 def test_fargate_uses_desired_count_task_size_and_spot_share(build):
