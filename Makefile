@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
+# Mermaid's own parser (node + jsdom) for the diagram test; skipped when npm is not installed.
+MERMAID := tools/mermaid/node_modules/.package-lock.json
 
 .PHONY: test plan lint clean docs cost
 
@@ -15,7 +17,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-test: $(STAMP) lint
+$(MERMAID): tools/mermaid/package.json tools/mermaid/package-lock.json
+	if command -v npm >/dev/null; then npm ci --prefix tools/mermaid --no-audit --no-fund --silent; \
+	else echo "npm not found: the real Mermaid parse test will be skipped"; fi
+
+test: $(STAMP) lint $(MERMAID)
 	$(PY) -m pytest -q
 
 plan: $(STAMP)
@@ -29,4 +35,4 @@ cost: $(STAMP)
 	$(PY) -m platformctl cost --stack $(STACK)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis tools/mermaid/node_modules

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -174,3 +177,25 @@ def test_ids_are_valid_mermaid(name, ident):
     from platformctl.diagram import safe_id
 
     assert safe_id(name) == ident
+
+
+MERMAID_TOOL = Path(__file__).resolve().parents[2] / "tools" / "mermaid"
+
+
+@pytest.mark.skipif(not (MERMAID_TOOL / "node_modules" / "mermaid").is_dir() or not shutil.which("node"),
+                    reason="mermaid parser not installed: `make test` runs npm ci --prefix tools/mermaid")
+def test_mermaids_own_parser_accepts_the_diagrams(tmp_path, dev_plan, prod_plan, full_plan):
+    files = []
+    for name, plan in (("dev", dev_plan), ("prod", prod_plan), ("full", full_plan)):
+        files.append(tmp_path / f"{name}.mmd")
+        files[-1].write_text(mermaid(build_graph(plan)))
+    broken = tmp_path / "broken.mmd"
+    broken.write_text("flowchart LR\n  a -->\n")
+    result = subprocess.run(["node", str(MERMAID_TOOL / "parse.mjs"), *map(str, files)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": ok flowchart") == 3
+    # The check can fail: a broken diagram is rejected.
+    result = subprocess.run(["node", str(MERMAID_TOOL / "parse.mjs"), str(broken)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1 and ": error Parse error" in result.stdout
