@@ -4,8 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
+# Mermaid's own parser (node + jsdom) for the diagram test; skipped when npm is not installed.
+MERMAID := tools/mermaid/node_modules/.package-lock.json
 
-.PHONY: test plan check lint clean
+.PHONY: test plan check lint clean docs cost
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +19,11 @@ lint: $(STAMP)
 	$(VENV)/bin/hadolint app/Dockerfile
 	$(VENV)/bin/actionlint -no-color -shellcheck=$(VENV)/bin/shellcheck .github/workflows/*.yml
 
-test: $(STAMP) lint
+$(MERMAID): tools/mermaid/package.json tools/mermaid/package-lock.json
+	if command -v npm >/dev/null; then npm ci --prefix tools/mermaid --no-audit --no-fund --silent; \
+	else echo "npm not found: the real Mermaid parse test will be skipped"; fi
+
+test: $(STAMP) lint $(MERMAID)
 	$(PY) -m pytest -q
 
 plan: $(STAMP)
@@ -26,5 +32,12 @@ plan: $(STAMP)
 check: $(STAMP)
 	$(PY) -m platformctl check --stack $(STACK)
 
+# Diagrams (docs/diagrams/*.mmd|.drawio) and the README's generated blocks, from the offline plans.
+docs: $(STAMP)
+	$(PY) -m platformctl docs
+
+cost: $(STAMP)
+	$(PY) -m platformctl cost --stack $(STACK)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis tools/mermaid/node_modules

@@ -1,0 +1,123 @@
+"""`make docs` (`python -m platformctl docs`): everything generated from the offline plans.
+
+Writes docs/diagrams/<stack>.mmd and .drawio for the shipped stacks and rewrites the README
+blocks between `<!-- <name>:start -->` and `<!-- <name>:end -->` markers: the Mermaid
+diagrams, the cost totals and the explained lines above $5. `stale()` regenerates in memory
+and names what differs from the committed files (the test and `docs --check` use it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from pathlib import Path
+
+from .cost import EXPLAIN, Estimate, above_minimum, estimate, money
+from .diagram import build_graph
+from .diagram_drawio import render as render_drawio
+from .diagram_mermaid import render as render_mermaid
+from .offline import Plan, run_offline
+from .stacks import ROOT
+
+STACKS = ("dev", "prod")
+EXPLAIN_ABOVE = 5.0
+
+
+class DocsError(Exception):
+    pass
+
+
+def _plans(plans: Mapping[str, Plan] | None) -> dict[str, Plan]:
+    plans = dict(plans or {})
+    for stack in STACKS:
+        if stack not in plans:
+            plans[stack] = run_offline(stack)
+    return plans
+
+
+def totals_block(estimates: dict[str, Estimate]) -> str:
+    rows = ["| stack | component | resources | monthly (USD) |", "|---|---|---:|---:|"]
+    for stack, est in estimates.items():
+        for component, amount in est.by_component.items():
+            rows.append(f"| {stack} | {component} | {est.resource_counts.get(component, 0)} | {money(amount)} |")
+        unpriced = f", {len(est.unpriced)} unpriced" if est.unpriced else ""
+        rows.append(
+            f"| **{stack}** | **total** (fixed {money(est.basis_total('fixed'))} + usage "
+            f"{money(est.basis_total('usage'))}{unpriced}) | {sum(est.resource_counts.values())} | "
+            f"**{money(est.total)}** |"
+        )
+    return "\n".join(rows)
+
+
+def explained_block(estimates: dict[str, Estimate]) -> str:
+    rows = ["| stack | line | monthly | why |", "|---|---|---:|---|"]
+    for stack, est in estimates.items():
+        same: dict[tuple, list[float]] = defaultdict(list)
+        for line in est.lines:
+            if line.monthly > EXPLAIN_ABOVE:
+                same[(line.kind, line.item, line.region, line.monthly)].append(line.monthly)
+        if not same:
+            rows.append(f"| {stack} | (no line above {money(EXPLAIN_ABOVE)}) | | |")
+        for (kind, item, region, amount), hits in sorted(same.items(), key=lambda kv: (-kv[0][3] * len(kv[1]), kv[0])):
+            count = f"{len(hits)} × " if len(hits) > 1 else ""
+            rows.append(f"| {stack} | {item} ({region}) | {count}{money(amount)} | {EXPLAIN.get(kind, kind)} |")
+    return "\n".join(rows)
+
+
+def goal_block(est: Estimate) -> str:
+    found = above_minimum(est)
+    if not found:
+        return (
+            f"dev fixed cost {money(est.basis_total('fixed'))}/month: nothing above the minimum "
+            "(no NAT or interface endpoint, at most one ALB, smallest single instance, Fargate Spot only)."
+        )
+    return "\n".join([f"dev fixed cost {money(est.basis_total('fixed'))}/month; avoidable:", ""] + [f"- {f}" for f in found])
+
+
+def generate(plans: Mapping[str, Plan] | None = None, root: Path = ROOT) -> dict[Path, str]:
+    """Path -> full new content of every generated file (README included)."""
+    plans = _plans(plans)
+    files: dict[Path, str] = {}
+    blocks: dict[str, str] = {}
+    estimates = {}
+    for stack in STACKS:
+        graph = build_graph(plans[stack])
+        mermaid = render_mermaid(graph)
+        files[root / "docs" / "diagrams" / f"{stack}.mmd"] = mermaid
+        files[root / "docs" / "diagrams" / f"{stack}.drawio"] = render_drawio(graph)
+        blocks[f"diagram:{stack}"] = f"```mermaid\n{mermaid}```"
+        estimates[stack] = estimate(plans[stack])
+    blocks["cost:totals"] = totals_block(estimates)
+    blocks["cost:explained"] = explained_block(estimates)
+    blocks["cost:dev-goal"] = goal_block(estimates["dev"])
+    readme = root / "README.md"
+    files[readme] = replace_blocks(readme.read_text(), blocks)
+    return files
+
+
+def replace_blocks(text: str, blocks: dict[str, str]) -> str:
+    for name, body in blocks.items():
+        pattern = re.compile(rf"(<!-- {re.escape(name)}:start -->\n)(.*?)(<!-- {re.escape(name)}:end -->)", re.DOTALL)
+        if not pattern.search(text):
+            raise DocsError(f"README.md has no <!-- {name}:start --> ... <!-- {name}:end --> block")
+        text = pattern.sub(lambda m, body=body: m.group(1) + body + "\n" + m.group(3), text)
+    return text
+
+
+def write(plans: Mapping[str, Plan] | None = None, root: Path = ROOT) -> list[Path]:
+    written = []
+    for path, content in generate(plans, root).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.is_file() or path.read_text() != content:
+            path.write_text(content)
+            written.append(path)
+    return written
+
+
+def stale(plans: Mapping[str, Plan] | None = None, root: Path = ROOT) -> list[str]:
+    return [
+        str(path.relative_to(root))
+        for path, content in generate(plans, root).items()
+        if not path.is_file() or path.read_text() != content
+    ]

@@ -1,0 +1,40 @@
+"""`make docs` output is committed and current; the generator replaces only its marked blocks."""
+
+from __future__ import annotations
+
+import pytest
+
+from platformctl import docs
+from tests.conftest import ROOT
+
+
+def test_committed_diagrams_and_readme_blocks_are_current(dev_plan, prod_plan):
+    outdated = docs.stale({"dev": dev_plan, "prod": prod_plan})
+    assert not outdated, f"generated docs are stale ({', '.join(outdated)}): run make docs"
+
+
+def test_readme_embeds_both_diagrams_and_the_totals():
+    readme = (ROOT / "README.md").read_text()
+    for stack in docs.STACKS:
+        block = readme.split(f"<!-- diagram:{stack}:start -->")[1].split(f"<!-- diagram:{stack}:end -->")[0]
+        assert block.strip().startswith("```mermaid\nflowchart LR")
+        assert block.strip()[len("```mermaid\n"):-3] == (ROOT / "docs" / "diagrams" / f"{stack}.mmd").read_text()
+    totals = readme.split("<!-- cost:totals:start -->")[1].split("<!-- cost:totals:end -->")[0]
+    assert "| **dev** | **total**" in totals and "| **prod** | **total**" in totals
+
+
+def test_write_regenerates_into_a_project_copy(tmp_path, dev_plan, prod_plan):
+    text = (ROOT / "README.md").read_text()
+    stale_readme = text.replace("<!-- cost:totals:start -->\n", "<!-- cost:totals:start -->\nold figures\n")
+    (tmp_path / "README.md").write_text(stale_readme)
+    plans = {"dev": dev_plan, "prod": prod_plan}
+    assert "README.md" in docs.stale(plans, root=tmp_path)
+    written = docs.write(plans, root=tmp_path)
+    assert {p.name for p in written} == {"README.md", "dev.mmd", "prod.mmd", "dev.drawio", "prod.drawio"}
+    assert (tmp_path / "README.md").read_text() == text
+    assert docs.stale(plans, root=tmp_path) == []
+
+
+def test_missing_marker_is_named():
+    with pytest.raises(docs.DocsError, match=r"README.md has no <!-- cost:totals:start --> \.\.\. <!-- cost:totals:end --> block"):
+        docs.replace_blocks("no markers here", {"cost:totals": "x"})

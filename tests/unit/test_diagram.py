@@ -1,0 +1,201 @@
+"""The architecture graph and its Mermaid / draw.io renderings."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from platformctl.diagram import build_graph
+from platformctl.diagram_drawio import render as drawio
+from platformctl.diagram_mermaid import render as mermaid
+from platformctl.offline import Plan
+from tests.unit import sample_platform
+
+ID = r"[A-Za-z][A-Za-z0-9_]*"
+NODE = re.compile(rf"^\s*({ID})(\[\[|\[\(|\[/|\(\[|\(\(|\{{\{{|\(|\[|>)\"[^\"]*\"(\]\]|\)\]|/\]|\\\]|\]\)|\)\)|\}}\}}|\)|\])$")
+SUBGRAPH = re.compile(rf"^\s*subgraph ({ID})\[\"[^\"]*\"\]$")
+EDGE = re.compile(rf"^\s*({ID}) (-->|-\.->)(\|\"[^\"]*\"\|)? ({ID})$")
+CLASS = re.compile(rf"^\s*(classDef {ID} [^ ]+|class ({ID}(,{ID})*) {ID})$")
+
+
+def check_mermaid(text: str) -> dict:
+    """Structural parse of our Mermaid subset: every line is a known statement, subgraphs balance,
+    ids are valid and unique, and every edge and class endpoint is declared."""
+    lines = text.splitlines()
+    assert lines[0] == "flowchart LR"
+    depth, declared, groups, edges, stack, parents = 0, set(), set(), [], [], {}
+    for number, line in enumerate(lines[1:], start=2):
+        if m := SUBGRAPH.match(line):
+            assert m.group(1) not in declared | groups, f"line {number}: duplicate id {m.group(1)}"
+            groups.add(m.group(1))
+            parents[m.group(1)] = stack[-1] if stack else None
+            stack.append(m.group(1))
+            depth += 1
+        elif line.strip() == "end":
+            depth -= 1
+            stack.pop()
+            assert depth >= 0, f"line {number}: 'end' without subgraph"
+        elif m := NODE.match(line):
+            assert m.group(1) not in declared | groups, f"line {number}: duplicate id {m.group(1)}"
+            declared.add(m.group(1))
+            parents[m.group(1)] = stack[-1] if stack else None
+        elif m := EDGE.match(line):
+            edges.append((m.group(1), m.group(4), m.group(2)))
+        elif m := CLASS.match(line):
+            for ident in (m.group(2) or "").split(","):
+                assert not ident or ident in declared, f"line {number}: class of undeclared {ident}"
+        else:
+            pytest.fail(f"line {number} is not a statement we emit: {line!r}")
+    assert depth == 0, "unbalanced subgraph/end"
+    for a, b, _ in edges:
+        assert a in declared and b in declared, f"edge {a} -> {b} has an undeclared endpoint"
+    return {"nodes": declared, "groups": groups, "edges": edges, "parents": parents}
+
+
+@pytest.fixture
+def full_plan(build):
+    return Plan(stack="test", mocks=build(sample_platform.full_platform), outputs={})
+
+
+def ancestors(parsed, ident):
+    out, p = [], parsed["parents"].get(ident)
+    while p:
+        out.append(p)
+        p = parsed["parents"].get(p)
+    return out
+
+
+def test_dev_diagram_is_one_region_with_vpc_and_subnets_per_az(dev_plan):
+    graph = build_graph(dev_plan)
+    parsed = check_mermaid(mermaid(graph))
+    regions = [g for g in graph.groups if g.kind == "region"]
+    assert [g.label for g in regions] == ["eu-west-1 (home region)"]
+    azs = sorted(g.label for g in graph.groups if g.kind == "az")
+    assert azs == ["eu-west-1a", "eu-west-1b"]
+    assert not [n for n in graph.nodes if n.kind == "nat"]
+    assert ancestors(parsed, "network_public_a") == ["network_vpc_eu_west_1a", "network_vpc_group", "network",
+                                                     "region_eu_west_1"]
+    # No IAM, routes or associations as nodes.
+    assert {n.kind for n in graph.nodes} <= {"vpc", "subnet", "igw", "endpoint", "nat", "alb", "tg", "asg", "ecs", "ecr",
+                                             "api", "lambda", "table", "bucket", "cdn", "topic", "queue", "sfn", "vault",
+                                             "alarms", "instance"}
+
+
+def test_prod_diagram_has_two_regions_peer_vpc_and_peering_edge(prod_plan):
+    graph = build_graph(prod_plan)
+    parsed = check_mermaid(mermaid(graph))
+    assert sorted(g.label for g in graph.groups if g.kind == "region") == ["eu-central-1 (peer region)",
+                                                                          "eu-west-1 (home region)"]
+    assert "region_eu_central_1" in ancestors(parsed, "peer_network_vpc")
+    assert ("network_vpc", "peer_network_vpc", "-.->") in parsed["edges"]
+    assert "peering" in mermaid(graph)
+    nats = [n for n in graph.nodes if n.kind == "nat"]
+    assert len(nats) == 3
+    # Each private subnet egresses through the NAT of its own AZ.
+    assert {(e.source, e.target) for e in graph.edges if e.target.startswith("network_nat")} == {
+        (f"network_private_{s}", f"network_nat_{s}") for s in "abc"}
+
+
+def test_components_are_related_through_ids_in_inputs(full_plan):
+    graph = build_graph(full_plan)
+    check_mermaid(mermaid(graph))
+    edges = {(e.source, e.target): e for e in graph.edges}
+    expected = {
+        ("web_alb", "web_blue"), ("web_alb", "web_green"),  # listener forward actions
+        ("web_blue", "web_blue_asg"), ("web_green", "web_green_asg"),  # ASG target_group_arns, flipped
+        ("container_tg", "container_service"), ("container_repo", "container_service"),  # ECS service + image
+        ("serverless_api", "serverless_api_lambda"),  # API Gateway integration uri -> invokeArn
+        ("serverless_api_lambda", "serverless_table"), ("serverless_api_lambda", "messaging_topic"),  # environment
+        ("serverless_cdn", "serverless_site"),  # CloudFront origin -> bucket regional domain
+        ("messaging_topic", "messaging_queue"), ("messaging_queue", "messaging_worker"),  # subscription, ESM
+        ("messaging_queue", "messaging_dlq"), ("messaging_alarms", "messaging_topic"),  # redrive, alarm actions
+        ("network_vpc", "peer_network_vpc"),
+    }
+    assert expected <= set(edges), expected - set(edges)
+    assert edges[("web_alb", "web_blue")].label == "HTTP:80 w100"
+    assert edges[("messaging_queue", "messaging_dlq")].label == "DLQ"
+    labels = {n.id: n.label for n in graph.nodes}
+    assert labels["web_blue_asg"].endswith("2 x t3.micro (1-4)")
+    assert labels["messaging_dlq"].startswith("SQS DLQ")
+    assert "(Spot)" in labels["container_service"]
+    groups = {g.id: g for g in graph.groups}
+    by_node = {n.id: groups[n.group].label for n in graph.nodes}
+    assert by_node["web_alb"] == "web · ScalingWebTier"
+    assert by_node["messaging_worker"] == "messaging · Messaging"
+    assert [n.label for n in graph.nodes if n.kind == "alarms"] == ["CloudWatch alarms\n1 alarm"]
+
+
+def test_drawio_is_well_formed_with_the_same_graph(full_plan, prod_plan):
+    for plan in (full_plan, prod_plan):
+        graph = build_graph(plan)
+        root = ET.fromstring(drawio(graph))
+        assert root.tag == "mxfile"
+        cells = root.findall("./diagram/mxGraphModel/root/mxCell")
+        ids = {c.get("id") for c in cells}
+        assert len(ids) == len(cells)
+        vertices = [c for c in cells if c.get("vertex") == "1"]
+        containers = [c for c in vertices if "container=1" in c.get("style", "")]
+        edges = [c for c in cells if c.get("edge") == "1"]
+        assert len(vertices) - len(containers) == len(graph.nodes)
+        assert len(containers) == len(graph.groups)
+        assert len(edges) == len(graph.edges)
+        for cell in cells[1:]:
+            assert cell.get("parent") in ids
+        for edge in edges:
+            assert edge.get("source") in ids and edge.get("target") in ids
+        for vertex in vertices:
+            geometry = vertex.find("mxGeometry")
+            assert int(geometry.get("width")) > 0 and int(geometry.get("height")) > 0
+
+
+def test_rendering_is_deterministic(prod_plan):
+    assert mermaid(build_graph(prod_plan)) == mermaid(build_graph(prod_plan))
+    assert drawio(build_graph(prod_plan)) == drawio(build_graph(prod_plan))
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        'flowchart LR\n  subgraph g["x"]\n    a["a"]\n',  # no end
+        'flowchart LR\n  a["a"]\n  a --> b\n',  # undeclared endpoint
+        'flowchart LR\n  1a["a"]\n',  # invalid id
+        'flowchart LR\n  a["a"]\n  a["again"]\n',  # duplicate
+    ],
+)
+def test_the_structural_check_rejects_broken_mermaid(broken):
+    with pytest.raises((AssertionError, pytest.fail.Exception)):
+        check_mermaid(broken)
+
+
+@pytest.mark.parametrize("name,ident", [("web-alb", "web_alb"), ("1st", "n_1st"), ("end", "end_"), ("a..b", "a_b")])
+def test_ids_are_valid_mermaid(name, ident):
+    from platformctl.diagram import safe_id
+
+    assert safe_id(name) == ident
+
+
+MERMAID_TOOL = Path(__file__).resolve().parents[2] / "tools" / "mermaid"
+
+
+@pytest.mark.skipif(not (MERMAID_TOOL / "node_modules" / "mermaid").is_dir() or not shutil.which("node"),
+                    reason="mermaid parser not installed: `make test` runs npm ci --prefix tools/mermaid")
+def test_mermaids_own_parser_accepts_the_diagrams(tmp_path, dev_plan, prod_plan, full_plan):
+    files = []
+    for name, plan in (("dev", dev_plan), ("prod", prod_plan), ("full", full_plan)):
+        files.append(tmp_path / f"{name}.mmd")
+        files[-1].write_text(mermaid(build_graph(plan)))
+    broken = tmp_path / "broken.mmd"
+    broken.write_text("flowchart LR\n  a -->\n")
+    result = subprocess.run(["node", str(MERMAID_TOOL / "parse.mjs"), *map(str, files)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": ok flowchart") == 3
+    # The check can fail: a broken diagram is rejected.
+    result = subprocess.run(["node", str(MERMAID_TOOL / "parse.mjs"), str(broken)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1 and ": error Parse error" in result.stdout
