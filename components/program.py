@@ -199,6 +199,7 @@ def build_serverless(p: Platform) -> None:
             stage_name=s.environment,
             region=s.region,
             events_topic_arn=p.messaging.topic_arn if p.messaging else None,
+            events_key_arn=p.messaging.key_arn if p.messaging else None,
         ),
         opts=p.opts(),
     )

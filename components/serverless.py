@@ -83,6 +83,9 @@ class ServerlessApiArgs:
     """Region of the provider, for the public Powertools layer ARN."""
     events_topic_arn: pulumi.Input[str] | None = None
     """SNS topic for `subscriber.created` events (Messaging); None: no events, no sns:Publish."""
+    events_key_arn: pulumi.Input[str] | None = None
+    """KMS key the events topic is encrypted with (Messaging's key): publishing to an SSE-KMS
+    topic needs kms:GenerateDataKey and kms:Decrypt on it. None: an unencrypted topic."""
     manage_api_gateway_account: bool = True
     """Set the region's API Gateway CloudWatch role (one per account and region: only one
     stack of an account should manage it; access logging needs it)."""
@@ -286,7 +289,8 @@ class ServerlessApi(pulumi.ComponentResource):
         )
         self.role = aws.iam.Role(
             f"{name}-api-role",
-            description=f"{function_name}: its log group, its table{', its events topic' if args.events_topic_arn else ''}",
+            description=f"{function_name}: its log group, its table"
+                        + (", its events topic and key" if args.events_topic_arn else ""),
             assume_role_policy=json.dumps({
                 "Version": "2012-10-17",
                 "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
@@ -295,9 +299,12 @@ class ServerlessApi(pulumi.ComponentResource):
             opts=self._child,
         )
         topic = pulumi.Output.from_input(args.events_topic_arn) if args.events_topic_arn is not None else None
+        key = pulumi.Output.from_input(args.events_key_arn) if topic is not None and args.events_key_arn is not None else None
         policy = pulumi.Output.all(
-            self.table.arn, self.log_group.arn, topic if topic is not None else pulumi.Output.from_input("")
-        ).apply(lambda a: json.dumps(self._policy(a[0], a[1], a[2] or None, s.tracing)))
+            self.table.arn, self.log_group.arn,
+            topic if topic is not None else pulumi.Output.from_input(""),
+            key if key is not None else pulumi.Output.from_input(""),
+        ).apply(lambda a: json.dumps(self._policy(a[0], a[1], a[2] or None, s.tracing, a[3] or None)))
         role_policy = aws.iam.RolePolicy(f"{name}-api-policy", role=self.role.id, policy=policy, opts=self._child)
 
         env: dict[str, pulumi.Input[str]] = {
@@ -333,7 +340,8 @@ class ServerlessApi(pulumi.ComponentResource):
         self.role_name = self.role.name
 
     @staticmethod
-    def _policy(table_arn: str, log_group_arn: str, topic_arn: str | None, tracing: bool) -> dict:
+    def _policy(table_arn: str, log_group_arn: str, topic_arn: str | None, tracing: bool,
+                key_arn: str | None = None) -> dict:
         statements = [
             {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
              "Resource": f"{log_group_arn}:*"},
@@ -344,6 +352,11 @@ class ServerlessApi(pulumi.ComponentResource):
         ]
         if topic_arn:
             statements.append({"Sid": "Events", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn})
+            if key_arn:
+                # The topic is SSE-KMS: SNS encrypts the published message with a data key
+                # from this key, on the publisher's behalf.
+                statements.append({"Sid": "EventsKey", "Effect": "Allow",
+                                   "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key_arn})
         if tracing:
             # X-Ray has no resource-level permissions: these two actions only accept "*".
             statements.append({"Sid": "Tracing", "Effect": "Allow",

@@ -151,7 +151,7 @@ def sandbox(
         None, "--api-port", min=0, max=65535, help="Port of the API (default: --port + 1; 0: any free port)."
     ),
 ) -> None:
-    """Serve site/ and the real API handler on 127.0.0.1, AWS emulated by moto (no account needed)."""
+    """Serve site/, the real API handler and the messaging worker on 127.0.0.1, AWS emulated by moto (no account)."""
     from .sandbox import SandboxError, run
 
     try:

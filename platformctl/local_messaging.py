@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 import boto3
+
+if TYPE_CHECKING:
+    from .sandbox import LocalAws
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +180,7 @@ class WorkerLoop:
         poll_interval: float = 0.2,
         retry_delay: int = 0,
         region: str = "eu-west-1",
+        stopping: threading.Event | None = None,
     ):
         if not 1 <= batch_size <= 10:
             raise ValueError(f"batch_size must be 1..10 (one SQS receive), got {batch_size}")
@@ -185,6 +190,8 @@ class WorkerLoop:
         self.failed = 0
         self.errors = 0
         self._stop = threading.Event()
+        # An outside stop signal (the sandbox's): the thread also ends, within one poll_interval, once it is set.
+        self._stopping = stopping or threading.Event()
         self._thread: threading.Thread | None = None
 
     # --- one round, usable without a thread ---------------------------------------------------
@@ -265,7 +272,7 @@ class WorkerLoop:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
-        while not self._stop.is_set():
+        while not (self._stop.is_set() or self._stopping.is_set()):
             try:
                 received = self.poll_once().received
             except Exception:  # the endpoint went away or hiccuped: keep the loop alive, back off
@@ -280,3 +287,63 @@ class WorkerLoop:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+# --- the sandbox's messaging hook -------------------------------------------------------------
+SANDBOX_PREFIX = "cloud-platform-sandbox"
+
+
+def reporting(handler: Handler, out: IO[str] | None = None) -> Handler:
+    """`handler`, printing one line per record it was given: the event and whether it succeeded.
+
+    Succeeded (`processed`) means acknowledged: applied now, or a duplicate of an event already
+    applied (the worker's own log says which); `failed` records stay on the queue and move to
+    the DLQ after maxReceiveCount receives.
+    """
+    from functions.worker.events import InvalidEventError, parse_event
+
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        response = handler(event, context) or {}
+        failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+        for record in event.get("Records", []):
+            try:
+                parsed = parse_event(record["body"])
+                what = f"{parsed.type} {parsed.id}"
+            except InvalidEventError as exc:
+                what = f"invalid event ({exc})"
+            outcome = "failed" if record["messageId"] in failed else "processed"
+            (out or sys.stderr).write(f"worker {outcome} {what}\n")
+        (out or sys.stderr).flush()
+        return response
+
+    return handle
+
+
+def create_messaging(aws: LocalAws) -> Callable[[], None]:
+    """Sandbox hook (`platformctl.sandbox.LOCAL_SETUP`): Messaging's topic, queue, DLQ and the
+    worker's idempotency table in the sandbox's moto server, the API publishing to the topic
+    (`EVENTS_TOPIC_ARN`), and the real worker polling the queue in a background thread.
+
+    Returns the cleanup that stops the worker (it also stops by itself once `aws.stopping` is set).
+    """
+    from functions.worker import app
+
+    session = boto3.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox",  # noqa: S106 (moto)
+                            region_name=aws.region)
+    local = create_local_messaging(session=session, endpoint_url=aws.endpoint_url, prefix=SANDBOX_PREFIX,
+                                   region=aws.region)
+    aws.env["EVENTS_TOPIC_ARN"] = local.topic_arn  # read by functions/api/store.py
+    aws.resources.update(topic=local.topic_arn, queue=local.queue_url, dlq=local.dlq_url,
+                         worker_table=local.table_name)
+    app.configure(local.worker_store())  # the worker's IDEMPOTENCY_TABLE, on this moto server
+    loop = WorkerLoop(local.sqs, local.queue_url, local.queue_arn, reporting(app.lambda_handler),
+                      region=aws.region, stopping=aws.stopping).start()
+
+    def stop() -> None:
+        try:
+            loop.stop()
+        finally:
+            app.configure(None)
+            sys.stderr.write(f"worker stopped ({loop.processed} processed, {loop.failed} failed)\n")
+
+    return stop

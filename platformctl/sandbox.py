@@ -19,8 +19,11 @@ request. Each gets the `LocalAws` and may:
   returns when `aws.stopping` is set,
 - return a cleanup callable (or None); cleanups run in reverse order at shutdown.
 
-Messaging adds one hook here (topic, queue, DLQ and the worker loop) and the form's
-`subscriber.created` events then flow API -> DynamoDB -> SNS -> SQS -> worker locally.
+`create_messaging` (platformctl/local_messaging.py) is the messaging hook: topic, queue,
+DLQ and the worker's idempotency table, `EVENTS_TOPIC_ARN` for the API, and the real worker
+polling the queue; the form's `subscriber.created` events then flow
+API -> DynamoDB -> SNS -> SQS -> worker locally, and each record the worker handles is
+printed on stderr (`worker processed subscriber.created <event id>`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .local_messaging import create_messaging
 from .sandbox_events import proxy_event, response_parts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +89,7 @@ def create_table(aws: LocalAws) -> None:
     aws.resources["table"] = TABLE_NAME
 
 
-LOCAL_SETUP: list[LocalSetup] = [create_table]
+LOCAL_SETUP: list[LocalSetup] = [create_table, create_messaging]
 
 
 class SandboxContext:
@@ -250,16 +254,17 @@ class Sandbox:
             os.environ.pop(key, None)
         os.environ.update(AWS_ENDPOINT_URL=aws.endpoint_url, AWS_DEFAULT_REGION=aws.region, AWS_REGION=aws.region,
                           AWS_ACCESS_KEY_ID="sandbox", AWS_SECRET_ACCESS_KEY="sandbox")  # noqa: S106 (moto)
+        # Bind both ports before the hooks (a taken port fails before any worker starts) and
+        # before importing the handler (its CORS origin is the site's origin).
+        api = _bind(self.api_port, BaseHTTPRequestHandler, "API")
+        self._servers.append(api)
+        site = _bind(self.port, BaseHTTPRequestHandler, "site")
+        self._servers.append(site)
         for hook in self.setup:
             cleanup = hook(aws)
             if cleanup is not None:
                 self._cleanups.append(cleanup)
 
-        # Bind both ports before importing the handler: its CORS origin is the site's origin.
-        api = _bind(self.api_port, BaseHTTPRequestHandler, "API")
-        self._servers.append(api)
-        site = _bind(self.port, BaseHTTPRequestHandler, "site")
-        self._servers.append(site)
         site_origin = self.site_url.rstrip("/")
         os.environ.update(aws.env, ALLOWED_ORIGIN=site_origin, POWERTOOLS_SERVICE_NAME="sandbox-api")
 
@@ -290,12 +295,26 @@ class Sandbox:
             except Exception:  # one failing cleanup must not keep moto running
                 logging.getLogger("sandbox").exception("cleanup failed")
         if self._moto is not None:
+            self._reset_moto()
             self._moto.stop()
         self._servers, self._threads, self._cleanups, self._moto = [], [], [], None
         if self._saved_env is not None:
             os.environ.clear()
             os.environ.update(self._saved_env)
             self._saved_env = None
+
+
+    def _reset_moto(self) -> None:
+        """Forget what the hooks created: moto's backends are per process, not per server, so
+        the next sandbox in this process (tests) would otherwise find the tables already there."""
+        import urllib.request
+
+        assert self.aws is not None
+        try:
+            urllib.request.urlopen(urllib.request.Request(  # noqa: S310 (moto on loopback)
+                f"{self.aws.endpoint_url}/moto-api/reset", method="POST"), timeout=5).close()
+        except OSError:
+            logging.getLogger("sandbox").exception("could not reset moto")
 
 
 def run(port: int, api_port: int | None, site_dir: Path = SITE_DIR, out: Any = None) -> None:

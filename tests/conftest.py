@@ -6,6 +6,7 @@ test; plans of the shipped stacks are computed once per session and shared read-
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -160,6 +161,35 @@ class SandboxProcess:
         return boto3.client(service, endpoint_url=self.aws, region_name="eu-west-1",
                             aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
 
+    def queue_depth(self, key: str) -> int:
+        """Messages in the sandbox's `queue` or `dlq`, visible and in flight."""
+        attributes = self.client("sqs").get_queue_attributes(
+            QueueUrl=self.urls[key],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return sum(int(v) for v in attributes.values())
+
+    def worker_records(self, email_domain: str) -> list[dict]:
+        """The worker's idempotency records whose effect welcomed a subscriber of `email_domain`."""
+        items = self.client("dynamodb").scan(TableName=self.urls["worker_table"], ConsistentRead=True)["Items"]
+        return [i for i in items if "result" in i and json.loads(i["result"]["S"]).get("emailDomain") == email_domain]
+
+    def wait_until_worker_processed(self, email_domain: str, timeout: float = 20.0) -> dict:
+        """Poll (bounded) until the worker has completed the `subscriber.created` event of the
+        subscriber at `email_domain` and the queue and DLQ are empty; that record."""
+        deadline, state = time.monotonic() + timeout, None
+        while time.monotonic() < deadline:
+            records = self.worker_records(email_domain)
+            state = (records, self.queue_depth("queue"), self.queue_depth("dlq"))
+            if len(records) == 1 and records[0]["status"]["S"] == "COMPLETED" and state[1:] == (0, 0):
+                return records[0]
+            time.sleep(0.2)
+        raise AssertionError(f"worker did not process the event for {email_domain} within {timeout} s: "
+                             f"records, queue, dlq = {state}; stderr: {''.join(self.output['stderr'])[-2000:]}")
+
+
+SANDBOX_BANNER = ("site", "api", "aws", "table", "topic", "queue", "dlq", "worker_table")
+
 
 def start_sandbox(*args: str, timeout: float = 30.0) -> SandboxProcess:
     """Start the sandbox on free ports and wait (bounded) for its URL lines."""
@@ -170,7 +200,7 @@ def start_sandbox(*args: str, timeout: float = 30.0) -> SandboxProcess:
     sandbox = SandboxProcess(process)
     sandbox.drain()
     deadline = time.monotonic() + timeout
-    while len(sandbox.urls) < 4 and time.monotonic() < deadline:
+    while len(sandbox.urls) < len(SANDBOX_BANNER) and time.monotonic() < deadline:
         try:
             line = sandbox.lines.get(timeout=max(0.01, deadline - time.monotonic()))
         except queue.Empty:
@@ -178,9 +208,9 @@ def start_sandbox(*args: str, timeout: float = 30.0) -> SandboxProcess:
         if line is None:
             break
         key, _, value = line.strip().partition(": ")
-        if key in ("site", "api", "aws", "table"):
+        if key in SANDBOX_BANNER:
             sandbox.urls[key] = value
-    if len(sandbox.urls) < 4:
+    if len(sandbox.urls) < len(SANDBOX_BANNER):
         stop_sandbox(sandbox)
         raise RuntimeError(f"sandbox did not start: {sandbox.urls} {''.join(sandbox.output['stderr'])[-2000:]}")
     return sandbox

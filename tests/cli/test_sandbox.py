@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
+import time
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 
@@ -28,6 +31,41 @@ def test_prints_two_origins_on_loopback(sandbox_process):
     site, api = sandbox_process.site, sandbox_process.api
     assert site.startswith("http://127.0.0.1:") and api.startswith("http://127.0.0.1:")
     assert site != api and site.endswith("/") and api.endswith("/")
+
+
+def test_banner_names_the_messaging_resources_it_created(sandbox_process):
+    urls = sandbox_process.urls
+    assert urls["topic"] == "arn:aws:sns:eu-west-1:123456789012:cloud-platform-sandbox-events"
+    assert urls["queue"].startswith(sandbox_process.aws) and urls["queue"].endswith("/cloud-platform-sandbox-queue")
+    assert urls["dlq"].endswith("/cloud-platform-sandbox-dlq")
+    sqs = sandbox_process.client("sqs")
+    (subscription,) = sandbox_process.client("sns").list_subscriptions_by_topic(TopicArn=urls["topic"])["Subscriptions"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=urls["queue"], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert (subscription["Protocol"], subscription["Endpoint"]) == ("sqs", queue_arn)
+    redrive = json.loads(sqs.get_queue_attributes(QueueUrl=urls["queue"], AttributeNames=["RedrivePolicy"])
+                         ["Attributes"]["RedrivePolicy"])
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=urls["dlq"], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert redrive["deadLetterTargetArn"] == dlq_arn
+    assert sandbox_process.client("dynamodb").describe_table(TableName=urls["worker_table"])["Table"]["KeySchema"] == [
+        {"AttributeName": "id", "KeyType": "HASH"}]
+
+
+def test_posted_subscriber_flows_through_sns_and_sqs_to_the_worker(sandbox_process):
+    """API -> DynamoDB -> SNS -> SQS -> worker: the worker's idempotency record is its effect."""
+    domain = f"flow-{uuid.uuid4().hex[:8]}.example.org"
+    status, _, body = http("POST", sandbox_process.api + "subscribers", {"name": "Flow", "email": f"flow@{domain}"},
+                           {"Content-Type": "application/json"})
+    assert status == 201, body
+    record = sandbox_process.wait_until_worker_processed(domain)
+    assert record["type"]["S"] == "subscriber.created"
+    assert json.loads(record["result"]["S"]) == {"welcomed": True, "emailDomain": domain}
+    event_id = record["id"]["S"]
+    assert str(uuid.UUID(event_id)) == event_id  # the API's event id, the idempotency key
+    line = f"worker processed subscriber.created {event_id}\n"
+    deadline = time.monotonic() + 5  # printed right after the record is completed
+    while line not in sandbox_process.output["stderr"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert line in sandbox_process.output["stderr"]
 
 
 def test_site_serves_files_and_config_pointing_at_the_api(sandbox_process):
@@ -64,6 +102,7 @@ def test_sigterm_stops_everything(sandbox_process):
     ports = [int(u.rsplit(":", 1)[1].strip("/")) for u in (sandbox.site, sandbox.api, sandbox.aws)]
     code, err = stop_sandbox(sandbox)
     assert code == 0 and "sandbox stopped" in err and "Traceback" not in err
+    assert "worker stopped (0 processed, 0 failed)\n" in err
     for port in ports:
         with socket.socket() as s, pytest.raises(OSError):
             s.settimeout(2)
@@ -102,6 +141,27 @@ def test_local_setup_hooks_get_moto_env_and_cleanup():
         sandbox.stop()
     assert calls == [("cleanup", True)]
     assert dict(os.environ) == before
+
+
+def test_stop_ends_the_worker_thread_and_restores_the_worker():
+    from functions.worker import app
+
+    def worker_threads():
+        return [t for t in threading.enumerate() if t.name == "worker-loop" and t.is_alive()]
+
+    before = dict(os.environ)
+    assert worker_threads() == []
+    sandbox = Sandbox(port=0, api_port=0)
+    sandbox.start()
+    try:
+        assert len(worker_threads()) == 1
+        assert os.environ["EVENTS_TOPIC_ARN"] == sandbox.aws.resources["topic"]
+        assert app.store().table == sandbox.aws.resources["worker_table"]
+    finally:
+        sandbox.stop()
+    assert worker_threads() == []
+    assert dict(os.environ) == before
+    assert app._configured is False  # the next user builds its store from IDEMPOTENCY_TABLE again
 
 
 def test_cli_port_in_use_exits_1_with_one_line(capsys):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -36,18 +37,23 @@ def submit(page, site: str, name: str, email: str) -> None:
     page.get_by_role("button", name="Subscribe").click()
 
 
-def test_form_subscribes_and_item_lands_in_dynamodb(page, sandbox_process):
+def test_form_subscribes_and_the_worker_processes_the_event(page, sandbox_process):
+    """The whole local flow from the browser: API -> DynamoDB -> SNS -> SQS -> worker."""
+    domain = "browser-form.example.org"
     cross_origin = []
     page.on("request", lambda r: cross_origin.append(r.url) if r.url.startswith(sandbox_process.api) else None)
-    submit(page, sandbox_process.site, "Browser Ada", "browser.ada@example.org")
+    submit(page, sandbox_process.site, "Browser Ada", f"browser.ada@{domain}")
     status = page.get_by_role("status")
     status.filter(has_text="Subscribed").wait_for()
-    assert status.inner_text() == "Subscribed: Browser Ada <browser.ada@example.org>. Thank you!"
+    assert status.inner_text() == f"Subscribed: Browser Ada <browser.ada@{domain}>. Thank you!"
     assert "success" in status.get_attribute("class")
     assert sandbox_process.api + "subscribers" in cross_origin  # the page really called the other origin
     item = sandbox_process.client("dynamodb").get_item(
-        TableName=sandbox_process.urls["table"], Key={"email": {"S": "browser.ada@example.org"}})["Item"]
+        TableName=sandbox_process.urls["table"], Key={"email": {"S": f"browser.ada@{domain}"}})["Item"]
     assert item["name"]["S"] == "Browser Ada" and item["createdAt"]["S"].endswith("Z")
+    record = sandbox_process.wait_until_worker_processed(domain)
+    assert record["type"]["S"] == "subscriber.created"
+    assert json.loads(record["result"]["S"]) == {"welcomed": True, "emailDomain": domain}
 
 
 def test_invalid_email_shows_the_api_error(page, sandbox_process):

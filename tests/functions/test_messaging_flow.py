@@ -109,6 +109,36 @@ def test_worker_loop_thread_processes_and_stops(messaging):
     assert completed_ids(messaging) == {e["id"] for e in events}
 
 
+def test_worker_loop_ends_when_the_outside_stop_signal_is_set(messaging):
+    """The sandbox's `aws.stopping`: the thread returns within a poll interval, without stop()."""
+    stopping = threading.Event()
+    loop = WorkerLoop(messaging.sqs, messaging.queue_url, messaging.queue_arn, app.lambda_handler,
+                      poll_interval=0.05, stopping=stopping).start()
+    thread = loop._thread
+    assert loop.running
+    stopping.set()
+    thread.join(2)
+    assert not thread.is_alive()
+    loop.stop()
+
+
+def test_reporting_prints_one_line_per_record(messaging):
+    import io
+
+    from platformctl.local_messaging import reporting
+
+    good = subscriber_created()
+    publish(messaging, good)
+    publish(messaging, "not json")
+    out = io.StringIO()
+    loop = WorkerLoop(messaging.sqs, messaging.queue_url, messaging.queue_arn, reporting(app.lambda_handler, out))
+    loop.poll_once()
+    assert sorted(out.getvalue().splitlines()) == [
+        "worker failed invalid event (body is not JSON: Expecting value: line 1 column 1 (char 0))",
+        f"worker processed subscriber.created {good['id']}",
+    ]
+
+
 def test_worker_loop_rejects_batch_larger_than_one_receive(messaging):
     with pytest.raises(ValueError, match="batch_size must be 1..10"):
         WorkerLoop(messaging.sqs, messaging.queue_url, messaging.queue_arn, app.lambda_handler, batch_size=11)

@@ -14,6 +14,7 @@ FUNCTION = "aws:lambda/function:Function"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:cloud-platform-test-events"
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-4000-8000-000000000000"
 
 
 def ours(plan_or_mocks, type_):
@@ -48,10 +49,15 @@ def test_role_policy_names_only_this_table_and_log_group(plan):
     assert sorted(by_sid["Subscribers"]["Action"]) == ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
     assert by_sid["Logs"]["Resource"] == log_group.outputs["arn"] + ":*"
     topics = [t.outputs["arn"] for t in plan.mocks.of_type("aws:sns/topic:Topic") if t.name.endswith("-messaging-events")]
-    if topics:  # messaging enabled: sns:Publish on exactly its events topic
+    if topics:  # messaging enabled: sns:Publish on exactly its events topic, the key it is encrypted with
         assert topics[0] in json.dumps(by_sid["Events"]["Resource"])
+        (topic,) = [t for t in plan.mocks.of_type("aws:sns/topic:Topic") if t.name.endswith("-messaging-events")]
+        key_arn = topic.inputs["kmsMasterKeyId"]
+        assert key_arn in {k.outputs["arn"] for k in plan.mocks.of_type("aws:kms/key:Key")}
+        assert by_sid["EventsKey"] == {"Sid": "EventsKey", "Effect": "Allow",
+                                       "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key_arn}
     else:
-        assert "Events" not in by_sid
+        assert "Events" not in by_sid and "EventsKey" not in by_sid
     for s in statements:
         if s["Resource"] == "*":  # only X-Ray, which has no resource-level permissions
             assert s["Sid"] == "Tracing" and all(a.startswith("xray:") for a in s["Action"])
@@ -190,9 +196,12 @@ def test_site_uploaded_with_types_and_generated_config(plan):
 def test_events_topic_adds_publish_on_that_topic_only(build):
     mocks = build(lambda: ServerlessApi("t", ServerlessApiArgs(
         settings=ServerlessSettings(enabled=True), stage_name="test", region="eu-central-1",
-        events_topic_arn=TOPIC_ARN, manage_api_gateway_account=False)))
+        events_topic_arn=TOPIC_ARN, events_key_arn=KEY_ARN, manage_api_gateway_account=False)))
     by_sid = {s["Sid"]: s for s in api_policy(mocks)["Statement"]}
     assert by_sid["Events"] == {"Sid": "Events", "Effect": "Allow", "Action": "sns:Publish", "Resource": TOPIC_ARN}
+    # The topic is SSE-KMS: publishing needs the key, and only that key.
+    assert by_sid["EventsKey"] == {"Sid": "EventsKey", "Effect": "Allow",
+                                   "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": KEY_ARN}
     assert "Tracing" not in by_sid
     fn = one(mocks, FUNCTION)
     assert fn.inputs["environment"]["variables"]["EVENTS_TOPIC_ARN"] == TOPIC_ARN
