@@ -13,7 +13,23 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from .ec2_instances import latest_al2023, ssm_instance_profile
 from .settings.networking import AddressPlan, subnet_cidrs
+
+
+def nat_script(vpc_cidr: str) -> str:
+    """User data turning Amazon Linux 2023 into a NAT for the VPC (forwarding + masquerade)."""
+    return f"""#!/bin/bash
+set -euo pipefail
+dnf install -y iptables-services
+echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf
+sysctl -p /etc/sysctl.d/90-nat.conf
+systemctl enable --now iptables
+uplink=$(ip route show default | awk '{{print $5; exit}}')
+iptables -F FORWARD
+iptables -t nat -A POSTROUTING -o "$uplink" -s {vpc_cidr} -j MASQUERADE
+service iptables save
+"""
 
 
 @dataclass
@@ -79,8 +95,12 @@ class NetworkingBase(pulumi.ComponentResource):
 
         public_cidrs, private_cidrs = subnet_cidrs(plan)
         self._public_tier(public_cidrs)
-        nat_ids = self._nat_gateways(plan.nat_strategy)
-        self._private_tier(private_cidrs, nat_ids)
+        if plan.nat_strategy == "instance":
+            nat = self._nat_instance(plan.nat_instance_type)
+            nat_ids, target = [nat.primary_network_interface_id], "network_interface_id"
+        else:
+            nat_ids, target = self._nat_gateways(plan.nat_strategy), "nat_gateway_id"
+        self._private_tier(private_cidrs, nat_ids, target)
         self._gateway_endpoints(args.region)
         if args.flow_log_retention_days is not None:
             self._flow_logs(args.flow_log_retention_days, args.flow_log_traffic_type)
@@ -154,7 +174,47 @@ class NetworkingBase(pulumi.ComponentResource):
             nat_ids.append(nat.id)
         return nat_ids
 
-    def _private_tier(self, cidrs: list[str], nat_ids: list[pulumi.Output[str]]) -> None:
+    def _nat_instance(self, instance_type: str) -> aws.ec2.Instance:
+        """One small EC2 instance doing NAT (natStrategy `instance`): egress for about $7/month.
+
+        A NAT gateway costs ~$33/month before traffic and interface endpoints ~$8/month each
+        per AZ; for dev, one instance that masquerades the VPC's traffic is enough. It is a
+        single point of failure and scales with its instance type, hence prod uses gateways.
+        """
+        name = f"{self._name}-nat"
+        group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=self.vpc.id,
+            description="NAT instance: forwards HTTP(S) from inside the VPC only",
+            # Only what private workloads need outside (ECR, CloudWatch Logs, SSM, package
+            # mirrors): HTTP(S) from the VPC; nothing reaches the instance itself from outside.
+            ingress=[aws.ec2.SecurityGroupIngressArgs(
+                protocol="tcp", from_port=port, to_port=port, cidr_blocks=[self.vpc_cidr], description=f"{port} from the VPC")
+                for port in (80, 443)],
+            egress=[aws.ec2.SecurityGroupEgressArgs(
+                protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"], description="internet")],
+            tags={"Name": f"{name}-sg"},
+            opts=self._child,
+        )
+        return aws.ec2.Instance(
+            f"{name}-instance",
+            ami=latest_al2023(instance_type, self),
+            instance_type=instance_type,
+            subnet_id=self.public_subnets[0].id,
+            associate_public_ip_address=True,
+            source_dest_check=False,  # it forwards packets that are not addressed to it
+            vpc_security_group_ids=[group.id],
+            iam_instance_profile=ssm_instance_profile(name, f"{name} (NAT instance)", self).name,
+            user_data=nat_script(self.vpc_cidr),
+            user_data_replace_on_change=True,
+            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1),
+            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(volume_type="gp3", encrypted=True),
+            tags={"Name": f"{name}-instance", "Role": "nat"},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.igw]),
+        )
+
+    def _private_tier(self, cidrs: list[str], nat_ids: list[pulumi.Output[str]], target: str) -> None:
         name = self._name
         self.private_subnet_ids = []
         self.private_route_table_ids = []
@@ -182,7 +242,7 @@ class NetworkingBase(pulumi.ComponentResource):
                     f"{name}-private-default-{s}",
                     route_table_id=table.id,
                     destination_cidr_block="0.0.0.0/0",
-                    nat_gateway_id=nat_ids[index % len(nat_ids)],
+                    **{target: nat_ids[index % len(nat_ids)]},
                     opts=self._child,
                 )
             self.private_subnet_ids.append(subnet.id)

@@ -12,24 +12,14 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import shlex
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from .ec2_instances import latest_al2023, ssm_instance_profile
 from .settings.web import COLOURS, ColourSettings, WebSettings
-
-# Current Amazon Linux 2023 images, published by AWS as public SSM parameters.
-AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
-# Graviton families carry a "g" among the attributes after the generation digit (t4g, c6gn, x2gd).
-_GRAVITON = re.compile(r"^[a-z]+\d[a-z-]*g[a-z-]*\.")
-SSM_CORE_POLICY = "arn:{partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
-
-
-def architecture(instance_type: str) -> str:
-    return "arm64" if _GRAVITON.match(instance_type) else "x86_64"
 
 
 def bootstrap_script(colour: str, version: str, port: int, health_path: str) -> str:
@@ -203,28 +193,7 @@ class ScalingWebTier(pulumi.ComponentResource):
         self.instance_security_group_id = instance_sg.id
 
     def _instance_profile(self) -> aws.iam.InstanceProfile:
-        name = self._name
-        partition = aws.get_partition(opts=pulumi.InvokeOptions(parent=self)).partition
-        role = aws.iam.Role(
-            f"{name}-instance-role",
-            description=f"{name} instances: SSM Session Manager instead of SSH keys",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                    ],
-                }
-            ),
-            opts=self._child,
-        )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-instance-ssm",
-            role=role.name,
-            policy_arn=SSM_CORE_POLICY.format(partition=partition),
-            opts=self._child,
-        )
-        return aws.iam.InstanceProfile(f"{name}-instance-profile", role=role.name, opts=self._child)
+        return ssm_instance_profile(self._name, f"{self._name} instances", self)
 
     # --- load balancer -------------------------------------------------------------
     def _access_logs_bucket(self) -> aws.s3.Bucket:
@@ -433,10 +402,8 @@ class ScalingWebTier(pulumi.ComponentResource):
     def _image_id(self, fleet: ColourSettings) -> pulumi.Input[str]:
         if fleet.ami_id:
             return fleet.ami_id
-        # Note: "latest" moves when AWS publishes a new image, and a new image rolls the
-        # fleet (instance refresh). Pin amiId for colours that must not change under you.
-        parameter = AL2023_PARAMETER.format(arch=architecture(self._s.instance_type))
-        return aws.ssm.get_parameter(name=parameter, opts=pulumi.InvokeOptions(parent=self)).value
+        # A new image rolls the fleet (instance refresh): pin amiId where that must not happen.
+        return latest_al2023(self._s.instance_type, self)
 
     def _user_data(self, colour: str, fleet: ColourSettings) -> str | None:
         if fleet.user_data is not None:

@@ -185,7 +185,8 @@ EXPLAIN = {
     "ecr": "ECR: image storage of the usage profile",
     "secret": "Secrets Manager: per secret per month",
     "peering": "VPC peering: inter-region data transfer of the usage profile (the connection itself is free)",
-    "instance": "EC2 instance: on-demand price of its instance type, 730 h",
+    "instance": "EC2 instance (e.g. the dev NAT instance): on-demand price of its instance type, 730 h",
+    "instance-ipv4": "EC2 instance public IPv4: $0.005/h for the address of an instance in a public subnet",
 }
 
 
@@ -432,8 +433,17 @@ def _asg(r: Recorded, c: Context, region: str) -> list[Row]:
 
 
 def _instance(r: Recorded, c: Context, region: str) -> list[Row]:
-    itype = r.inputs.get("instanceType")
-    return [("instance", f"EC2 {itype}", H, "instance-h", c.price(region, "ec2", str(itype)), "fixed", "")]
+    i = r.inputs
+    itype = i.get("instanceType")
+    rows: list[Row] = [("instance", f"EC2 {itype}", H, "instance-h", c.price(region, "ec2", str(itype)), "fixed", "")]
+    root = i.get("rootBlockDevice") or {}
+    size = _num(root.get("volumeSize")) or c.use("ec2", "defaultRootVolumeGb")
+    vtype = root.get("volumeType") or "gp3"
+    note = "" if root.get("volumeSize") else f"{size:g} GB assumed (AMI default)"
+    rows.append(("ebs", f"EBS {vtype} root", size, "GB-month", c.price(region, "ebs", f"{vtype}GbMonth"), "fixed", note))
+    if i.get("associatePublicIpAddress"):
+        rows.append(("instance-ipv4", "public IPv4 address", H, "IP-h", c.price(region, "publicIpv4", "hour"), "fixed", ""))
+    return rows
 
 
 def _ecs_service(r: Recorded, c: Context, region: str) -> list[Row]:
@@ -883,6 +893,8 @@ def above_minimum(est: Estimate) -> list[str]:
             found.append(f"interface endpoint {where}: gateway endpoints or none")
         elif line.kind == "fargate" and "On-Demand" in line.item:
             found.append(f"Fargate On-Demand {where}: FARGATE_SPOT weight")
+        elif line.kind == "instance" and line.item.split()[-1] not in SMALLEST_INSTANCES:
+            found.append(f"{line.item} {where}: smallest instance type")
         elif line.kind == "ec2" and (line.quantity > HOURS_PER_MONTH or line.item.split()[-1] not in SMALLEST_INSTANCES):
             found.append(f"{line.item} x {line.quantity / HOURS_PER_MONTH:g} {where}: one smallest instance")
     albs = sorted({line.name for line in fixed if line.kind in ("alb", "nlb")})

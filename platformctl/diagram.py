@@ -199,6 +199,8 @@ class _Builder:
             if spec is None or r.urn in self.node_of:
                 continue
             kind, title = spec
+            if kind == "instance" and (r.inputs.get("tags") or {}).get("Role") == "nat":
+                kind = "nat"  # the dev NAT instance sits where a NAT gateway would
             self.add_node(r, kind, self.label(r, kind, title), self.placement(r, kind))
         self.alarms(custom)
         self.edges(custom)
@@ -237,6 +239,8 @@ class _Builder:
         if kind == "subnet":
             tier = (i.get("tags") or {}).get("Tier") or ("public" if "public" in r.name else "private")
             return f"{tier} subnet\n{i.get('cidrBlock', '')}"
+        if kind == "nat" and r.type == "aws:ec2/instance:Instance":
+            return f"NAT instance\n{i.get('instanceType', '')}"
         if kind == "nat":
             return "NAT gateway\n+ Elastic IP"
         if kind == "endpoint":
@@ -342,7 +346,7 @@ class _Builder:
             for route in routes:
                 if route.inputs.get("destinationCidrBlock") != "0.0.0.0/0":
                     continue
-                gateway = idx.first(route, "natGatewayId", "gatewayId")
+                gateway = idx.first(route, "natGatewayId", "networkInterfaceId", "gatewayId")
                 for subnet in subnets_by_table.get(table_urn, []):
                     self.edge(subnet, gateway, "0.0.0.0/0", dashed=True)
 

@@ -70,7 +70,7 @@ def goal_block(est: Estimate) -> str:
     if not found:
         return (
             f"dev fixed cost {money(est.basis_total('fixed'))}/month: nothing above the minimum "
-            "(no NAT or interface endpoint, at most one ALB, smallest single instance, Fargate Spot only)."
+            "(no NAT gateway or interface endpoint, at most one ALB, smallest single instances, Fargate Spot only)."
         )
     return "\n".join([f"dev fixed cost {money(est.basis_total('fixed'))}/month; avoidable:", ""] + [f"- {f}" for f in found])
 

@@ -29,6 +29,7 @@ HANDLE_OUTPUTS = (
     "websiteEndpoint",
     "executionArn",
     "keyId",
+    "primaryNetworkInterfaceId",
 )
 
 

@@ -207,6 +207,9 @@ def _extra_outputs(type_: str, name: str, id_: str, region: str, arn: str | None
         return {"repositoryUrl": f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{name}", "registryId": ACCOUNT}
     if type_ == "aws:kms/key:Key":
         return {"keyId": id_}
+    if type_ == "aws:ec2/instance:Instance":
+        return {"primaryNetworkInterfaceId": f"eni-{_digest(id_, length=17)}",
+                "privateIp": "10.0.0.10", "publicIp": "203.0.113.10"}
     if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
         return {"latestVersion": 1, "defaultVersion": 1}
     if type_ == "aws:iam/role:Role":

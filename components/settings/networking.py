@@ -17,7 +17,7 @@ LOG_RETENTION_DAYS = (
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )
 
-NatStrategy = Literal["none", "single", "per_az"]
+NatStrategy = Literal["none", "instance", "single", "per_az"]
 
 
 def check_retention(days: int) -> int:
@@ -45,6 +45,8 @@ class AddressPlan(Section):
     az_count: int = Field(2, ge=1, le=6)
     subnet_prefix: int = Field(20, ge=16, le=28)
     nat_strategy: NatStrategy = "none"
+    nat_instance_type: str = Field("t4g.nano", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+    """Size of the NAT instance (natStrategy `instance`): egress for a few tasks needs little."""
 
     @field_validator("cidr")
     @classmethod

@@ -23,6 +23,7 @@ BIN = Path(sys.executable).parent
 EXPECTED_FROM_OTHER_AREAS: set[str] = set()
 OIDC_ACTION = "aws-actions/configure-aws-credentials@"
 PULUMI_ACTION = "pulumi/actions@"
+STICKY_COMMENT = "marocchino/sticky-pull-request-comment@"
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
 
 
@@ -86,7 +87,8 @@ def test_permissions_are_minimal_per_job():
         for job_id, job in doc["jobs"].items():
             perms = job["permissions"]
             assert all(allowed.get(k) == v for k, v in perms.items()), f"{name}:{job_id} {perms}"
-            comments = any(uses(s, PULUMI_ACTION) and s.get("with", {}).get("comment-on-pr") for s in job.get("steps", []))
+            comments = any((uses(s, PULUMI_ACTION) and s.get("with", {}).get("comment-on-pr"))
+                           or uses(s, STICKY_COMMENT) for s in job.get("steps", []))
             assert ("pull-requests" in perms) == comments, f"{name}:{job_id}: pull-requests: write only where it comments"
             mints = any(uses(s, OIDC_ACTION) for s in job.get("steps", []))
             assert ("id-token" in perms) == mints, f"{name}:{job_id}: id-token only where AWS is assumed"
@@ -109,6 +111,20 @@ def test_pull_request_previews_dev_and_prod_with_comments_and_refresh():
     python = [s for s in test_steps if uses(s, "actions/setup-python@")][0]["with"]
     assert python["python-version"] == "3.11" and python["cache"] == "pip"
     assert any(s.get("run") == "make test" for s in test_steps)
+
+
+def test_pull_request_reports_check_and_cost_difference_against_the_base():
+    report = load("pull-request.yml")["jobs"]["report"]
+    assert "id-token" not in report["permissions"]  # offline: no AWS role
+    checkout = [s for s in report["steps"] if uses(s, "actions/checkout@")][0]
+    assert checkout["with"]["fetch-depth"] == 0
+    script = "\n".join(s.get("run", "") for s in report["steps"])
+    [base] = [s for s in report["steps"] if "BASE_REF" in s.get("env", {})]
+    assert base["env"]["BASE_REF"] == "${{ github.base_ref }}" and "origin/${BASE_REF}" in base["run"]
+    for command in ("cost --stack \"${stack}\" --format json", "--compare-to", "check --stack \"${stack}\""):
+        assert command in script
+    [comment] = [s for s in report["steps"] if uses(s, STICKY_COMMENT)]
+    assert comment["with"]["path"] == "cost-comment.md" and "cost-comment.md" in script
 
 
 def test_deploy_goes_dev_then_approved_prod_one_deployment_per_stack():

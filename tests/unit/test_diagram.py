@@ -77,7 +77,10 @@ def test_dev_diagram_is_one_region_with_vpc_and_subnets_per_az(dev_plan):
     assert [g.label for g in regions] == ["eu-west-1 (home region)"]
     azs = sorted(g.label for g in graph.groups if g.kind == "az")
     assert azs == ["eu-west-1a", "eu-west-1b"]
-    assert not [n for n in graph.nodes if n.kind == "nat"]
+    # The NAT instance is drawn as the NAT in its public subnet's AZ, both private subnets route to it.
+    (nat,) = [n for n in graph.nodes if n.kind == "nat"]
+    assert nat.label == "NAT instance\nt4g.nano" and nat.group == "network_vpc_eu_west_1a"
+    assert sorted(e.source for e in graph.edges if e.target == nat.id) == ["network_private_a", "network_private_b"]
     assert ancestors(parsed, "network_public_a") == ["network_vpc_eu_west_1a", "network_vpc_group", "network",
                                                      "region_eu_west_1"]
     # No IAM, routes or associations as nodes.

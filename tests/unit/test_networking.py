@@ -63,9 +63,11 @@ def test_public_routes_to_igw_private_never(stack, dev_plan, prod_plan):
         assert subnet.inputs["tags"]["Tier"] in table.name
 
 
-def test_dev_has_no_nat_and_no_private_default_route(dev_plan):
-    assert dev_plan.mocks.of_type(NAT) == []
-    assert all(default_route(dev_plan, t) == [] for t in private_tables(dev_plan))
+def test_nat_none_means_no_private_default_route(plan_with):
+    plan = plan_with("dev", {"cloud-platform:networking": {"natStrategy": "none"},
+                             "cloud-platform:container": {"interfaceEndpoints": True}})
+    assert plan.mocks.of_type(NAT) == [] and home(plan, "aws:ec2/instance:Instance") == []
+    assert all(default_route(plan, t) == [] for t in private_tables(plan)) and private_tables(plan)
 
 
 def test_prod_per_az_nat_uses_same_az(prod_plan):
@@ -92,6 +94,31 @@ def test_single_nat_is_shared(plan_with):
     assert len(nats) == 1
     targets = {default_route(plan, t)[0].inputs["natGatewayId"] for t in private_tables(plan)}
     assert targets == {nats[0].id}
+
+
+def test_dev_egress_through_one_nat_instance(dev_plan):
+    (nat,) = home(dev_plan, "aws:ec2/instance:Instance")
+    assert home(dev_plan, NAT) == [] and home(dev_plan, "aws:ec2/eip:Eip") == []
+    i = nat.inputs
+    public = {s.id for s in home(dev_plan, SUBNET) if s.inputs["tags"]["Tier"] == "public"}
+    assert i["subnetId"] in public and i["associatePublicIpAddress"] is True
+    assert i["sourceDestCheck"] is False and i["instanceType"] == "t4g.nano"
+    assert i["metadataOptions"]["httpTokens"] == "required" and i["rootBlockDevice"]["encrypted"] is True
+    assert "MASQUERADE" in i["userData"] and "-s 10.10.0.0/16" in i["userData"]
+    # Every private table sends 0.0.0.0/0 to the instance's network interface.
+    targets = {default_route(dev_plan, t)[0].inputs.get("networkInterfaceId") for t in private_tables(dev_plan)}
+    assert targets == {nat.outputs["primaryNetworkInterfaceId"]} and len(private_tables(dev_plan)) == 2
+    # Only the VPC may send traffic through it; nobody reaches it from the internet.
+    (group,) = [g for g in home(dev_plan, "aws:ec2/securityGroup:SecurityGroup") if g.id in i["vpcSecurityGroupIds"]]
+    assert [(r["protocol"], r["fromPort"], r["toPort"], r["cidrBlocks"]) for r in group.inputs["ingress"]] == [
+        ("tcp", 80, 80, ["10.10.0.0/16"]), ("tcp", 443, 443, ["10.10.0.0/16"])]
+    # Managed through SSM, no key pair.
+    assert "keyName" not in i and i["iamInstanceProfile"]
+
+
+def test_nat_instance_type_is_validated(plan_with):
+    with pytest.raises(SettingsError, match=r"^cloud-platform:networking.natInstanceType"):
+        plan_with("dev", {"cloud-platform:networking": {"natInstanceType": "nano"}}, mocks=RecordingMocks())
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

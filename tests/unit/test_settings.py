@@ -58,7 +58,7 @@ def test_defaults_are_valid_and_tags_complete():
         ({"cidr": "10.0.0.0/20", "subnetPrefix": 20}, "cloud-platform:networking.subnetPrefix must be longer than the VPC prefix /20"),
         ({"azCount": 0}, "cloud-platform:networking.azCount must be >= 1 (got 0)"),
         ({"azCount": 7}, "cloud-platform:networking.azCount must be <= 6 (got 7)"),
-        ({"natStrategy": "double"}, "cloud-platform:networking.natStrategy must be one of 'none', 'single' or 'per_az' (got 'double')"),
+        ({"natStrategy": "double"}, "cloud-platform:networking.natStrategy must be one of 'none', 'instance', 'single' or 'per_az' (got 'double')"),
         (
             {"peer": {"region": "eu-central-1", "cidr": "10.0.128.0/17"}},
             "cloud-platform:networking.peer.cidr 10.0.128.0/17 overlaps the home VPC cidr 10.0.0.0/16",

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from components.ec2_instances import architecture
 from components.settings import SettingsError
-from components.web_tier import architecture
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -230,7 +230,7 @@ def test_instance_role_is_ssm_only(dev_plan):
 
 def test_default_image_is_al2023_lookup_and_prebaked_skips_bootstrap(dev_plan, plan_with):
     params = [c[1]["name"] for c in dev_plan.mocks.calls if c[0] == "aws:ssm/getParameter:getParameter"]
-    assert params and set(params) == {"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"}
+    assert params and set(params) == {"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"}  # t4g: Graviton
     ami = "ami-0123456789abcdef0"
     plan = plan_with("dev", {"cloud-platform:web": {"green": {"amiId": ami, "bootstrap": False}}})
     green, blue = one(plan, LT, "-green-lt"), one(plan, LT, "-blue-lt")
