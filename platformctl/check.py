@@ -17,6 +17,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .stacks import merge_overrides, stack_config
 
@@ -97,9 +98,11 @@ def render(result: CheckResult, console: Console) -> None:
         for v in result.violations:
             style = "bold red" if v.enforcement == "mandatory" else "yellow"
             resource = f"{v.resource_name}\n{v.resource_type}" if v.resource_name else "(stack)"
-            table.add_row(f"[{style}]{v.enforcement}[/{style}]", v.policy, v.controls, resource, v.message, v.fix)
+            # Messages quote config and code ("[80, 443]"): never read them as rich markup.
+            table.add_row(Text(v.enforcement, style=style), *map(Text, (v.policy, v.controls, resource, v.message, v.fix)))
         console.print(table)
-    console.print(result.summary(), style="bold green" if result.passed else "bold red")
+    # markup=False: the per-policy counts are in [brackets], which rich would take for tags.
+    console.print(result.summary(), style="bold green" if result.passed else "bold red", markup=False)
 
 
 def command(stack: str, output: CheckFormat) -> int:

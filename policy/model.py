@@ -6,10 +6,11 @@ plan (`Recorded`) are adapted to `Resource`, so a policy never depends on where 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from components.settings.base import decode_json
 
 
 class _Unknown:
@@ -36,14 +37,8 @@ def is_unknown(value: Any) -> bool:
     return value is UNKNOWN
 
 
-def as_json(value: Any) -> Any:
-    """Policy documents and provider objects may arrive as JSON text or already decoded."""
-    if isinstance(value, str) and value[:1] in "{[":
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
+# Policy documents and provider objects may arrive as JSON text or already decoded.
+as_json = decode_json
 
 
 def truthy(value: Any) -> bool:

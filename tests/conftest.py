@@ -35,6 +35,40 @@ os.environ.update(
 )
 
 
+# The smallest valid stack config: settings tests add only the section they exercise.
+MINIMAL_CONFIG = {
+    "aws:region": "eu-west-1",
+    "cloud-platform:environment": "dev",
+    "cloud-platform:owner": "platform-team",
+    "cloud-platform:costCenter": "cc-1",
+}
+
+
+def settings_with(stack: str = "dev", **sections):
+    """Settings parsed from MINIMAL_CONFIG plus `cloud-platform:<section>` values (dicts as JSON text)."""
+    from components.settings import parse_settings
+
+    config = dict(MINIMAL_CONFIG)
+    for key, value in sections.items():
+        config[f"cloud-platform:{key}"] = json.dumps(value) if isinstance(value, dict | list) else value
+    return parse_settings(config, stack=stack)
+
+
+def one_line_error(call, *args, **kwargs) -> str:
+    """The SettingsError message `call` raises, asserted to be the promised single line."""
+    from components.settings import SettingsError
+
+    with pytest.raises(SettingsError) as info:
+        call(*args, **kwargs)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def error_of(**sections) -> str:
+    return one_line_error(settings_with, **sections)
+
+
 @pytest.fixture(autouse=True)
 def pulumi_mocks() -> RecordingMocks:
     """A fresh recording mock for tests that build components directly."""

@@ -6,7 +6,6 @@ value and what is allowed. Each component area owns one section module here.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -14,7 +13,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from .alarms import AlarmSettings
 from .backup import BackupSettings
-from .base import NAMESPACE, Section, SettingsError, describe, invalid
+from .base import NAMESPACE, Section, SettingsError, decode_json, describe, invalid
 from .compliance import ComplianceSettings
 from .container import ContainerSettings
 from .localstack import LocalStackSettings
@@ -101,16 +100,6 @@ _CONFIG_KEYS = {
 }
 
 
-def _decode(value: Any) -> Any:
-    """Structured config reaches the program as JSON text; scalars stay strings."""
-    if isinstance(value, str) and value[:1] in "{[":
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
-
-
 def parse_settings(config: dict[str, Any], stack: str) -> Settings:
     """Validate a flat `{"namespace:key": value}` config map (as Pulumi hands it over)."""
     region = config.get("aws:region")
@@ -126,7 +115,7 @@ def parse_settings(config: dict[str, Any], stack: str) -> Settings:
         if name not in _CONFIG_KEYS:
             allowed = ", ".join(sorted(_CONFIG_KEYS))
             raise SettingsError(f"{NAMESPACE}:{name} is not a known setting (allowed: {allowed})")
-        raw[name] = _decode(value)
+        raw[name] = decode_json(value)
     try:
         return Settings.model_validate({**raw, "stack": stack, "region": region})
     except ValidationError as exc:

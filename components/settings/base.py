@@ -7,6 +7,7 @@ frozen instances so nothing downstream can mutate what was validated.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
@@ -130,3 +131,13 @@ def describe(error: ValidationError, root: type[BaseModel], namespace: str = NAM
     else:
         message = err["msg"][:1].lower() + err["msg"][1:]
     return f"{key} {message} (got {err['input']!r})"
+
+
+def decode_json(value: Any) -> Any:
+    """Structured values arrive as JSON text (stack config, policy inputs); scalars stay as they are."""
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value

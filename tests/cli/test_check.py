@@ -54,6 +54,7 @@ def test_broken_variant_exits_1_naming_the_control(broken_root):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "vpc-flow-logs" in result.stdout and "EC2.6" in result.stdout
     assert result.stdout.strip().splitlines()[-1].startswith("FAIL check dev: 30 policies")
+    assert result.stdout.strip().endswith("violation(s) [vpc-flow-logs x1 (mandatory)]")
 
 
 def test_broken_variant_json(broken_root, capsys, monkeypatch):

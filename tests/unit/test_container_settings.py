@@ -8,13 +8,9 @@ import pytest
 
 from components.settings import SettingsError, parse_settings
 from components.settings.container import FARGATE_SIZES, ContainerSettings, fargate_memory_ok
+from tests.conftest import MINIMAL_CONFIG, one_line_error
 
-BASE = {
-    "aws:region": "eu-west-1",
-    "cloud-platform:environment": "dev",
-    "cloud-platform:owner": "platform-team",
-    "cloud-platform:costCenter": "cc-1",
-}
+BASE = MINIMAL_CONFIG
 # natStrategy defaults to none: the tasks need interface endpoints to start
 ENABLED = {"enabled": True, "interfaceEndpoints": True}
 
@@ -25,11 +21,7 @@ def container(**values):
 
 
 def error_of(**values) -> str:
-    with pytest.raises(SettingsError) as info:
-        container(**values)
-    message = str(info.value)
-    assert "\n" not in message
-    return message
+    return one_line_error(container, **values)
 
 
 def test_defaults_are_the_smallest_valid_service():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_settings import error_of, settings_with
+from tests.conftest import error_of, settings_with
 
 
 def test_defaults():

@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from components.settings import SettingsError, parse_settings
 from components.settings.networking import subnet_cidrs
+from tests.conftest import MINIMAL_CONFIG, error_of, settings_with
 
-BASE = {
-    "aws:region": "eu-west-1",
-    "cloud-platform:environment": "dev",
-    "cloud-platform:owner": "platform-team",
-    "cloud-platform:costCenter": "cc-1",
-}
-
-
-def settings_with(**sections):
-    config = dict(BASE)
-    for key, value in sections.items():
-        config[f"cloud-platform:{key}"] = json.dumps(value) if isinstance(value, dict) else value
-    return parse_settings(config, stack="dev")
-
-
-def error_of(**sections) -> str:
-    with pytest.raises(SettingsError) as info:
-        settings_with(**sections)
-    message = str(info.value)
-    assert "\n" not in message
-    return message
+BASE = MINIMAL_CONFIG
 
 
 def test_defaults_are_valid_and_tags_complete():
