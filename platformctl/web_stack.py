@@ -19,6 +19,8 @@ from components.settings.web import COLOURS
 from .stacks import ROOT
 
 WEIGHT_KEY = "cloud-platform:web.traffic.{colour}"
+# Every cutover step is a real `up`: the compliance pack guards it as it guards the deploy workflow.
+POLICY_PACK = ROOT / "policy"
 # Escape hatch for dry runs and checkers: a JSON file standing in for the Pulumi stack.
 BACKEND_ENV = "PLATFORMCTL_STACK_BACKEND"
 
@@ -80,7 +82,9 @@ class AutomationStackBackend:
 
     def up(self) -> None:
         try:
-            result = self._stack.up(on_output=lambda line: print(line, file=sys.stderr, end=""))
+            result = self._stack.up(
+                on_output=lambda line: print(line, file=sys.stderr, end=""), policy_packs=[str(POLICY_PACK)]
+            )
         except Exception as exc:
             raise StackBackendError(f"pulumi up of stack {self.name!r} failed: {_first(exc)}") from None
         if getattr(result.summary, "result", "succeeded") != "succeeded":

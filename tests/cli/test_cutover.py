@@ -345,7 +345,8 @@ def test_automation_backend_writes_weights_by_path_and_reports_failed_up():
             self.calls.append((key, value.value))
             self.config[key] = value.value
 
-        def up(self, on_output=None):
+        def up(self, on_output=None, policy_packs=None):
+            self.calls.append(("up", policy_packs))
             return type("UpResult", (), {"summary": Summary()})()
 
     fake = AutoStack()
@@ -356,6 +357,8 @@ def test_automation_backend_writes_weights_by_path_and_reports_failed_up():
     assert fake.calls == [("cloud-platform:web.traffic.blue", "90"), ("cloud-platform:web.traffic.green", "10")]
     with pytest.raises(StackBackendError, match="pulumi up of stack 'prod' ended failed"):
         backend.up()
+    # Each step's `up` runs the compliance pack, as the deploy workflow's does.
+    assert fake.calls[-1] == ("up", [str(ROOT / "policy")]) and (ROOT / "policy" / "PulumiPolicy.yaml").is_file()
 
 
 def test_file_backend_and_moto_server_end_to_end(tmp_path, monkeypatch):

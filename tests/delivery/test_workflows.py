@@ -228,3 +228,18 @@ def test_role_variables_exist_in_bootstrap_outputs(stack):
     used = set(re.findall(r"vars\.(AWS_ROLE_ARN_\w+)", text))
     assert f"AWS_ROLE_ARN_{stack.upper()}" in used
     assert used <= exported, used - exported
+
+
+def test_every_preview_and_up_enforces_the_policy_pack():
+    pulumi = [(name, job_id, job, step) for name, doc in all_workflows().items()
+              for job_id, job, step in steps(doc) if uses(step, PULUMI_ACTION)]
+    runs = [(name, job_id, step) for name, job_id, _, step in pulumi if "command" in step.get("with", {})]
+    assert len(runs) == 3  # preview (matrix), up dev, up prod
+    for name, job_id, step in runs:
+        assert step["with"]["policyPacks"] == "policy", f"{name}:{job_id}"
+    assert (ROOT / "policy" / "PulumiPolicy.yaml").is_file()
+    # The pack runs in ../.venv (PulumiPolicy.yaml): every job that runs Pulumi (cutover's `up`
+    # through the Automation API included) installs its requirements there.
+    for name, job_id, job, _ in pulumi:
+        installs = " ".join(s.get("run", "") for s in job["steps"])
+        assert "-r policy/requirements.txt" in installs, f"{name}:{job_id}"
