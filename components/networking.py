@@ -209,7 +209,7 @@ class NetworkingBase(pulumi.ComponentResource):
             user_data_replace_on_change=True,
             metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
                 http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1),
-            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(volume_type="gp3", encrypted=True),
+            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(volume_type="gp3", volume_size=8, encrypted=True),
             tags={"Name": f"{name}-instance", "Role": "nat"},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.igw]),
         )

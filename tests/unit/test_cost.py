@@ -68,6 +68,24 @@ def test_fargate_uses_desired_count_task_size_and_spot_share(build):
     assert fargate == pytest.approx(16.644, abs=1e-3)
 
 
+def test_nat_instance_costs_hours_root_volume_and_its_public_address(build):
+    def program():
+        aws.ec2.Instance("nat", instance_type="t4g.nano", ami="ami-1", associate_public_ip_address=True,
+                         root_block_device={"volume_type": "gp3", "volume_size": 10})
+        aws.ec2.Instance("private", instance_type="t4g.nano", ami="ami-1")  # no public IP, AMI-default root
+
+    prices = {"regions": {"eu-west-1": {"ec2": {"t4g.nano": 0.005}, "ebs": {"gp3GbMonth": 0.1},
+                                        "publicIpv4": {"hour": 0.005}}}}
+    est = cost.estimate(plan_of(build, program), prices, {"ec2": {"defaultRootVolumeGb": 8}})
+    rows = {(line.name, line.item): line.monthly for line in est.lines}
+    # nat: 730 h x 0.005 = 3.65; 10 GB x 0.1 = 1.00; IPv4 730 h x 0.005 = 3.65
+    # private: 3.65 + 8 GB (assumed) x 0.1 = 0.80, no address
+    assert rows == {("nat", "EC2 t4g.nano"): 3.65, ("nat", "EBS gp3 root"): 1.0, ("nat", "public IPv4 address"): 3.65,
+                    ("private", "EC2 t4g.nano"): 3.65, ("private", "EBS gp3 root"): 0.8}
+    assert est.total == 12.75
+    assert cost.above_minimum(est) == []  # t4g.nano is as small as it gets
+
+
 @pytest.mark.parametrize(
     "strategies,count,spot",
     [
