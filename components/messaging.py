@@ -25,11 +25,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .lambda_runtime import RUNTIME, powertools_layer_arn
 from .settings.messaging import MAX_RETENTION_SECONDS, MessagingSettings
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
-RUNTIME = "python3.12"
-POWERTOOLS_LAYER = "arn:{partition}:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:{version}"
 
 
 @dataclass
@@ -314,9 +313,7 @@ class Messaging(pulumi.ComponentResource):
             role=role.arn,
             timeout=timeout,
             memory_size=memory,
-            layers=[pulumi.Output.all(self._partition, self._region).apply(
-                lambda a: POWERTOOLS_LAYER.format(partition=a[0], region=a[1], version=s.powertools_layer_version)
-            )],
+            layers=[self._region.apply(lambda region: powertools_layer_arn(region, s.powertools_layer_version, "x86_64"))],
             environment=aws.lambda_.FunctionEnvironmentArgs(
                 variables={"POWERTOOLS_SERVICE_NAME": kind, "POWERTOOLS_LOG_LEVEL": "INFO", **(environment or {})}
             ),

@@ -19,13 +19,16 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from .lambda_runtime import RUNTIME, powertools_layer_arn
 from .settings.serverless import ServerlessSettings
+
+# Graviton: the same requests for about 20 % less than x86_64.
+ARCHITECTURE = "arm64"
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTION_DIR = ROOT / "functions" / "api"
 SITE_DIR = ROOT / "site"
 HANDLER = "api.handler.lambda_handler"  # the archive holds the package as `api/`
-POWERTOOLS_ACCOUNT = "017000801446"  # AWS's account publishing the public Powertools layers
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed CloudFront cache policy
 CORS_HEADERS = "Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key"
 CONTENT_TYPES = {
@@ -52,10 +55,6 @@ ACCESS_LOG_FORMAT = json.dumps({
     "integrationError": "$context.integration.error",
     "errorMessage": "$context.error.message",
 })
-
-
-def powertools_layer_arn(region: str, version: int) -> str:
-    return f"arn:aws:lambda:{region}:{POWERTOOLS_ACCOUNT}:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:{version}"
 
 
 def content_type(path: Path) -> str:
@@ -319,13 +318,13 @@ class ServerlessApi(pulumi.ComponentResource):
             f"{name}-api",
             name=function_name,
             description="Subscriptions API (API Gateway REST proxy)",
-            runtime="python3.12",
-            architectures=["arm64"],
+            runtime=RUNTIME,
+            architectures=[ARCHITECTURE],
             handler=HANDLER,
             code=pulumi.AssetArchive({"api": pulumi.FileArchive(str(args.function_dir))}),
             memory_size=s.memory_size,
             timeout=s.timeout,
-            layers=[powertools_layer_arn(args.region, s.powertools_layer_version)],
+            layers=[powertools_layer_arn(args.region, s.powertools_layer_version, ARCHITECTURE)],
             role=self.role.arn,
             environment={"variables": env},
             logging_config={"log_format": "JSON", "log_group": self.log_group.name},

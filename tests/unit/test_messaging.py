@@ -186,7 +186,11 @@ def test_functions_logs_and_role_wiring(stack, dev_plan, prod_plan):
         package = {name: asset.path for name, asset in function.inputs["code"].assets.items()}
         assert f"{kind}/app.py" in package and f"{kind}/__init__.py" in package
         assert all(name.startswith(f"{kind}/") and path.endswith(name) for name, path in package.items())
-        assert function.inputs["layers"][0].startswith("arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3")
+        # The layer matches the function's runtime and architecture, or the import fails at cold start.
+        arch = function.inputs["architectures"][0]
+        assert function.inputs["runtime"] == "python3.12" and arch == "x86_64"
+        assert function.inputs["layers"] == [
+            f"arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-{arch}:27"]
     env = one(plan, "worker").inputs["environment"]["variables"]
     assert env["IDEMPOTENCY_TABLE"] == one(plan, "idempotency").outputs["name"]
 
