@@ -23,12 +23,12 @@ class AlarmTargets:
 
     load_balancers: list[tuple[pulumi.Input[str], dict[str, pulumi.Input[str]]]] = field(default_factory=list)
     """(ALB arn_suffix, {colour: target group arn_suffix})."""
-    functions: list[pulumi.Input[str]] = field(default_factory=list)
-    """Lambda function names."""
-    dead_letter_queues: list[pulumi.Input[str]] = field(default_factory=list)
-    """SQS dead-letter queue names."""
-    apis: list[tuple[pulumi.Input[str], pulumi.Input[str]]] = field(default_factory=list)
-    """(REST API name, stage name)."""
+    functions: list[tuple[str, pulumi.Input[str]]] = field(default_factory=list)
+    """(label, Lambda function name): the label names the alarm, since names are often Outputs."""
+    dead_letter_queues: list[tuple[str, pulumi.Input[str]]] = field(default_factory=list)
+    """(label, SQS dead-letter queue name)."""
+    apis: list[tuple[str, pulumi.Input[str], pulumi.Input[str]]] = field(default_factory=list)
+    """(label, REST API name, stage name)."""
 
     def __bool__(self) -> bool:
         return bool(self.load_balancers or self.functions or self.dead_letter_queues or self.apis)
@@ -72,21 +72,22 @@ class Alarms(pulumi.ComponentResource):
                 self._alarm(f"{suffix}-unhealthy-hosts", "AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", dims,
                             self._s.unhealthy_hosts_threshold, "GreaterThanOrEqualToThreshold",
                             f"unhealthy hosts in the {colour} target group")
-        for i, fn in enumerate(t.functions):
+        for i, (label, fn) in enumerate(t.functions):
             dims = {"FunctionName": fn}
-            self._alarm(f"lambda-{_key(fn, i)}-errors", "AWS/Lambda", "Errors", "Sum", dims,
-                        self._s.lambda_errors_threshold, "GreaterThanOrEqualToThreshold", "Lambda invocations failed")
-            self._alarm(f"lambda-{_key(fn, i)}-throttles", "AWS/Lambda", "Throttles", "Sum", dims,
+            self._alarm(f"lambda-{_key(label, i)}-errors", "AWS/Lambda", "Errors", "Sum", dims,
+                        self._s.lambda_errors_threshold, "GreaterThanOrEqualToThreshold",
+                        f"{label} Lambda invocations failed")
+            self._alarm(f"lambda-{_key(label, i)}-throttles", "AWS/Lambda", "Throttles", "Sum", dims,
                         self._s.lambda_throttles_threshold, "GreaterThanOrEqualToThreshold",
-                        "Lambda invocations were throttled")
-        for i, queue in enumerate(t.dead_letter_queues):
-            self._alarm(f"dlq-{_key(queue, i)}-depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum",
+                        f"{label} Lambda invocations were throttled")
+        for i, (label, queue) in enumerate(t.dead_letter_queues):
+            self._alarm(f"dlq-{_key(label, i)}-depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum",
                         {"QueueName": queue}, 0, "GreaterThanThreshold",
-                        "messages are waiting in a dead-letter queue (processing failed)")
-        for i, (api, stage) in enumerate(t.apis):
-            self._alarm(f"api-{_key(api, i)}-{_key(stage, i)}-5xx", "AWS/ApiGateway", "5XXError", "Sum",
+                        f"messages are waiting in the {label} dead-letter queue (processing failed)")
+        for i, (label, api, stage) in enumerate(t.apis):
+            self._alarm(f"api-{_key(label, i)}-5xx", "AWS/ApiGateway", "5XXError", "Sum",
                         {"ApiName": api, "Stage": stage}, self._s.api_5xx_threshold, "GreaterThanThreshold",
-                        "the API answers 5xx")
+                        f"the {label} API answers 5xx")
         self.register_outputs({"topicArn": self.topic_arn})
 
     def _topic(self) -> aws.sns.Topic:

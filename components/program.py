@@ -233,15 +233,15 @@ def alarm_targets(p: Platform) -> AlarmTargets:
                 targets.load_balancers.append((alb, dict(groups)))
             else:
                 shared[1].update(groups)
-    for source, attr in ((p.serverless, "function_name"), (p.messaging, "notifier_function_name"),
-                         (p.messaging, "worker_function_name")):
+    for label, source, attr in (("api", p.serverless, "function_name"), ("notifier", p.messaging, "notifier_function_name"),
+                                ("worker", p.messaging, "worker_function_name")):
         if (fn := _attr(source, attr)) is not None:
-            targets.functions.append(fn)
+            targets.functions.append((label, fn))
     if (dlq := _attr(p.messaging, "dlq_name")) is not None:
-        targets.dead_letter_queues.append(dlq)
+        targets.dead_letter_queues.append(("messaging", dlq))
     api, stage = _attr(p.serverless, "rest_api_name"), _attr(p.serverless, "stage_name")
     if api is not None and stage is not None:
-        targets.apis.append((api, stage))
+        targets.apis.append(("subscribers", api, stage))
     return targets
 
 

@@ -81,7 +81,7 @@ def test_prod_stack_backs_up_to_the_peer_region_and_protects_vaults(prod_plan, d
 
 TARGETS = AlarmTargets(
     load_balancers=[("app/web/abc", {"blue": "targetgroup/blue/1", "green": "targetgroup/green/2"})],
-    functions=["cp-api"], dead_letter_queues=["cp-dlq"], apis=[("cp-api", "v1")],
+    functions=[("api", "cp-api")], dead_letter_queues=[("messaging", "cp-dlq")], apis=[("subscribers", "cp-api", "v1")],
 )
 
 
@@ -97,13 +97,13 @@ def test_alarms_metrics_dimensions_thresholds_and_actions(build):
         "al-alb-green-unhealthy-hosts": ("AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", 1,
                                          "GreaterThanOrEqualToThreshold",
                                          {"LoadBalancer": "app/web/abc", "TargetGroup": "targetgroup/green/2"}),
-        "al-lambda-cp-api-errors": ("AWS/Lambda", "Errors", "Sum", 2, "GreaterThanOrEqualToThreshold",
+        "al-lambda-api-errors": ("AWS/Lambda", "Errors", "Sum", 2, "GreaterThanOrEqualToThreshold",
                                     {"FunctionName": "cp-api"}),
-        "al-lambda-cp-api-throttles": ("AWS/Lambda", "Throttles", "Sum", 1, "GreaterThanOrEqualToThreshold",
+        "al-lambda-api-throttles": ("AWS/Lambda", "Throttles", "Sum", 1, "GreaterThanOrEqualToThreshold",
                                        {"FunctionName": "cp-api"}),
-        "al-dlq-cp-dlq-depth": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 0, "GreaterThanThreshold",
+        "al-dlq-messaging-depth": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 0, "GreaterThanThreshold",
                                 {"QueueName": "cp-dlq"}),
-        "al-api-cp-api-v1-5xx": ("AWS/ApiGateway", "5XXError", "Sum", 9, "GreaterThanThreshold",
+        "al-api-subscribers-5xx": ("AWS/ApiGateway", "5XXError", "Sum", 9, "GreaterThanThreshold",
                                  {"ApiName": "cp-api", "Stage": "v1"}),
     }
     assert len(alarms) == 8  # 2 per target group, 2 per function, 1 per DLQ, 1 per API stage
@@ -150,8 +150,8 @@ def test_alarm_targets_collected_defensively_from_other_areas():
     container = SimpleNamespace()  # no alarmable attributes: ignored, not an error
     targets = alarm_targets(_platform(web=web, serverless=serverless, messaging=messaging, container=container))
     assert targets.load_balancers == [("app/web/1", {"blue": "tg/b", "green": "tg/g"})]
-    assert targets.functions == ["api-fn", "notify", "work"]
-    assert targets.dead_letter_queues == ["dlq"] and targets.apis == [("api", "v1")]
+    assert targets.functions == [("api", "api-fn"), ("notifier", "notify"), ("worker", "work")]
+    assert targets.dead_letter_queues == [("messaging", "dlq")] and targets.apis == [("subscribers", "api", "v1")]
 
 
 def ops_topics(plan):
@@ -202,3 +202,12 @@ def test_dev_alarms_watch_every_target_group_on_the_shared_alb(dev_plan):
     watched = {a.inputs["dimensions"]["TargetGroup"] for a in dev_plan.mocks.of_type(ALARM)
                if a.inputs["metricName"] == "UnHealthyHostCount"}
     assert len(groups) == 3 and watched == groups  # blue, green and the container's
+
+
+def test_stack_alarm_names_say_what_they_watch(dev_plan):
+    names = {a.name.removeprefix("cloud-platform-dev-alarms-") for a in dev_plan.mocks.of_type(ALARM)}
+    assert names == {
+        *(f"alb-{g}-{m}" for g in ("blue", "green", "app") for m in ("target-5xx", "unhealthy-hosts")),
+        *(f"lambda-{f}-{m}" for f in ("api", "notifier", "worker") for m in ("errors", "throttles")),
+        "dlq-messaging-depth", "api-subscribers-5xx",
+    }
