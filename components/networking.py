@@ -211,7 +211,9 @@ class NetworkingBase(pulumi.ComponentResource):
                 http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1),
             root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(volume_type="gp3", volume_size=8, encrypted=True),
             tags={"Name": f"{name}-instance", "Role": "nat"},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.igw]),
+            # A newer AL2023 image must not replace (and cut the egress of) the NAT on a routine
+            # `up`; patch it through SSM, or taint/replace it on purpose.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.igw], ignore_changes=["ami"]),
         )
 
     def _private_tier(self, cidrs: list[str], nat_ids: list[pulumi.Output[str]], target: str) -> None:

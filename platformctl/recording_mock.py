@@ -67,6 +67,7 @@ class Recorded:
     provider: Recorded | None = None
     protect: bool = False
     retain_on_delete: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)
 
     @property
@@ -285,6 +286,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             provider=self._by_ref.get(args.provider or ""),
             protect=bool((request or {}).get("protect")),
             retain_on_delete=bool((request or {}).get("retain_on_delete")),
+            ignore_changes=list((request or {}).get("ignore_changes") or []),
             dependencies=list((request or {}).get("dependencies", [])),
         )
         with self._lock:
@@ -371,6 +373,7 @@ class RecordingMonitor(MockMonitor):
             "parent": request.parent,
             "protect": request.protect,
             "retain_on_delete": request.retainOnDelete,
+            "ignore_changes": list(request.ignoreChanges),
             "dependencies": list(request.dependencies),
         }
         try:

@@ -412,3 +412,7 @@ def test_invalid_fargate_sizes_stop_the_program(plan_with, overrides, message):
     with pytest.raises(SettingsError) as info:
         plan_with("dev", {"cloud-platform:container": overrides})
     assert str(info.value) == message
+
+
+def test_service_autoscaling_owns_desired_count_after_creation(dev_plan):
+    assert one(dev_plan.mocks, SERVICE).ignore_changes == ["desiredCount"]

@@ -278,3 +278,11 @@ def test_web_disabled_builds_nothing(plan_with):
 def test_invalid_web_setting_fails_before_any_resource(plan_with):
     with pytest.raises(SettingsError, match=r"^cloud-platform:web.blue.minSize must be <= maxSize \(got 3 > 2\)$"):
         plan_with("dev", {"cloud-platform:web": {"blue": {"minSize": 3, "maxSize": 2, "desiredCapacity": 2}}})
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_scaling_owns_desired_capacity_after_creation(stack, dev_plan, prod_plan):
+    # Otherwise every `up` (each cutover step too) would reset what target tracking scaled to.
+    plan = plans(dev_plan, prod_plan)[stack]
+    for colour in ("blue", "green"):
+        assert one(plan, ASG, f"-{colour}-asg").ignore_changes == ["desiredCapacity"]
