@@ -372,43 +372,29 @@ def _instance_type_of_template(template: Recorded | None) -> str | None:
     return template.inputs.get("instanceType") if template else None
 
 
+def _ebs_row(item: str, gb: float, volume_type: str, note: str, c: Context, region: str) -> Row:
+    """GB-months of one kind of EBS volume at its per-GB price (gp3, gp2, ...)."""
+    return ("ebs", item, gb, "GB-month", c.price(region, "ebs", f"{volume_type}GbMonth"), "fixed", note)
+
+
 def _ebs_rows(template: Recorded | None, count: float, c: Context, region: str) -> list[Row]:
     mappings = [m for m in (template.inputs.get("blockDeviceMappings") or []) if m.get("ebs")] if template else []
     if not mappings:
         # No mapping: the AMI's root volume is used; its size is an assumption of the usage profile.
         size = c.use("ec2", "defaultRootVolumeGb")
-        return (
-            [
-                (
-                    "ebs",
-                    "EBS gp3 root (AMI default)",
-                    size * count,
-                    "GB-month",
-                    c.price(region, "ebs", "gp3GbMonth"),
-                    "fixed",
-                    f"{size:g} GB assumed x {count:g} instances",
-                )
-            ]
-            if size and count
-            else []
-        )
+        if not (size and count):
+            return []
+        note = f"{size:g} GB assumed x {count:g} instances"
+        return [_ebs_row("EBS gp3 root (AMI default)", size * count, "gp3", note, c, region)]
+    if not count:
+        return []
     rows: list[Row] = []
     for mapping in mappings:
         ebs = mapping["ebs"]
         size = _num(ebs.get("volumeSize")) or c.use("ec2", "defaultRootVolumeGb")
         vtype = ebs.get("volumeType") or "gp3"
-        if count:
-            rows.append(
-                (
-                    "ebs",
-                    f"EBS {vtype} {mapping.get('deviceName', '')}".strip(),
-                    size * count,
-                    "GB-month",
-                    c.price(region, "ebs", f"{vtype}GbMonth"),
-                    "fixed",
-                    f"{size:g} GB x {count:g} instances",
-                )
-            )
+        item = f"EBS {vtype} {mapping.get('deviceName', '')}".strip()
+        rows.append(_ebs_row(item, size * count, vtype, f"{size:g} GB x {count:g} instances", c, region))
     return rows
 
 
@@ -440,7 +426,7 @@ def _instance(r: Recorded, c: Context, region: str) -> list[Row]:
     size = _num(root.get("volumeSize")) or c.use("ec2", "defaultRootVolumeGb")
     vtype = root.get("volumeType") or "gp3"
     note = "" if root.get("volumeSize") else f"{size:g} GB assumed (AMI default)"
-    rows.append(("ebs", f"EBS {vtype} root", size, "GB-month", c.price(region, "ebs", f"{vtype}GbMonth"), "fixed", note))
+    rows.append(_ebs_row(f"EBS {vtype} root", size, vtype, note, c, region))
     if i.get("associatePublicIpAddress"):
         rows.append(("instance-ipv4", "public IPv4 address", H, "IP-h", c.price(region, "publicIpv4", "hour"), "fixed", ""))
     return rows
