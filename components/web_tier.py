@@ -96,7 +96,7 @@ class ScalingWebTier(pulumi.ComponentResource):
         self.weights = s.traffic.as_dict()
 
         self._security_groups()
-        profile = self._instance_profile()
+        profile = ssm_instance_profile(name, f"{name} instances", self)
         logs_bucket = self._access_logs_bucket() if s.access_logs.enabled else None
         self._load_balancer(logs_bucket)
 
@@ -191,9 +191,6 @@ class ScalingWebTier(pulumi.ComponentResource):
             )
         self.alb_security_group_id = alb_sg.id
         self.instance_security_group_id = instance_sg.id
-
-    def _instance_profile(self) -> aws.iam.InstanceProfile:
-        return ssm_instance_profile(self._name, f"{self._name} instances", self)
 
     # --- load balancer -------------------------------------------------------------
     def _access_logs_bucket(self) -> aws.s3.Bucket:
