@@ -9,6 +9,7 @@ import pytest
 
 from components.settings import SettingsError
 from platformctl.recording_mock import RecordingMocks
+from tests.conftest import one_line_error
 
 SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE = "aws:ec2/route:Route"
@@ -118,8 +119,10 @@ def test_dev_egress_through_one_nat_instance(dev_plan):
 
 
 def test_nat_instance_type_is_validated(plan_with):
-    with pytest.raises(SettingsError, match=r"^cloud-platform:networking.natInstanceType"):
-        plan_with("dev", {"cloud-platform:networking": {"natInstanceType": "nano"}}, mocks=RecordingMocks())
+    mocks = RecordingMocks()
+    message = one_line_error(plan_with, "dev", {"cloud-platform:networking": {"natInstanceType": "nano"}}, mocks=mocks)
+    assert message == r"cloud-platform:networking.natInstanceType must match ^[a-z][a-z0-9-]*\.[a-z0-9]+$ (got 'nano')"
+    assert mocks.resources == []
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
