@@ -12,7 +12,7 @@ IAM policy limited to roles, policies and instance profiles named `<iamPrefix>*`
 `pulumi up` creates). The deploy roles live under the `/github-deploy/` path, outside that
 scope, and an explicit deny stops a deploy role from editing any deploy role or the
 provider. Names are not privileges: a role under the prefix can still be given broad
-policies, so keep dev and prod in separate AWS accounts (README "Delivery").
+policies, so keep dev and prod in separate AWS accounts (docs/delivery.md).
 """
 
 from __future__ import annotations

@@ -124,9 +124,9 @@ def cost(
 
 @app.command()
 def docs(
-    check: bool = typer.Option(False, "--check", help="Exit 1 if the committed diagrams/README are stale."),
+    check: bool = typer.Option(False, "--check", help="Exit 1 if the committed diagrams or generated doc blocks are stale."),
 ) -> None:
-    """Regenerate docs/diagrams/*.mmd|.drawio and the generated README blocks (`make docs`)."""
+    """Regenerate docs/diagrams/*.mmd|.drawio and the generated blocks in docs/diagrams.md and docs/cost.md (`make docs`)."""
     from .docs import DocsError, stale, write
 
     try:

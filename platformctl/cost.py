@@ -157,7 +157,7 @@ FREE_PREFIXES = ("pulumi:", "aws:iam/", "cloud-platform:", "random:", "command:"
 # create billable resources are priced from their inputs (PRICERS) or reported, the rest are free.
 AWSX_FREE = frozenset({"awsx:ecr:Image", "awsx:ec2:DefaultVpc"})
 
-# Why a line costs what it costs, keyed by kind: the README explains lines above $5 with these.
+# Why a line costs what it costs, keyed by kind: docs/cost.md explains lines above $5 with these.
 EXPLAIN = {
     "alb": "ALB: fixed hourly charge per load balancer plus LCUs from the usage profile; one shared ALB per stack",
     "nlb": "NLB: fixed hourly charge plus NLCUs",

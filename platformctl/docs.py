@@ -1,8 +1,9 @@
 """`make docs` (`python -m platformctl docs`): everything generated from the offline plans.
 
-Writes docs/diagrams/<stack>.mmd and .drawio for the shipped stacks and rewrites the README
-blocks between `<!-- <name>:start -->` and `<!-- <name>:end -->` markers: the Mermaid
-diagrams, the cost totals and the explained lines above $5. `stale()` regenerates in memory
+Writes docs/diagrams/<stack>.mmd and .drawio for the shipped stacks and rewrites the blocks
+between `<!-- <name>:start -->` and `<!-- <name>:end -->` markers in the doc pages that hold
+them (BLOCK_PAGES): the Mermaid diagrams in docs/diagrams.md, the cost totals and the
+explained lines above $5 in docs/cost.md. `stale()` regenerates in memory
 and names what differs from the committed files (the test and `docs --check` use it).
 """
 
@@ -22,6 +23,8 @@ from .stacks import ROOT
 
 STACKS = ("dev", "prod")
 EXPLAIN_ABOVE = 5.0
+# Which page (relative to the project root) holds each generated block, by block-name prefix.
+BLOCK_PAGES = {"diagram": "docs/diagrams.md", "cost": "docs/cost.md"}
 
 
 class DocsError(Exception):
@@ -76,7 +79,7 @@ def goal_block(est: Estimate) -> str:
 
 
 def generate(plans: Mapping[str, Plan] | None = None, root: Path = ROOT) -> dict[Path, str]:
-    """Path -> full new content of every generated file (README included)."""
+    """Path -> full new content of every generated file (the doc pages with blocks included)."""
     plans = _plans(plans)
     files: dict[Path, str] = {}
     blocks: dict[str, str] = {}
@@ -91,16 +94,17 @@ def generate(plans: Mapping[str, Plan] | None = None, root: Path = ROOT) -> dict
     blocks["cost:totals"] = totals_block(estimates)
     blocks["cost:explained"] = explained_block(estimates)
     blocks["cost:dev-goal"] = goal_block(estimates["dev"])
-    readme = root / "README.md"
-    files[readme] = replace_blocks(readme.read_text(), blocks)
+    for page in sorted(set(BLOCK_PAGES.values())):
+        mine = {name: body for name, body in blocks.items() if BLOCK_PAGES[name.split(":")[0]] == page}
+        files[root / page] = replace_blocks((root / page).read_text(), mine, page)
     return files
 
 
-def replace_blocks(text: str, blocks: dict[str, str]) -> str:
+def replace_blocks(text: str, blocks: dict[str, str], page: str = "README.md") -> str:
     for name, body in blocks.items():
         pattern = re.compile(rf"(<!-- {re.escape(name)}:start -->\n)(.*?)(<!-- {re.escape(name)}:end -->)", re.DOTALL)
         if not pattern.search(text):
-            raise DocsError(f"README.md has no <!-- {name}:start --> ... <!-- {name}:end --> block")
+            raise DocsError(f"{page} has no <!-- {name}:start --> ... <!-- {name}:end --> block")
         text = pattern.sub(lambda m, body=body: m.group(1) + body + "\n" + m.group(3), text)
     return text
 

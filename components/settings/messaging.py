@@ -95,7 +95,7 @@ class LatencyLabSettings(Section):
 
 
 class MessagingSettings(ComponentSection):
-    """`cloud-platform:messaging`: see README "Messaging"."""
+    """`cloud-platform:messaging`: see docs/messaging.md."""
 
     max_receive_count: int = Field(5, ge=1, le=1000)
     message_retention_seconds: int = Field(4 * 24 * 3600, ge=MIN_RETENTION_SECONDS, le=MAX_RETENTION_SECONDS)

@@ -13,25 +13,27 @@ def test_committed_diagrams_and_readme_blocks_are_current(dev_plan, prod_plan):
     assert not outdated, f"generated docs are stale ({', '.join(outdated)}): run make docs"
 
 
-def test_readme_embeds_both_diagrams_and_the_totals():
-    readme = (ROOT / "README.md").read_text()
+def test_doc_pages_embed_both_diagrams_and_the_totals():
+    diagrams = (ROOT / "docs" / "diagrams.md").read_text()
     for stack in docs.STACKS:
-        block = readme.split(f"<!-- diagram:{stack}:start -->")[1].split(f"<!-- diagram:{stack}:end -->")[0]
+        block = diagrams.split(f"<!-- diagram:{stack}:start -->")[1].split(f"<!-- diagram:{stack}:end -->")[0]
         assert block.strip().startswith("```mermaid\nflowchart LR")
         assert block.strip()[len("```mermaid\n"):-3] == (ROOT / "docs" / "diagrams" / f"{stack}.mmd").read_text()
-    totals = readme.split("<!-- cost:totals:start -->")[1].split("<!-- cost:totals:end -->")[0]
+    totals = (ROOT / "docs" / "cost.md").read_text().split("<!-- cost:totals:start -->")[1].split("<!-- cost:totals:end -->")[0]
     assert "| **dev** | **total**" in totals and "| **prod** | **total**" in totals
 
 
 def test_write_regenerates_into_a_project_copy(tmp_path, dev_plan, prod_plan):
-    text = (ROOT / "README.md").read_text()
-    stale_readme = text.replace("<!-- cost:totals:start -->\n", "<!-- cost:totals:start -->\nold figures\n")
-    (tmp_path / "README.md").write_text(stale_readme)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "diagrams.md").write_text((ROOT / "docs" / "diagrams.md").read_text())
+    text = (ROOT / "docs" / "cost.md").read_text()
+    stale_page = text.replace("<!-- cost:totals:start -->\n", "<!-- cost:totals:start -->\nold figures\n")
+    (tmp_path / "docs" / "cost.md").write_text(stale_page)
     plans = {"dev": dev_plan, "prod": prod_plan}
-    assert "README.md" in docs.stale(plans, root=tmp_path)
+    assert "docs/cost.md" in docs.stale(plans, root=tmp_path)
     written = docs.write(plans, root=tmp_path)
-    assert {p.name for p in written} == {"README.md", "dev.mmd", "prod.mmd", "dev.drawio", "prod.drawio"}
-    assert (tmp_path / "README.md").read_text() == text
+    assert {p.name for p in written} == {"cost.md", "dev.mmd", "prod.mmd", "dev.drawio", "prod.drawio"}
+    assert (tmp_path / "docs" / "cost.md").read_text() == text
     assert docs.stale(plans, root=tmp_path) == []
 
 

@@ -223,11 +223,11 @@ def test_enforcement_override_from_settings():
     assert ctx(enforcement={"vpc-flow-logs": "advisory"}).level(policy) == "advisory"
 
 
-def test_readme_control_table_lists_every_policy():
+def test_guardrails_doc_control_table_lists_every_policy():
     from tests.conftest import ROOT
 
-    readme = (ROOT / "README.md").read_text()
-    missing = [p.name for p in all_policies() if f"| `{p.name}` |" not in readme]
+    page = (ROOT / "docs" / "guardrails.md").read_text()
+    missing = [p.name for p in all_policies() if f"| `{p.name}` |" not in page]
     assert missing == []
 
 
