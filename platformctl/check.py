@@ -11,7 +11,6 @@ import json
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,6 @@ from rich.table import Table
 from rich.text import Text
 
 from .stacks import merge_overrides, stack_config
-
-
-class CheckFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 @dataclass
@@ -105,9 +99,9 @@ def render(result: CheckResult, console: Console) -> None:
     console.print(result.summary(), style="bold green" if result.passed else "bold red", markup=False)
 
 
-def command(stack: str, output: CheckFormat) -> int:
+def command(stack: str, output: str) -> int:
     result = run_check(stack)
-    if output is CheckFormat.json:
+    if output == "json":
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
     else:
         render(result, Console(highlight=False, width=None if sys.stdout.isatty() else 220))

@@ -1,4 +1,8 @@
-"""`python -m platformctl ...`: plan (and the commands later components add).
+"""`python -m platformctl ...`: every command's arguments, in one registration style.
+
+Start-up stays cheap: this module imports typer and the standard library only. Each command
+imports what it needs (Pulumi, the settings, boto3, moto) inside its body, so `--help` and
+the usage errors never pay for them. Add a command as the ones below do (see docs/cli.md).
 
 Every failure the operator can cause (unknown stack, invalid config, bad arguments) ends
 with one line on stderr and a non-zero exit, never a traceback.
@@ -6,22 +10,14 @@ with one line on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
-from components.settings import SettingsError
-
-from .check import CheckFormat
-from .common import CommandError, StackOption
-from .cutover import cutover
-from .stacks import StackError
-from .status import status
+from .common import CommandError, Stack, emit, wide_console
 
 app = typer.Typer(
     name="platformctl",
@@ -29,8 +25,12 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
+Output = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.", dir_okay=False)
+]
 
 
 class PlanFormat(StrEnum):
@@ -40,30 +40,33 @@ class PlanFormat(StrEnum):
     drawio = "drawio"
 
 
-class CostFormat(StrEnum):
+class TableFormat(StrEnum):
     table = "table"
     json = "json"
 
 
 @app.command()
 def plan(
-    stack: str = StackOption,
-    format: PlanFormat = typer.Option(PlanFormat.tree, "--format", "-f", help="tree, json, mermaid or drawio."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout.",
-                                       dir_okay=False),
+    stack: Stack,
+    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="tree, json, mermaid or drawio.")] = PlanFormat.tree,
+    output: Output = None,
 ) -> None:
     """Run the real program under the recording mock and show what the stack would create."""
-    from .offline import run_offline
-
     if format is PlanFormat.tree and output is not None:
         raise typer.BadParameter("--output needs --format json, mermaid or drawio", param_hint="'--output'")
+    from .offline import run_offline
+
     result = run_offline(stack)
     if format is PlanFormat.tree:
+        from rich.console import Console
+
         from .render import tree
 
         tree(result, Console(highlight=False, soft_wrap=True))
         return
     if format is PlanFormat.json:
+        import json
+
         text = json.dumps(result.to_json(), indent=2, sort_keys=False) + "\n"
     else:
         from .diagram import build_graph
@@ -74,35 +77,25 @@ def plan(
         else:
             from .diagram_drawio import render
         text = render(graph)
-    _emit(text, output)
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text)
-    except OSError as exc:
-        raise CommandError(f"cannot write {output}: {exc.strerror}") from None
+    emit(text, output)
 
 
 @app.command()
 def cost(
-    stack: str = StackOption,
-    format: CostFormat = typer.Option(CostFormat.table, "--format", "-f", help="table or json."),
-    compare_to: Path | None = typer.Option(None, "--compare-to", help="Base `cost --format json` file: print a "
-                                           "Markdown plan summary and cost difference for a pull-request comment."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout.",
-                                       dir_okay=False),
+    stack: Stack,
+    format: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = TableFormat.table,
+    compare_to: Annotated[Path | None, typer.Option(
+        "--compare-to", help="Base `cost --format json` file: print a Markdown plan summary and cost difference "
+        "for a pull-request comment.")] = None,
+    output: Output = None,
 ) -> None:
     """Monthly cost estimate of the offline plan (prices in platformctl/prices/)."""
+    if output is not None and format is TableFormat.table and compare_to is None:
+        raise typer.BadParameter("--output needs --format json or --compare-to", param_hint="'--output'")
     from . import cost as costs
     from .costdiff import CompareError, load_base, markdown
     from .offline import run_offline
 
-    if output is not None and format is CostFormat.table and compare_to is None:
-        raise typer.BadParameter("--output needs --format json or --compare-to", param_hint="'--output'")
     base = None
     if compare_to is not None:
         try:
@@ -114,17 +107,30 @@ def cost(
     except costs.PriceError as exc:
         raise CommandError(str(exc)) from None
     if base is not None:
-        _emit(markdown(estimate.to_json(), base), output)
-    elif format is CostFormat.json:
-        _emit(costs.to_json_text(estimate), output)
+        emit(markdown(estimate.to_json(), base), output)
+    elif format is TableFormat.json:
+        emit(costs.to_json_text(estimate), output)
     else:
-        # Piped output (CI logs, files) gets a wide fixed width instead of rich's 80 columns.
-        costs.render_table(estimate, Console(highlight=False, width=None if sys.stdout.isatty() else 160))
+        costs.render_table(estimate, wide_console(160))
+
+
+@app.command()
+def check(
+    stack: Stack,
+    format: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = TableFormat.table,
+) -> None:
+    """Run every compliance policy over the offline plan; exit 1 on a mandatory violation."""
+    from .check import command
+
+    code = command(stack, format.value)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
 def docs(
-    check: bool = typer.Option(False, "--check", help="Exit 1 if the committed diagrams or generated doc blocks are stale."),
+    check: Annotated[bool, typer.Option(
+        "--check", help="Exit 1 if the committed diagrams or generated doc blocks are stale.")] = False,
 ) -> None:
     """Regenerate docs/diagrams/*.mmd|.drawio and the generated blocks in docs/diagrams.md and docs/cost.md (`make docs`)."""
     from .docs import DocsError, stale, write
@@ -141,15 +147,39 @@ def docs(
         raise CommandError(str(exc)) from None
 
 
-# Commands that live in their own modules.
-app.command(name="cutover")(cutover)
-app.command(name="status")(status)
+@app.command()
+def cutover(
+    stack: Stack,
+    to: Annotated[str, typer.Option("--to", help="Colour to move traffic to: blue or green.")],
+    steps: Annotated[str, typer.Option(
+        "--steps", help="Percentages for the target colour, increasing, ending at 100.")] = "10,50,100",
+    bake_seconds: Annotated[float, typer.Option(
+        "--bake-seconds", min=0, help="How long to watch health after each step.")] = 60.0,
+    poll_seconds: Annotated[float, typer.Option(
+        "--poll-seconds", min=0.1, help="Interval of health checks while baking.")] = 10.0,
+    max_5xx: Annotated[int, typer.Option("--max-5xx", min=0, help="Target 5xx responses tolerated per step.")] = 0,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Shift web traffic to the other colour in steps, rolling back on failure."""
+    from .cutover import cutover as run
+
+    run(stack, to, steps, bake_seconds, poll_seconds, max_5xx, yes)
+
+
+@app.command()
+def status(stack: Stack) -> None:
+    """Show per colour: weight (config and live), desired/min capacity, healthy targets, version, AMI."""
+    from .status import status as run
+
+    run(stack)
+
+
 @app.command()
 def sandbox(
-    port: int = typer.Option(8000, "--port", "-p", min=0, max=65535, help="Port of the website (0: any free port)."),
-    api_port: int | None = typer.Option(
-        None, "--api-port", min=0, max=65535, help="Port of the API (default: --port + 1; 0: any free port)."
-    ),
+    port: Annotated[int, typer.Option(
+        "--port", "-p", min=0, max=65535, help="Port of the website (0: any free port).")] = 8000,
+    api_port: Annotated[int | None, typer.Option(
+        "--api-port", min=0, max=65535, help="Port of the API (default: --port + 1; 0: any free port).")] = None,
 ) -> None:
     """Serve site/, the real API handler and the messaging worker on 127.0.0.1, AWS emulated by moto (no account)."""
     from .sandbox import SandboxError, run
@@ -158,6 +188,8 @@ def sandbox(
         run(port, api_port)
     except SandboxError as exc:
         raise CommandError(str(exc)) from None
+
+
 class LatencyPath(StrEnum):
     direct_invoke = "direct-invoke"
     api_gateway = "api-gateway"
@@ -167,13 +199,13 @@ class LatencyPath(StrEnum):
 
 @app.command()
 def latency(
-    stack: str = StackOption,
-    runs: int = typer.Option(10, "--runs", "-n", min=1, max=1000, help="Runs per path."),
-    outputs: Path | None = typer.Option(
-        None, "--outputs", help="JSON of `pulumi stack output --json` (default: ask the pulumi CLI)."
-    ),
-    path: list[LatencyPath] | None = typer.Option(None, "--path", "-p", help="Only these paths (repeatable)."),
-    timeout: float = typer.Option(60.0, "--timeout", min=1, help="Seconds one run may take."),
+    stack: Stack,
+    runs: Annotated[int, typer.Option("--runs", "-n", min=1, max=1000, help="Runs per path.")] = 10,
+    outputs: Annotated[Path | None, typer.Option(
+        "--outputs", help="JSON of `pulumi stack output --json` (default: ask the pulumi CLI).")] = None,
+    path: Annotated[list[LatencyPath] | None, typer.Option(
+        "--path", "-p", help="Only these paths (repeatable).")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds one run may take.")] = 60.0,
 ) -> None:
     """Time direct Lambda invoke vs API Gateway vs SNS->SQS->worker vs Step Functions on a deployed stack."""
     from . import latency as lab
@@ -190,43 +222,44 @@ def latency(
     measured = [r for r in results if not r.skipped]
     if measured and not any(r.samples for r in measured):
         raise CommandError("no run succeeded on any path (see the errors above)")
-@app.command()
-def check(
-    stack: str = StackOption,
-    format: CheckFormat = typer.Option(CheckFormat.table, "--format", "-f", help="table or json."),
-) -> None:
-    """Run every compliance policy over the offline plan; exit 1 on a mandatory violation."""
-    from .check import command
-
-    code = command(stack, format)
-    if code:
-        raise typer.Exit(code)
 
 
-@app.callback()
-def _root() -> None:
-    """Operate cloud-platform stacks: offline plan, blue/green cutover, status, checks."""
+# typer re-exports only BadParameter from its click exceptions; the base class of every usage
+# error (what click itself prints as "Usage: ... Error: ...") is found from it, not by a
+# private import that would break with typer's next vendoring.
+_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+# Loaded only by the commands that can raise them: looked up in sys.modules, never imported here.
+_CONFIG_ERRORS = {"platformctl.stacks": "StackError", "components.settings.base": "SettingsError"}
+
+
+def _config_error(exc: Exception) -> bool:
+    types = tuple(getattr(sys.modules[m], n) for m, n in _CONFIG_ERRORS.items() if m in sys.modules)
+    return isinstance(exc, types)
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        # Bare `platformctl`: the help, as a usage error (exit 2).
+        app(args=["--help"], standalone_mode=False)
+        sys.exit(2)
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=args, standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
         print("error: aborted", file=sys.stderr)
         sys.exit(130)
-    except NoArgsIsHelpError as exc:
-        print(exc.ctx.get_help() if exc.ctx else "see --help", file=sys.stderr)
-        sys.exit(2)
-    except ClickException as exc:
-        # Usage errors: one line naming what is wrong, instead of click's usage block.
-        print(f"error: {exc.format_message()}", file=sys.stderr)
-        sys.exit(2)
-    except (StackError, SettingsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
+    except Exception as exc:
+        if isinstance(exc, _USAGE_ERROR):
+            # Usage errors: one line naming what is wrong, instead of click's usage block.
+            print(f"error: {exc.format_message()}", file=sys.stderr)
+            sys.exit(2)
+        if _config_error(exc):
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(2)
+        raise

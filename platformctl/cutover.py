@@ -20,7 +20,7 @@ from rich.console import Console
 
 from components.settings.web import COLOURS
 
-from .common import CommandError, StackOption
+from .common import CommandError
 from .stacks import stack_config, stack_file
 from .web_aws import AwsError, Boto3WebAws, WebAws
 from .web_stack import StackBackend, StackBackendError, open_backend
@@ -203,15 +203,8 @@ def open_aws(stack: str) -> WebAws:
     return Boto3WebAws(region=stack_config(stack).get("aws:region"))
 
 
-def cutover(
-    stack: str = StackOption,
-    to: str = typer.Option(..., "--to", help="Colour to move traffic to: blue or green."),
-    steps: str = typer.Option("10,50,100", "--steps", help="Percentages for the target colour, increasing, ending at 100."),
-    bake_seconds: float = typer.Option(60.0, "--bake-seconds", min=0, help="How long to watch health after each step."),
-    poll_seconds: float = typer.Option(10.0, "--poll-seconds", min=0.1, help="Interval of health checks while baking."),
-    max_5xx: int = typer.Option(0, "--max-5xx", min=0, help="Target 5xx responses tolerated per step."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-) -> None:
+def cutover(stack: str, to: str, steps: str, bake_seconds: float, poll_seconds: float, max_5xx: int,
+            yes: bool) -> None:
     """Shift web traffic to the other colour in steps, rolling back on failure."""
     if to not in COLOURS:
         raise typer.BadParameter(f"must be one of {', '.join(COLOURS)} (got {to!r})", param_hint="'--to'")

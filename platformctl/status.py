@@ -10,7 +10,7 @@ from rich.table import Table
 from components.settings.web import COLOURS
 
 from . import cutover as cutover_module
-from .common import CommandError, StackOption
+from .common import CommandError
 from .cutover import WebStack
 from .stacks import stack_file
 from .web_aws import AwsError, WebAws
@@ -77,7 +77,7 @@ def render(stack: str, rows: list[ColourStatus], console: Console) -> None:
         )
 
 
-def status(stack: str = StackOption) -> None:
+def status(stack: str) -> None:
     """Show per colour: weight (config and live), desired/min capacity, healthy targets, version, AMI."""
     stack_file(stack)
     try:
