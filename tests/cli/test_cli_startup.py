@@ -42,3 +42,10 @@ def test_every_command_is_listed_in_the_help():
     _, _, output = modules_after("--help")
     for command in ("plan", "cost", "check", "docs", "cutover", "status", "sandbox", "latency"):
         assert f"\n  {command} " in output, command
+
+
+def test_commands_use_public_typer_and_annotated_options():
+    for module in sorted((ROOT / "platformctl").glob("*.py")):
+        text = module.read_text()
+        assert "typer._" not in text and "import click" not in text and "from click" not in text, module.name
+        assert "= typer.Option(" not in text and "= typer.Argument(" not in text, f"{module.name}: use Annotated"
