@@ -29,9 +29,11 @@ class AlarmTargets:
     """(label, SQS dead-letter queue name)."""
     apis: list[tuple[str, pulumi.Input[str], pulumi.Input[str]]] = field(default_factory=list)
     """(label, REST API name, stage name)."""
+    instances: list[tuple[str, pulumi.Input[str]]] = field(default_factory=list)
+    """(label, EC2 instance id) of single instances nothing else replaces (the NAT instance)."""
 
     def __bool__(self) -> bool:
-        return bool(self.load_balancers or self.functions or self.dead_letter_queues or self.apis)
+        return bool(self.load_balancers or self.functions or self.dead_letter_queues or self.apis or self.instances)
 
 
 @dataclass
@@ -88,6 +90,8 @@ class Alarms(pulumi.ComponentResource):
             self._alarm(f"api-{_key(label, i)}-5xx", "AWS/ApiGateway", "5XXError", "Sum",
                         {"ApiName": api, "Stage": stage}, self._s.api_5xx_threshold, "GreaterThanThreshold",
                         f"the {label} API answers 5xx")
+        for i, (label, instance) in enumerate(t.instances):
+            self._instance_alarms(_key(label, i), label, instance)
         self.register_outputs({"topicArn": self.topic_arn})
 
     def _topic(self) -> aws.sns.Topic:
@@ -142,8 +146,28 @@ class Alarms(pulumi.ComponentResource):
                                       endpoint=self._s.email, opts=self._child)
         return topic
 
+    def _instance_alarms(self, key: str, label: str, instance: pulumi.Input[str]) -> None:
+        """Impaired single instance: page, and let EC2 act on it.
+
+        A failed system check (the host) is answered by the recover action, which moves the
+        instance to other hardware keeping its id, ENI and IPs, so routes to it stay valid; a
+        failed instance check (kernel, network stack, full disk) by a reboot, which recover
+        does not do. Status-check metrics come every minute for free: act within 2-3 minutes,
+        independent of the stack's alarm period. OK notifies only (an EC2 action there would
+        reboot a healthy instance).
+        """
+        region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
+        for check, action, periods in (("System", "recover", 2), ("Instance", "reboot", 3)):
+            self._alarm(f"ec2-{key}-{check.lower()}-check", "AWS/EC2", f"StatusCheckFailed_{check}", "Maximum",
+                        {"InstanceId": instance}, 1, "GreaterThanOrEqualToThreshold",
+                        f"the {label} instance failed its {check.lower()} status check; EC2 will {action} it",
+                        period=60, evaluation_periods=periods, datapoints=periods,
+                        action=pulumi.Output.concat("arn:aws:automate:", region, f":ec2:{action}"))
+
     def _alarm(self, suffix: str, namespace: str, metric: str, statistic: str, dimensions: dict,
-               threshold: float, comparison: str, what: str) -> aws.cloudwatch.MetricAlarm:
+               threshold: float, comparison: str, what: str, period: int | None = None,
+               evaluation_periods: int | None = None, datapoints: int | None = None,
+               action: pulumi.Input[str] | None = None) -> aws.cloudwatch.MetricAlarm:
         s = self._s
         logical = f"{self._name}-{suffix}"
         self.alarm_names.append(logical)
@@ -155,13 +179,13 @@ class Alarms(pulumi.ComponentResource):
             metric_name=metric,
             statistic=statistic,
             dimensions=dimensions,
-            period=s.period_seconds,
-            evaluation_periods=s.evaluation_periods,
-            datapoints_to_alarm=s.datapoints_to_alarm,
+            period=period or s.period_seconds,
+            evaluation_periods=evaluation_periods or s.evaluation_periods,
+            datapoints_to_alarm=datapoints if period else s.datapoints_to_alarm,
             threshold=threshold,
             comparison_operator=comparison,
             treat_missing_data="notBreaching",
-            alarm_actions=[self.topic_arn],
+            alarm_actions=[self.topic_arn] if action is None else [action, self.topic_arn],
             ok_actions=[self.topic_arn],
             opts=self._child,
         )

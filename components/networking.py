@@ -95,8 +95,10 @@ class NetworkingBase(pulumi.ComponentResource):
 
         public_cidrs, private_cidrs = subnet_cidrs(plan)
         self._public_tier(public_cidrs)
+        self.nat_instance_id: pulumi.Output[str] | None = None
         if plan.nat_strategy == "instance":
             nat = self._nat_instance(plan.nat_instance_type)
+            self.nat_instance_id = nat.id
             nat_ids, target = [nat.primary_network_interface_id], "network_interface_id"
         else:
             nat_ids, target = self._nat_gateways(plan.nat_strategy), "nat_gateway_id"
@@ -210,6 +212,9 @@ class NetworkingBase(pulumi.ComponentResource):
             metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
                 http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1),
             root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(volume_type="gp3", volume_size=8, encrypted=True),
+            # Simplified automatic recovery: on a failed system status check EC2 moves the instance
+            # to healthy hardware keeping its id, ENI (the private routes' target) and public IP.
+            maintenance_options=aws.ec2.InstanceMaintenanceOptionsArgs(auto_recovery="default"),
             tags={"Name": f"{name}-instance", "Role": "nat"},
             # A newer AL2023 image must not replace (and cut the egress of) the NAT on a routine
             # `up`; patch it through SSM, or taint/replace it on purpose.

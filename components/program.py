@@ -242,6 +242,8 @@ def alarm_targets(p: Platform) -> AlarmTargets:
     api, stage = _attr(p.serverless, "rest_api_name"), _attr(p.serverless, "stage_name")
     if api is not None and stage is not None:
         targets.apis.append(("subscribers", api, stage))
+    if (nat := _attr(p.network, "nat_instance_id")) is not None:
+        targets.instances.append(("nat", nat))
     return targets
 
 

@@ -11,6 +11,8 @@ class AlarmSettings(ComponentSection):
     enabled: bool = True
     email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     """Optional e-mail subscription of the ops topic (confirmed by the recipient)."""
+    require_subscriber: bool = False
+    """Refuse a stack whose alarms would page nobody: `email` must be set (prod)."""
     period_seconds: int = 60
     evaluation_periods: int = Field(1, ge=1, le=100)
     datapoints_to_alarm: int | None = Field(None, ge=1)
@@ -37,4 +39,10 @@ class AlarmSettings(ComponentSection):
                 "datapointsToAlarm",
                 f"must be <= evaluationPeriods (got {self.datapoints_to_alarm} > {self.evaluation_periods})",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _subscriber(self) -> AlarmSettings:
+        if self.enabled and self.require_subscriber and not self.email:
+            raise invalid("email", "is required when requireSubscriber is true (every alarm must reach someone)")
         return self

@@ -209,5 +209,5 @@ def test_stack_alarm_names_say_what_they_watch(dev_plan):
     assert names == {
         *(f"alb-{g}-{m}" for g in ("blue", "green", "app") for m in ("target-5xx", "unhealthy-hosts")),
         *(f"lambda-{f}-{m}" for f in ("api", "notifier", "worker") for m in ("errors", "throttles")),
-        "dlq-messaging-depth", "api-subscribers-5xx",
+        "dlq-messaging-depth", "api-subscribers-5xx", "ec2-nat-system-check", "ec2-nat-instance-check",
     }
