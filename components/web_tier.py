@@ -394,12 +394,42 @@ class ScalingWebTier(pulumi.ComponentResource):
                 opts=self._child,
             )
         self.listener_arn = app.arn
+        self._test_rules(app, target_groups)
+
+    def _test_rules(self, listener: aws.lb.Listener, target_groups: dict[str, aws.lb.TargetGroup]) -> None:
+        """`<testHeader>: <colour>` reaches that colour whatever the weights: release smoke-tests
+        the idle colour through the real load balancer before any user traffic goes there."""
+        rollout = self._s.rollout
+        for offset, (colour, tg) in enumerate(target_groups.items()):
+            conditions = [
+                aws.lb.ListenerRuleConditionArgs(
+                    http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
+                        http_header_name=rollout.test_header, values=[colour]
+                    )
+                )
+            ]
+            if rollout.test_source_cidrs:
+                conditions.append(
+                    aws.lb.ListenerRuleConditionArgs(
+                        source_ip=aws.lb.ListenerRuleConditionSourceIpArgs(values=list(rollout.test_source_cidrs))
+                    )
+                )
+            aws.lb.ListenerRule(
+                f"{self._name}-test-{colour}",
+                listener_arn=listener.arn,
+                priority=rollout.test_rule_priority + offset,
+                conditions=conditions,
+                actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=tg.arn)],
+                tags={"Name": f"{self._name}-test-{colour}", "Colour": colour},
+                opts=self._child,
+            )
 
     # --- fleets --------------------------------------------------------------------
     def _image_id(self, fleet: ColourSettings) -> pulumi.Input[str]:
         if fleet.ami_id:
             return fleet.ami_id
-        # A new image rolls the fleet (instance refresh): pin amiId where that must not happen.
+        # Settings allow this only for an idle colour (with requirePinnedImages): a new image
+        # rolls the fleet, which is harmless at weight 0; `platformctl release` pins the id.
         return latest_al2023(self._s.instance_type, self)
 
     def _user_data(self, colour: str, fleet: ColourSettings) -> str | None:

@@ -78,6 +78,19 @@ class Settings(Section):
             )
         return self
 
+    @model_validator(mode="after")
+    def _listener_priorities(self) -> Settings:
+        # Both areas add rules to the web tier's app listener; AWS refuses two rules at one priority.
+        if self.web.enabled and self.container.enabled:
+            test = self.web.rollout.test_rule_priority
+            if self.container.listener_rule_priority in (test, test + 1):
+                raise invalid(
+                    "container.listenerRulePriority",
+                    f"must differ from web.rollout.testRulePriority and the next one ({test}, {test + 1}) "
+                    f"(got {self.container.listener_rule_priority}): both are rules of the same listener",
+                )
+        return self
+
     @property
     def prefix(self) -> str:
         """`<project>-<env>`: every resource name starts with it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -24,7 +25,8 @@ class ColourSettings(Section):
     max_size: int = Field(1, ge=0, le=100)
     desired_capacity: int = Field(0, ge=0, le=100)
     ami_id: str | None = Field(None, pattern=AMI_PATTERN)
-    """A prebaked image; None: the current Amazon Linux 2023 found by lookup."""
+    """The pinned image. None only while the colour is idle (weight 0): the program then uses the
+    current Amazon Linux 2023 from AWS's public parameter, and `platformctl release` pins it."""
     bootstrap: bool = True
     """Install and start the web server at boot (the course's bootstrapping)."""
     user_data: str | None = Field(None, min_length=1, max_length=16000)
@@ -104,6 +106,28 @@ class ScalingSettings(Section):
         return self
 
 
+class RolloutSettings(Section):
+    """How `platformctl release`/`cutover` test and watch a colour."""
+
+    alarm_names: list[str] = Field(default_factory=list, max_length=20)
+    """CloudWatch alarms that must not be in ALARM while traffic shifts (any one rolls back)."""
+    test_header: str = Field("X-Colour", pattern=r"^[A-Za-z0-9-]{1,40}$")
+    """Requests carrying `<testHeader>: <colour>` reach that colour whatever the weights (smoke tests)."""
+    test_rule_priority: int = Field(10, ge=1, le=49999)
+    """Priority of blue's test rule; green's is the next one. Must not collide with other rules."""
+    test_source_cidrs: list[str] = Field(default_factory=list, max_length=4)
+    """When set, test rules match only requests from these CIDRs (e.g. the CI runners' egress)."""
+
+    @model_validator(mode="after")
+    def _cidrs(self) -> RolloutSettings:
+        for cidr in self.test_source_cidrs:
+            try:
+                ipaddress.ip_network(cidr)
+            except ValueError:
+                raise invalid("testSourceCidrs", f"must be CIDR blocks such as 203.0.113.0/24 (got {cidr!r})") from None
+        return self
+
+
 class WebSettings(ComponentSection):
     instance_type: str = Field("t3.micro", pattern=INSTANCE_TYPE_PATTERN)
     app_port: int = Field(80, ge=1, le=65535)
@@ -118,6 +142,9 @@ class WebSettings(ComponentSection):
     access_logs: AccessLogSettings = AccessLogSettings()
     scaling: ScalingSettings = ScalingSettings()
     traffic: TrafficSettings = TrafficSettings()
+    require_pinned_images: bool = False
+    """A colour with traffic must name its image (`amiId`): no `up` may roll a live fleet to a new image."""
+    rollout: RolloutSettings = RolloutSettings()
     blue: ColourSettings = ColourSettings(min_size=1, max_size=2, desired_capacity=1)
     green: ColourSettings = ColourSettings()
 
@@ -141,6 +168,13 @@ class WebSettings(ComponentSection):
                     f"{colour}.minSize",
                     f"must be >= 1 while traffic.{colour} is {getattr(self.traffic, colour)} "
                     "(only a colour at weight 0 may be scaled to 0)",
+                )
+            if self.require_pinned_images and getattr(self.traffic, colour) > 0 and fleet.ami_id is None:
+                raise invalid(
+                    f"{colour}.amiId",
+                    f"must be set while traffic.{colour} is {getattr(self.traffic, colour)} and "
+                    "requirePinnedImages is true (got none): a colour with traffic runs a pinned image; "
+                    "set the image it runs now (`platformctl status` shows it)",
                 )
         return self
 

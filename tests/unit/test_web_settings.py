@@ -77,3 +77,60 @@ def test_prebaked_or_custom_user_data_counts_as_provisioning():
     s = settings_with(networking=NET, web={"green": {"amiId": "ami-0123456789abcdef0", "bootstrap": False},
                                            "blue": {"minSize": 1, "desiredCapacity": 1, "bootstrap": False, "userData": "#!/bin/bash\necho hi"}})
     assert s.web.green.ami_id and s.web.blue.user_data
+
+
+PINNED = {"requirePinnedImages": True}
+
+
+@pytest.mark.parametrize(
+    ("web", "expected"),
+    [
+        ({}, "cloud-platform:web.blue.amiId must be set while traffic.blue is 100 and requirePinnedImages is true "
+             "(got none): a colour with traffic runs a pinned image; set the image it runs now "
+             "(`platformctl status` shows it)"),
+        ({"traffic": {"blue": 90, "green": 10},
+          "blue": {"minSize": 1, "maxSize": 2, "desiredCapacity": 1, "amiId": "ami-0123456789abcdef0"},
+          "green": {"minSize": 1, "maxSize": 2, "desiredCapacity": 1}},
+         "cloud-platform:web.green.amiId must be set while traffic.green is 10"),
+    ],
+)
+def test_unpinned_live_colour_is_refused_when_pinning_is_required(web, expected):
+    message = web_error(**PINNED, **web)
+    assert message.startswith(expected) and "\n" not in message, message
+
+
+def test_idle_colour_may_follow_latest_while_the_live_one_is_pinned():
+    s = settings_with(networking=NET, web={"enabled": True, **PINNED, "blue": {
+        "minSize": 1, "maxSize": 2, "desiredCapacity": 1, "amiId": "ami-0123456789abcdef0"}})
+    assert s.web.green.ami_id is None and s.web.blue.ami_id == "ami-0123456789abcdef0"
+
+
+def test_shipped_prod_pins_its_live_colour():
+    from components.settings import parse_settings
+    from platformctl.stacks import stack_config
+
+    prod = parse_settings(stack_config("prod"), stack="prod").web
+    assert prod.require_pinned_images
+    for colour, weight in prod.traffic.as_dict().items():
+        assert weight == 0 or prod.colour(colour).ami_id, colour
+
+
+@pytest.mark.parametrize(
+    ("web", "expected"),
+    [
+        ({"rollout": {"testHeader": "X Colour"}}, "cloud-platform:web.rollout.testHeader must match"),
+        ({"rollout": {"testSourceCidrs": ["office"]}},
+         "cloud-platform:web.rollout.testSourceCidrs must be CIDR blocks such as 203.0.113.0/24 (got 'office')"),
+        ({"rollout": {"testRulePriority": 0}}, "cloud-platform:web.rollout.testRulePriority must be >= 1 (got 0)"),
+    ],
+)
+def test_invalid_rollout_settings(web, expected):
+    message = web_error(**web)
+    assert message.startswith(expected), message
+
+
+def test_test_rules_and_container_rule_may_not_share_a_priority():
+    message = error_of(networking=NET, web={"enabled": True, "rollout": {"testRulePriority": 99}},
+                       container={"enabled": True, "listenerRulePriority": 100, "interfaceEndpoints": True})
+    assert message == ("cloud-platform:container.listenerRulePriority must differ from web.rollout.testRulePriority "
+                       "and the next one (99, 100) (got 100): both are rules of the same listener")

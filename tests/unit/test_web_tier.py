@@ -286,3 +286,36 @@ def test_scaling_owns_desired_capacity_after_creation(stack, dev_plan, prod_plan
     plan = plans(dev_plan, prod_plan)[stack]
     for colour in ("blue", "green"):
         assert one(plan, ASG, f"-{colour}-asg").ignore_changes == ["desiredCapacity"]
+
+
+RULE = "aws:lb/listenerRule:ListenerRule"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_header_matched_test_rule_per_colour_on_the_app_listener(stack, dev_plan, prod_plan):
+    plan = plans(dev_plan, prod_plan)[stack]
+    rollout = web_config(plan).get("rollout", {})
+    header = rollout.get("testHeader", "X-Colour")
+    base = rollout.get("testRulePriority", 10)
+    listener = one(plan, LISTENER, "-web-http")
+    for offset, colour in enumerate(COLOURS):
+        rule = one(plan, RULE, f"-web-test-{colour}")
+        assert rule.inputs["listenerArn"] == listener.outputs["arn"]
+        assert rule.inputs["priority"] == base + offset
+        assert rule.inputs["conditions"] == [{"httpHeader": {"httpHeaderName": header, "values": [colour]}}]
+        assert rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": one(plan, TG, f"-web-{colour}").outputs["arn"]}]
+
+
+def test_test_rules_can_be_limited_to_source_cidrs(plan_with):
+    plan = plan_with("dev", {"cloud-platform:web": {"rollout": {"testSourceCidrs": ["203.0.113.0/24"]}}})
+    rule = one(plan, RULE, "-web-test-green")
+    assert {"sourceIp": {"values": ["203.0.113.0/24"]}} in rule.inputs["conditions"]
+
+
+def test_prod_live_colour_runs_its_pinned_image_and_only_the_idle_one_looks_up(prod_plan):
+    blue_ami = web_config(prod_plan)["blue"]["amiId"]
+    assert one(prod_plan, LT, "-blue-lt").inputs["imageId"] == blue_ami
+    assert prod_plan.outputs["webReleases"]["blue"]["amiId"] == blue_ami
+    lookups = [c for c in prod_plan.mocks.calls if c[0] == "aws:ssm/getParameter:getParameter"
+               and "al2023" in c[1]["name"]]
+    assert len(lookups) == 1  # green's (idle); blue never asks for "latest"
