@@ -12,6 +12,7 @@ Every response is JSON and carries the CORS headers; client mistakes are 4xx wit
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 from urllib.parse import unquote
@@ -70,10 +71,13 @@ def _one_query_value(key: str) -> str | None:
 
 @app.get("/hello")
 def hello() -> dict[str, str]:
-    """The course's `key1` example done right: a named, validated parameter."""
-    raw = _one_query_value("name")
+    """The course's `key1` example done right: a named, validated parameter (`key1` still works)."""
+    name, key1 = _one_query_value("name"), _one_query_value("key1")
+    if name is not None and key1 is not None:
+        raise InvalidInputError("give query parameter 'name' or 'key1', not both")
+    raw = name if name is not None else key1
     if raw is None:
-        raise InvalidInputError("query parameter 'name' is required")
+        raise InvalidInputError("query parameter 'name' (or 'key1') is required")
     return {"message": f"Hello, {validation.name(raw)}!"}
 
 
@@ -105,16 +109,28 @@ def _with_cors(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def _json_response(status: int, message: str) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "body": json.dumps({"error": message}),
+        "isBase64Encoded": False,
+        "multiValueHeaders": {"Content-Type": ["application/json"]},
+    }
+
+
+def _is_proxy_request(event: Any) -> bool:
+    return isinstance(event, dict) and isinstance(event.get("httpMethod"), str) and isinstance(event.get("path"), str)
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    if not _is_proxy_request(event):
+        # e.g. the console's test event {"key1": "..."}: a caller mistake, not a fault of ours
+        logger.info("rejected a non-API-Gateway event")
+        return _with_cors(_json_response(400, "not an API Gateway REST proxy request: expected httpMethod and path"))
     try:
         response = app.resolve(event, context)
     except Exception:  # a malformed event never reaches a route; still answer in JSON with CORS
         logger.exception("could not resolve the request")
-        response = {
-            "statusCode": 500,
-            "body": '{"error": "internal error"}',
-            "isBase64Encoded": False,
-            "multiValueHeaders": {"Content-Type": ["application/json"]},
-        }
+        response = _json_response(500, "internal error")
     return _with_cors(response)

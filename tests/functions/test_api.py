@@ -55,9 +55,17 @@ def test_hello_greets_by_name(api):
     assert headers(response)["content-type"] == "application/json"
 
 
+def test_hello_accepts_the_course_key1_as_alias_of_name(api):
+    response = api("GET", "/hello", query={"key1": "Nico"})
+    assert response["statusCode"] == 200
+    assert body(response) == {"message": "Hello, Nico!"}
+
+
 @pytest.mark.parametrize("query,error", [
-    ({}, "query parameter 'name' is required"),
-    ({"key1": "Nico"}, "query parameter 'name' is required"),
+    ({}, "query parameter 'name' (or 'key1') is required"),
+    ({"name": "Ada", "key1": "Nico"}, "give query parameter 'name' or 'key1', not both"),
+    ({"key1": ["a", "b"]}, "query parameter 'key1' must be given once"),
+    ({"key1": ""}, "name is required"),
     ({"name": ""}, "name is required"),
     ({"name": "   "}, "name is required"),
     ({"name": "x" * 65}, "name must be at most 64 characters"),
@@ -177,10 +185,20 @@ def test_store_fault_is_a_generic_500(api):
     assert "Traceback" not in response["body"] and "ResourceNotFound" not in response["body"]
 
 
-def test_malformed_event_is_a_500_with_cors(api, lambda_context):
-    response = handler.lambda_handler({"path": "/hello"}, lambda_context)
-    assert response["statusCode"] == 500
+@pytest.mark.parametrize("direct_event", [
+    {"key1": "Nico"},  # the course's console test event
+    {"path": "/hello"},
+    {"httpMethod": "GET"},
+    {},
+    ["not", "an", "object"],
+    "hello",
+])
+def test_non_api_gateway_event_is_a_400_json_error_with_cors(api, lambda_context, direct_event):
+    response = handler.lambda_handler(direct_event, lambda_context)
+    assert response["statusCode"] == 400
+    assert body(response) == {"error": "not an API Gateway REST proxy request: expected httpMethod and path"}
     assert headers(response)["access-control-allow-origin"] == "*"
+    assert headers(response)["content-type"] == "application/json"
 
 
 # --- events (issue 5 item 2) -------------------------------------------------------------------
