@@ -92,13 +92,46 @@ def build(pulumi_mocks):
 
 
 _PLANS: dict[str, Plan] = {}
+SHIPPED_STACKS = frozenset(p.name[len("Pulumi.") : -len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))
 
 
 def shipped_plan(stack: str) -> Plan:
-    """The offline plan of a shipped stack file, computed once per session."""
+    """The offline plan of a shipped stack file, computed once per session (per xdist worker)."""
     if stack not in _PLANS:
         _PLANS[stack] = run_offline(stack)
     return _PLANS[stack]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _commands_reuse_shipped_plans():
+    """Commands run in-process (`cli` fixture) get the session's plan of an unchanged shipped
+    stack instead of planning it again; overrides, other roots and own mocks plan for real."""
+    import platformctl.offline as engine
+
+    def run(stack, overrides=None, root=ROOT, mocks=None):
+        if overrides is None and mocks is None and Path(root) == ROOT and stack in SHIPPED_STACKS:
+            return shipped_plan(stack)
+        return run_offline(stack, overrides, root, mocks)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "run_offline", run)
+        yield
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `python -m platformctl ARGS` in this process: cli("plan", "--stack", "dev") -> (exit code, stdout, stderr).
+
+    Subprocesses (tests/cli/test_plan.py `platformctl`) only where the process boundary is what is tested."""
+    from platformctl.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(list(args))
+        out = capsys.readouterr()
+        return exit_info.value.code, out.out, out.err
+
+    return run
 
 
 @pytest.fixture(scope="session")

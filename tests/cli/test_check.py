@@ -13,24 +13,14 @@ from tests.cli.test_plan import platformctl
 from tests.conftest import ROOT
 
 
-def test_check_dev_passes_with_summary():
-    result = platformctl("check", "--stack", "dev")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1].startswith("PASS check dev: ")
+def test_check_dev_passes_with_summary(cli):
+    code, out, err = cli("check", "--stack", "dev")
+    assert code == 0, err
+    assert out.strip().splitlines()[-1].startswith("PASS check dev: ")
 
 
-def cli(capsys, *args) -> tuple[int, str, str]:
-    """In-process run (same entry point as `python -m platformctl`), without interpreter start-up."""
-    from platformctl.cli import main
-
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    out = capsys.readouterr()
-    return exit_info.value.code, out.out, out.err
-
-
-def test_check_prod_json(capsys):
-    code, out, err = cli(capsys, "check", "--stack", "prod", "--format", "json")
+def test_check_prod_json(cli):
+    code, out, err = cli("check", "--stack", "prod", "--format", "json")
     assert code == 0, err
     doc = json.loads(out)
     assert doc["stack"] == "prod" and doc["passed"] is True and doc["mandatory"] == 0
@@ -49,6 +39,7 @@ def broken_root(tmp_path):
 
 
 def test_broken_variant_exits_1_naming_the_control(broken_root):
+    """As CI runs it: a subprocess, the project root from CLOUD_PLATFORM_ROOT."""
     env = {**os.environ, "CLOUD_PLATFORM_ROOT": str(broken_root)}
     result = platformctl("check", "--stack", "dev", env=env)
     assert result.returncode == 1, result.stdout + result.stderr
@@ -57,9 +48,9 @@ def test_broken_variant_exits_1_naming_the_control(broken_root):
     assert result.stdout.strip().endswith("violation(s) [vpc-flow-logs x1 (mandatory)]")
 
 
-def test_broken_variant_json(broken_root, capsys, monkeypatch):
+def test_broken_variant_json(broken_root, cli, monkeypatch):
     monkeypatch.setattr("platformctl.stacks.ROOT", broken_root)
-    code, out, _ = cli(capsys, "check", "--stack", "dev", "--format", "json")
+    code, out, _ = cli("check", "--stack", "dev", "--format", "json")
     doc = json.loads(out)
     assert code == 1 and doc["passed"] is False
     assert [v["policy"] for v in doc["violations"] if v["enforcement"] == "mandatory"] == ["vpc-flow-logs"]
@@ -70,18 +61,18 @@ def test_broken_variant_json(broken_root, capsys, monkeypatch):
     (["check", "--stack", "dev", "--format", "xml"], "error: Invalid value for '--format'"),
     (["check"], "error: Missing option '--stack'"),
 ])
-def test_bad_arguments_are_one_line_exit_2(args, message, capsys):
-    code, _, err = cli(capsys, *args)
+def test_bad_arguments_are_one_line_exit_2(args, message, cli):
+    code, _, err = cli(*args)
     assert code == 2
     assert err.startswith(message) and len(err.strip().splitlines()) == 1
 
 
-def test_invalid_compliance_setting_is_one_line(broken_root, capsys, monkeypatch):
+def test_invalid_compliance_setting_is_one_line(broken_root, cli, monkeypatch):
     doc = yaml.safe_load((broken_root / "Pulumi.dev.yaml").read_text())
     doc["config"]["cloud-platform:compliance"] = {"enforcement": {"vpc-flow-logz": "advisory"}}
     (broken_root / "Pulumi.dev.yaml").write_text(yaml.safe_dump(doc))
     monkeypatch.setattr("platformctl.stacks.ROOT", broken_root)
-    code, _, err = cli(capsys, "check", "--stack", "dev")
+    code, _, err = cli("check", "--stack", "dev")
     assert code == 2
     assert err.startswith("error: cloud-platform:compliance.enforcement names unknown policies vpc-flow-logz")
     assert len(err.strip().splitlines()) == 1

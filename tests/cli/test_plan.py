@@ -1,4 +1,5 @@
-"""`python -m platformctl plan`: run as a user would, in a subprocess."""
+"""`python -m platformctl plan`: in-process through the real entry point (`cli` fixture), and in a
+subprocess where the process boundary is what is tested (`python -m`, CLOUD_PLATFORM_ROOT)."""
 
 from __future__ import annotations
 
@@ -35,18 +36,12 @@ def test_plan_json_prod_is_complete_and_ids_resolve():
     assert all(p["provider"] is None for p in providers)
 
 
-def test_plan_tree_groups_by_component_with_counts():
-    result = platformctl("plan", "--stack", "dev")
-    assert result.returncode == 0, result.stderr
-    assert "cloud-platform:network:NetworkingBase  cloud-platform-dev-network" in result.stdout
-    assert "aws:ec2/vpc:Vpc  cloud-platform-dev-network-vpc" in result.stdout
-    assert result.stdout.strip().splitlines()[-1].split() == [str(_count("dev")), "total"]
-
-
-def _count(stack):
-    from platformctl.offline import run_offline
-
-    return sum(1 for r in run_offline(stack).resources if r.custom)
+def test_plan_tree_groups_by_component_with_counts(cli, dev_plan):
+    code, out, err = cli("plan", "--stack", "dev")
+    assert code == 0, err
+    assert "cloud-platform:network:NetworkingBase  cloud-platform-dev-network" in out
+    assert "aws:ec2/vpc:Vpc  cloud-platform-dev-network-vpc" in out
+    assert out.strip().splitlines()[-1].split() == [str(sum(1 for r in dev_plan.resources if r.custom)), "total"]
 
 
 @pytest.mark.parametrize(
@@ -59,12 +54,12 @@ def _count(stack):
         (["deploy"], "error: No such command 'deploy'"),
     ],
 )
-def test_bad_arguments_exit_non_zero_with_one_line(args, message):
-    result = platformctl(*args)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert result.stderr.startswith(message)
-    assert len(result.stderr.strip().splitlines()) == 1
+def test_bad_arguments_exit_non_zero_with_one_line(args, message, cli):
+    code, out, err = cli(*args)
+    assert code == 2
+    assert out == ""
+    assert err.startswith(message)
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_invalid_config_is_one_line(tmp_path):
