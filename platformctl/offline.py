@@ -49,6 +49,7 @@ class Plan:
                         else None
                     ),
                     "protect": r.protect,
+                    "aliases": r.aliases,
                     "inputs": jsonable(r.inputs),
                 }
                 for r in self.mocks.resources

@@ -16,6 +16,8 @@ import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
 ACCOUNT = "123456789012"
+# Building blocks (hardened bucket, Lambda function) are parts of a component, not components.
+BLOCKS = "cloud-platform:blocks:"
 PARTITION = "aws"
 
 
@@ -69,6 +71,8 @@ class Recorded:
     retain_on_delete: bool = False
     ignore_changes: list[str] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    """URNs this resource had before (pulumi.Alias), resolved as the engine resolves alias specs."""
 
     @property
     def region(self) -> str | None:
@@ -288,6 +292,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             retain_on_delete=bool((request or {}).get("retain_on_delete")),
             ignore_changes=list((request or {}).get("ignore_changes") or []),
             dependencies=list((request or {}).get("dependencies", [])),
+            aliases=list((request or {}).get("aliases", [])),
         )
         with self._lock:
             self.resources.append(record)
@@ -352,9 +357,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return found
 
     def component_of(self, resource: Recorded) -> Recorded | None:
-        """The nearest ancestor that is one of our components (`cloud-platform:*`)."""
+        """The nearest ancestor that is one of our components (`cloud-platform:*`, building blocks skipped)."""
         parent = self.by_urn(resource.parent) if resource.parent else None
-        while parent is not None and not parent.type.startswith("cloud-platform:"):
+        while parent is not None and (not parent.type.startswith("cloud-platform:") or parent.type.startswith(BLOCKS)):
             parent = self.by_urn(parent.parent) if parent.parent else None
         return parent
 
@@ -367,8 +372,28 @@ class RecordingMonitor(MockMonitor):
 
     mocks: RecordingMocks
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """As the engine does: the qualified type is the parent's whole type chain (the root stack's
+        type left out), then this type."""
+        if parent and (chain := parent.split("::")[2]) != "pulumi:pulumi:Stack":
+            type_ = chain + "$" + type_
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+
+    def alias_urns(self, request) -> list[str]:
+        """The old URNs named by the request's aliases (full URNs, or specs relative to this resource)."""
+        urns = []
+        for alias in request.aliases:
+            if alias.urn:
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urns.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        return urns
+
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         self.mocks._request.value = {
+            "aliases": self.alias_urns(request),
             "urn": self.make_urn(request.parent, request.type, request.name),
             "parent": request.parent,
             "protect": request.protect,
