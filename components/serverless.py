@@ -19,7 +19,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from .lambda_runtime import RUNTIME, powertools_layer_arn
+from .blocks import HardenedBucket, HardenedBucketArgs, LambdaFunction, LambdaFunctionArgs, Moved, Website, statement
 from .settings.serverless import ServerlessSettings
 
 # Graviton: the same requests for about 20 % less than x86_64.
@@ -63,6 +63,18 @@ def content_type(path: Path) -> str:
 
 def config_js(api_url: str) -> str:
     return f"window.APP_CONFIG = {json.dumps({'apiUrl': api_url.rstrip('/')})};\n"
+
+
+def _cloudfront_reads(bucket_arn: str, distribution_arn: str) -> list[dict]:
+    """Only this distribution (Origin Access Control) reads the private site bucket."""
+    return [{
+        "Sid": "CloudFrontReadsObjects",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject",
+        "Resource": f"{bucket_arn}/*",
+        "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+    }]
 
 
 def site_files(site_dir: Path) -> list[Path]:
@@ -150,79 +162,32 @@ class ServerlessApi(pulumi.ComponentResource):
     # --- website hosting -------------------------------------------------------------------
     def _site_bucket(self, hosting: str) -> None:
         name = self._name
-        # The site is generated from the repository on every deploy: nothing to keep.
-        # Website=true marks the bucket for the compliance pack: content redeployed from site/
-        # (not data to protect), and the one bucket allowed a public policy.
-        tags = {"Name": f"{name}-site", "Website": "true"}
-        self.bucket = aws.s3.Bucket(f"{name}-site", force_destroy=True, tags=tags, opts=self._child)
-        # Versioned: a bad deploy of site/ can be rolled back object by object for 30 days.
-        aws.s3.BucketVersioning(
-            f"{name}-site-versioning", bucket=self.bucket.id,
-            versioning_configuration={"status": "Enabled"}, opts=self._child,
+        # The site is generated from the repository on every deploy: nothing to keep, so
+        # force_destroy. Versioned: a bad deploy of site/ rolls back object by object for
+        # 30 days. SSE-S3, not KMS: the S3 website endpoint cannot serve KMS-encrypted objects
+        # anonymously. Website=true marks the bucket for the compliance pack: content
+        # redeployed from site/ (not data to protect), and the one bucket allowed a public policy.
+        args = HardenedBucketArgs(
+            tags={"Name": f"{name}-site", "Website": "true"}, force_destroy=True,
+            moved=Moved(parent=self),
         )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-site-lifecycle", bucket=self.bucket.id,
-            rules=[{"id": "expire-old-versions", "status": "Enabled", "filter": {"prefix": ""},
-                    "noncurrent_version_expiration": {"noncurrent_days": 30},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7}}],
-            opts=self._child,
-        )
-        # SSE-S3, not KMS: the S3 website endpoint cannot serve KMS-encrypted objects anonymously.
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-site-encryption", bucket=self.bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"},
-                    "bucket_key_enabled": True}],
-            opts=self._child,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-site-ownership", bucket=self.bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"}, opts=self._child,
-        )
+        if hosting == "cloudfront":
+            distribution_arn, self._resolve_distribution_arn = pulumi.deferred_output()
+            args.statements = _cloudfront_reads
+            args.statement_inputs = [distribution_arn]
+        else:
+            # As in the course: objects are public-read through a GetObject-only policy.
+            args.website = Website()
+        self.site = HardenedBucket(f"{name}-site", args, opts=self._child)
+        self.bucket, self.bucket_policy = self.site.bucket, self.site.policy
         if hosting == "cloudfront":
             self._cloudfront()
         else:
-            self._s3_website()
-
-    def _s3_website(self) -> None:
-        name = self._name
-        # As in the course: the objects are public-read through a GetObject-only bucket policy;
-        # ACLs stay blocked and nothing else about the bucket is public.
-        access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-site-access", bucket=self.bucket.id,
-            block_public_acls=True, ignore_public_acls=True,
-            block_public_policy=False, restrict_public_buckets=False,
-            opts=self._child,
-        )
-        self.website = aws.s3.BucketWebsiteConfiguration(
-            f"{name}-site-website", bucket=self.bucket.id,
-            index_document={"suffix": "index.html"}, error_document={"key": "index.html"},
-            opts=self._child,
-        )
-        self.bucket_policy = aws.s3.BucketPolicy(
-            f"{name}-site-policy", bucket=self.bucket.id,
-            policy=self.bucket.arn.apply(lambda arn: json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "PublicReadObjects",
-                    "Effect": "Allow",
-                    "Principal": "*",
-                    "Action": "s3:GetObject",
-                    "Resource": f"{arn}/*",
-                }],
-            })),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[access]),
-        )
-        self.distribution = None
-        self.site_url = self.website.website_endpoint.apply(lambda host: f"http://{host}/")
+            self.distribution = None
+            self.site_url = self.site.website.website_endpoint.apply(lambda host: f"http://{host}/")
 
     def _cloudfront(self) -> None:
         name = self._name
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-site-access", bucket=self.bucket.id,
-            block_public_acls=True, ignore_public_acls=True,
-            block_public_policy=True, restrict_public_buckets=True,
-            opts=self._child,
-        )
         oac = aws.cloudfront.OriginAccessControl(
             f"{name}-site-oac", name=f"{name}-site-oac", description=f"{name}: CloudFront reads the site bucket",
             origin_access_control_origin_type="s3", signing_behavior="always", signing_protocol="sigv4",
@@ -255,21 +220,7 @@ class ServerlessApi(pulumi.ComponentResource):
             tags={"Name": f"{name}-site-cdn"},
             opts=self._child,
         )
-        self.bucket_policy = aws.s3.BucketPolicy(
-            f"{name}-site-policy", bucket=self.bucket.id,
-            policy=pulumi.Output.all(self.bucket.arn, self.distribution.arn).apply(lambda a: json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "CloudFrontReadsObjects",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudfront.amazonaws.com"},
-                    "Action": "s3:GetObject",
-                    "Resource": f"{a[0]}/*",
-                    "Condition": {"StringEquals": {"AWS:SourceArn": a[1]}},
-                }],
-            })),
-            opts=self._child,
-        )
+        self._resolve_distribution_arn(self.distribution.arn)
         self.site_url = self.distribution.domain_name.apply(lambda host: f"https://{host}/")
 
     def _cors_origin(self, allowed: str) -> pulumi.Output[str]:
@@ -282,85 +233,56 @@ class ServerlessApi(pulumi.ComponentResource):
     def _function(self, args: ServerlessApiArgs, origin: pulumi.Output[str]) -> None:
         name, s = self._name, args.settings
         function_name = f"{name}-api"
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-api-logs", name=f"/aws/lambda/{function_name}",
-            retention_in_days=s.log_retention_days, opts=self._child,
-        )
-        self.role = aws.iam.Role(
-            f"{name}-api-role",
-            description=f"{function_name}: its log group, its table"
-                        + (", its events topic and key" if args.events_topic_arn else ""),
-            assume_role_policy=json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                               "Action": "sts:AssumeRole"}],
-            }),
-            opts=self._child,
-        )
         topic = pulumi.Output.from_input(args.events_topic_arn) if args.events_topic_arn is not None else None
         key = pulumi.Output.from_input(args.events_key_arn) if topic is not None and args.events_key_arn is not None else None
-        policy = pulumi.Output.all(
-            self.table.arn, self.log_group.arn,
+        statements = pulumi.Output.all(
+            self.table.arn,
             topic if topic is not None else pulumi.Output.from_input(""),
             key if key is not None else pulumi.Output.from_input(""),
-        ).apply(lambda a: json.dumps(self._policy(a[0], a[1], a[2] or None, s.tracing, a[3] or None)))
-        role_policy = aws.iam.RolePolicy(f"{name}-api-policy", role=self.role.id, policy=policy, opts=self._child)
-
-        env: dict[str, pulumi.Input[str]] = {
-            "TABLE_NAME": self.table.name,
-            "ALLOWED_ORIGIN": origin,
-            "POWERTOOLS_SERVICE_NAME": function_name,
-            "POWERTOOLS_LOG_LEVEL": "INFO",
-        }
+        ).apply(lambda a: self._statements(a[0], a[1] or None, a[2] or None))
+        env: dict[str, pulumi.Input[str]] = {"TABLE_NAME": self.table.name, "ALLOWED_ORIGIN": origin}
         if topic is not None:
             env["EVENTS_TOPIC_ARN"] = topic
-        self.function = aws.lambda_.Function(
-            f"{name}-api",
-            name=function_name,
-            description="Subscriptions API (API Gateway REST proxy)",
-            runtime=RUNTIME,
-            architectures=[ARCHITECTURE],
-            handler=HANDLER,
-            code=pulumi.AssetArchive({"api": pulumi.FileArchive(str(args.function_dir))}),
-            memory_size=s.memory_size,
-            timeout=s.timeout,
-            layers=[powertools_layer_arn(args.region, s.powertools_layer_version, ARCHITECTURE)],
-            role=self.role.arn,
-            environment={"variables": env},
-            logging_config={"log_format": "JSON", "log_group": self.log_group.name},
-            tracing_config={"mode": "Active" if s.tracing else "PassThrough"},
-            tags={"Name": function_name},
-            # The group must exist first, or Lambda creates one without retention; the
-            # policy first, or the first invocations cannot log or reach the table.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, role_policy]),
+        self.api_function = LambdaFunction(
+            function_name,
+            LambdaFunctionArgs(
+                code=pulumi.AssetArchive({"api": pulumi.FileArchive(str(args.function_dir))}),
+                handler=HANDLER,
+                region=args.region,
+                statements=statements,
+                environment=env,
+                description="Subscriptions API (API Gateway REST proxy)",
+                role_description=f"{function_name}: its log group, its table"
+                                 + (", its events topic and key" if args.events_topic_arn else ""),
+                memory_size=s.memory_size,
+                timeout=s.timeout,
+                architecture=ARCHITECTURE,
+                log_retention_days=s.log_retention_days,
+                tracing=s.tracing,
+                powertools_layer_version=s.powertools_layer_version,
+                moved=Moved(parent=self),
+            ),
+            opts=self._child,
         )
+        self.function, self.role, self.log_group = self.api_function.function, self.api_function.role, self.api_function.log_group
         self.function_name = self.function.name
         self.function_arn = self.function.arn
         self.role_name = self.role.name
 
     @staticmethod
-    def _policy(table_arn: str, log_group_arn: str, topic_arn: str | None, tracing: bool,
-                key_arn: str | None = None) -> dict:
+    def _statements(table_arn: str, topic_arn: str | None, key_arn: str | None) -> list[dict]:
         statements = [
-            {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-             "Resource": f"{log_group_arn}:*"},
             # GetItem: reads and the idempotent path; PutItem: conditional create; DeleteItem:
             # undo a create whose event could not be published.
-            {"Sid": "Subscribers", "Effect": "Allow",
-             "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], "Resource": table_arn},
+            statement("Subscribers", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], [table_arn]),
         ]
         if topic_arn:
-            statements.append({"Sid": "Events", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn})
+            statements.append(statement("Events", ["sns:Publish"], [topic_arn]))
             if key_arn:
                 # The topic is SSE-KMS: SNS encrypts the published message with a data key
                 # from this key, on the publisher's behalf.
-                statements.append({"Sid": "EventsKey", "Effect": "Allow",
-                                   "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key_arn})
-        if tracing:
-            # X-Ray has no resource-level permissions: these two actions only accept "*".
-            statements.append({"Sid": "Tracing", "Effect": "Allow",
-                               "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"})
-        return {"Version": "2012-10-17", "Statement": statements}
+                statements.append(statement("EventsKey", ["kms:GenerateDataKey", "kms:Decrypt"], [key_arn]))
+        return statements
 
     # --- REST API --------------------------------------------------------------------------
     def _rest_api(self, args: ServerlessApiArgs, origin: pulumi.Output[str]) -> None:

@@ -45,9 +45,9 @@ def test_role_policy_names_only_this_table_and_log_group(plan):
     role = next(r for r in ours(plan, "aws:iam/role:Role") if r.outputs["arn"] == fn.inputs["role"])
     statements = api_policy(plan)["Statement"]
     by_sid = {s["Sid"]: s for s in statements}
-    assert by_sid["Subscribers"]["Resource"] == table.outputs["arn"]
+    assert by_sid["Subscribers"]["Resource"] == [table.outputs["arn"]]
     assert sorted(by_sid["Subscribers"]["Action"]) == ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
-    assert by_sid["Logs"]["Resource"] == log_group.outputs["arn"] + ":*"
+    assert by_sid["OwnLogGroup"]["Resource"] == [log_group.outputs["arn"] + ":*"]
     topics = [t.outputs["arn"] for t in plan.mocks.of_type("aws:sns/topic:Topic") if t.name.endswith("-messaging-events")]
     if topics:  # messaging enabled: sns:Publish on exactly its events topic, the key it is encrypted with
         assert topics[0] in json.dumps(by_sid["Events"]["Resource"])
@@ -55,11 +55,11 @@ def test_role_policy_names_only_this_table_and_log_group(plan):
         key_arn = topic.inputs["kmsMasterKeyId"]
         assert key_arn in {k.outputs["arn"] for k in plan.mocks.of_type("aws:kms/key:Key")}
         assert by_sid["EventsKey"] == {"Sid": "EventsKey", "Effect": "Allow",
-                                       "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key_arn}
+                                       "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": [key_arn]}
     else:
         assert "Events" not in by_sid and "EventsKey" not in by_sid
     for s in statements:
-        if s["Resource"] == "*":  # only X-Ray, which has no resource-level permissions
+        if "*" in s["Resource"]:  # only X-Ray, which has no resource-level permissions
             assert s["Sid"] == "Tracing" and all(a.startswith("xray:") for a in s["Action"])
         assert "*" not in json.dumps(s["Action"])
     policy = next(p for p in ours(plan, ROLE_POLICY) if p.name.endswith("-api-policy"))
@@ -151,7 +151,8 @@ def test_prod_cloudfront_private_bucket_and_protected_table(prod_plan):
     assert (oac.inputs["signingBehavior"], oac.inputs["originAccessControlOriginType"]) == ("always", "s3")
     assert cdn.inputs["defaultCacheBehavior"]["viewerProtocolPolicy"] == "redirect-to-https"
     assert cdn.inputs["defaultRootObject"] == "index.html"
-    (statement,) = json.loads(one(prod_plan, "aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])["Statement"]
+    statement, tls = json.loads(one(prod_plan, "aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])["Statement"]
+    assert (tls["Effect"], tls["Action"], tls["Condition"]) == ("Deny", "s3:*", {"Bool": {"aws:SecureTransport": "false"}})
     assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
     assert statement["Action"] == "s3:GetObject" and statement["Resource"] == bucket.outputs["arn"] + "/*"
     assert statement["Condition"] == {"StringEquals": {"AWS:SourceArn": cdn.outputs["arn"]}}
@@ -171,8 +172,10 @@ def test_dev_s3_website_with_get_object_only_policy(dev_plan):
     access = one(dev_plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     assert access.inputs["blockPublicAcls"] is True and access.inputs["blockPublicPolicy"] is False
     bucket = one(dev_plan, "aws:s3/bucket:Bucket")
-    (statement,) = json.loads(one(dev_plan, "aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])["Statement"]
+    statement, tls = json.loads(one(dev_plan, "aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])["Statement"]
     assert (statement["Principal"], statement["Action"]) == ("*", "s3:GetObject")
+    # The website endpoint speaks HTTP only: anonymous GETs are spared, everything else needs TLS.
+    assert (tls["Effect"], tls["NotAction"], tls["Condition"]) == ("Deny", "s3:GetObject", {"Bool": {"aws:SecureTransport": "false"}})
     assert statement["Resource"] == bucket.outputs["arn"] + "/*"
 
 
@@ -198,10 +201,10 @@ def test_events_topic_adds_publish_on_that_topic_only(build):
         settings=ServerlessSettings(enabled=True), stage_name="test", region="eu-central-1",
         events_topic_arn=TOPIC_ARN, events_key_arn=KEY_ARN, manage_api_gateway_account=False)))
     by_sid = {s["Sid"]: s for s in api_policy(mocks)["Statement"]}
-    assert by_sid["Events"] == {"Sid": "Events", "Effect": "Allow", "Action": "sns:Publish", "Resource": TOPIC_ARN}
+    assert by_sid["Events"] == {"Sid": "Events", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": [TOPIC_ARN]}
     # The topic is SSE-KMS: publishing needs the key, and only that key.
     assert by_sid["EventsKey"] == {"Sid": "EventsKey", "Effect": "Allow",
-                                   "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": KEY_ARN}
+                                   "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": [KEY_ARN]}
     assert "Tracing" not in by_sid
     fn = one(mocks, FUNCTION)
     assert fn.inputs["environment"]["variables"]["EVENTS_TOPIC_ARN"] == TOPIC_ARN
@@ -215,11 +218,11 @@ def test_two_instances_do_not_collide(build):
             ServerlessApi(n, ServerlessApiArgs(settings=ServerlessSettings(enabled=True), stage_name="test",
                                                region="eu-west-1", manage_api_gateway_account=False))
     mocks = build(program)
-    names = [r.name for r in mocks.resources]
+    names = [(r.type, r.name) for r in mocks.resources]  # a block shares its name with the resource it stands for
     assert len(names) == len(set(names))
     policies = [json.loads(p.inputs["policy"]) for p in mocks.of_type(ROLE_POLICY)]
     tables = {t.outputs["arn"] for t in mocks.of_type(TABLE)}
-    assert {p["Statement"][1]["Resource"] for p in policies} == tables and len(tables) == 2
+    assert {p["Statement"][1]["Resource"][0] for p in policies} == tables and len(tables) == 2
 
 
 def test_site_files_skip_the_placeholder(tmp_path):
