@@ -23,3 +23,5 @@ deploy = GitHubDeployRole(
 pulumi.export("oidcProviderArn", deploy.provider_arn)
 pulumi.export("roleArns", deploy.role_arns)
 pulumi.export("githubVariables", deploy.role_arns.apply(github_variables))
+# Path/name for the platform stacks' `cloud-platform:permissionsBoundary` setting.
+pulumi.export("permissionsBoundaryArn", deploy.boundary_arn)

@@ -1,18 +1,22 @@
 """GitHubDeployRole: keyless AWS access for this repository's GitHub Actions jobs.
 
 One OIDC identity provider for `token.actions.githubusercontent.com` (created, or an
-existing one by ARN: an account holds one per URL) and one IAM role per environment whose
+existing one by ARN: an account holds one per URL) and one IAM role per key in config whose
 trust policy pins the audience to STS and the subject to exact forms of this repository:
 `ref:refs/heads/<branch>`, `pull_request`, or `environment:<name>`. `StringEquals` only —
 no `StringLike` wildcards, so no other repository, branch or environment matches.
 
-Permissions are a trade-off, chosen per role in config: AWS managed policies (default
-PowerUserAccess: every service the platform uses, but no IAM) plus, with `manageIam`, an
-IAM policy limited to roles, policies and instance profiles named `<iamPrefix>*` (what
-`pulumi up` creates). The deploy roles live under the `/github-deploy/` path, outside that
-scope, and an explicit deny stops a deploy role from editing any deploy role or the
-provider. Names are not privileges: a role under the prefix can still be given broad
-policies, so keep dev and prod in separate AWS accounts (docs/delivery.md).
+Two kinds of role (components/ci_policies.py has the documents):
+* preview roles trust `pull_request` only and hold the custom read-only preview policy:
+  configuration reads, no data-plane reads, no writes. A pull request runs its own
+  program, so it must never hold deploy power.
+* deploy roles (pushes to a branch, or a GitHub environment) hold AWS managed policies
+  (default PowerUserAccess: every service the platform uses, but no IAM) plus, with
+  `manageIam`, IAM writes limited to `<iamPrefix>*` names, and roles only with the
+  permissions boundary this component creates (`/github-deploy/<iamPrefix>boundary`), which
+  denies every IAM write, Organizations and account changes to the roles a stack creates.
+  The deploy identities live under `/github-deploy/`, outside the prefix, and an explicit
+  deny keeps a deploy role off them. Keep dev and prod in separate AWS accounts (docs/security.md).
 """
 
 from __future__ import annotations
@@ -24,28 +28,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from .ci_policies import DEPLOY_PATH, iam_management_policy, permissions_boundary, preview_read_policy
 from .settings.delivery import DeployRoleSettings
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
-ROLE_PATH = "/github-deploy/"
-
-_ROLE_ACTIONS = [
-    "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
-    "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags",
-    "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
-    "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies",
-    "iam:ListInstanceProfilesForRole", "iam:PassRole",
-]
-_POLICY_ACTIONS = [
-    "iam:CreatePolicy", "iam:DeletePolicy", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions",
-    "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:TagPolicy", "iam:UntagPolicy", "iam:ListPolicyTags",
-]
-_PROFILE_ACTIONS = [
-    "iam:CreateInstanceProfile", "iam:DeleteInstanceProfile", "iam:GetInstanceProfile",
-    "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile",
-    "iam:TagInstanceProfile", "iam:UntagInstanceProfile", "iam:ListInstanceProfileTags",
-]
+ROLE_PATH = DEPLOY_PATH
 
 
 @dataclass
@@ -87,29 +75,15 @@ def trust_policy(provider_arn: str, subjects: list[str]) -> str:
     })
 
 
-def iam_management_policy(provider_arn: str, prefix: str) -> str:
-    """IAM writes limited to the platform's own names; the deploy roles and provider are off-limits."""
-    arn_parts = provider_arn.split(":")
-    partition, account = arn_parts[1], arn_parts[4]
-    iam = f"arn:{partition}:iam::{account}"
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "PlatformRoles", "Effect": "Allow", "Action": _ROLE_ACTIONS,
-             "Resource": f"{iam}:role/{prefix}*"},
-            {"Sid": "PlatformPolicies", "Effect": "Allow", "Action": _POLICY_ACTIONS,
-             "Resource": f"{iam}:policy/{prefix}*"},
-            {"Sid": "PlatformInstanceProfiles", "Effect": "Allow", "Action": _PROFILE_ACTIONS,
-             "Resource": f"{iam}:instance-profile/{prefix}*"},
-            {"Sid": "NeverTheDeployIdentities", "Effect": "Deny", "Action": "iam:*",
-             "Resource": [f"{iam}:role{ROLE_PATH}*", provider_arn]},
-        ],
-    })
+def _account_parts(provider_arn: str) -> tuple[str, str]:
+    parts = provider_arn.split(":")
+    return parts[1], parts[4]
 
 
 class GitHubDeployRole(pulumi.ComponentResource):
     provider_arn: pulumi.Output[str]
     role_arns: pulumi.Output[dict[str, str]]
+    boundary_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: GitHubDeployRoleArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-platform:delivery:GitHubDeployRole", name, None, opts)
@@ -128,6 +102,19 @@ class GitHubDeployRole(pulumi.ComponentResource):
         else:
             self.provider_arn = pulumi.Output.from_input(args.oidc_provider_arn)
 
+        # The platform stacks name this policy in `cloud-platform:permissionsBoundary`.
+        boundary = aws.iam.Policy(
+            f"{name}-boundary",
+            name=f"{args.iam_prefix}boundary",
+            path=ROLE_PATH,
+            description="Ceiling of every role the platform creates: no IAM writes, no Organizations/account",
+            policy=self.provider_arn.apply(
+                lambda arn: json.dumps(permissions_boundary(*_account_parts(arn), args.iam_prefix))),
+            opts=child,
+        )
+        # Spelled out (AWS's form, path included) so the deploy policies need not wait for it.
+        self.boundary_arn = pulumi.Output.all(self.provider_arn, boundary.id).apply(
+            lambda a: "arn:{}:iam::{}:policy{}{}boundary".format(*_account_parts(a[0]), ROLE_PATH, args.iam_prefix))
         arns: dict[str, pulumi.Output[str]] = {}
         for key, settings in args.roles.items():
             subjects = trusted_subjects(args.repository, settings)
@@ -141,21 +128,32 @@ class GitHubDeployRole(pulumi.ComponentResource):
                 max_session_duration=settings.max_session_seconds,
                 opts=child,
             )
-            for index, policy_arn in enumerate(settings.managed_policy_arns):
+            for index, policy_arn in enumerate(settings.policies):
                 aws.iam.RolePolicyAttachment(
                     f"{name}-{key}-managed-{index}", role=role.name, policy_arn=policy_arn, opts=child
                 )
-            if settings.manage_iam:
+            if settings.access == "preview":
+                aws.iam.RolePolicy(
+                    f"{name}-{key}-read",
+                    role=role.id,
+                    policy=self.provider_arn.apply(
+                        lambda arn: json.dumps(preview_read_policy(_account_parts(arn)[0]))),
+                    opts=child,
+                )
+            if settings.iam:
                 aws.iam.RolePolicy(
                     f"{name}-{key}-iam",
                     role=role.id,
-                    policy=self.provider_arn.apply(lambda arn: iam_management_policy(arn, args.iam_prefix)),
+                    policy=pulumi.Output.all(self.provider_arn, self.boundary_arn).apply(
+                        lambda a: json.dumps(
+                            iam_management_policy(*_account_parts(a[0]), args.iam_prefix, a[0], a[1]))),
                     opts=child,
                 )
             arns[key] = role.arn
 
         self.role_arns = pulumi.Output.all(**arns)
-        self.register_outputs({"providerArn": self.provider_arn, "roleArns": self.role_arns})
+        self.register_outputs({"providerArn": self.provider_arn, "roleArns": self.role_arns,
+                               "boundaryArn": self.boundary_arn})
 
 
 def github_variables(role_arns: Mapping[str, str]) -> dict[str, str]:

@@ -37,10 +37,12 @@ class Platform:
     serverless: Any = None  # ServerlessApi
     guardrails: Any = None  # Guardrails: backups, alarms
     outputs: dict[str, object] = field(default_factory=dict)
+    transformations: list = field(default_factory=list)
+    """Applied to every resource of every component (children inherit them): the permissions boundary."""
 
     def opts(self, **kwargs) -> pulumi.ResourceOptions:
         """Options for a top-level component in the home region."""
-        return pulumi.ResourceOptions(providers={"aws": self.home}, **kwargs)
+        return pulumi.ResourceOptions(providers={"aws": self.home}, transformations=self.transformations, **kwargs)
 
 
 def build_networking(p: Platform) -> None:
@@ -78,7 +80,7 @@ def build_networking(p: Platform) -> None:
             flow_log_retention_days=flow_days,
             flow_log_traffic_type=net.flow_logs.traffic_type,
         ),
-        opts=pulumi.ResourceOptions(providers={"aws": peer_provider}),
+        opts=pulumi.ResourceOptions(providers={"aws": peer_provider}, transformations=p.transformations),
     )
     peering = CrossRegionPeering(
         f"{s.prefix}-peering",
@@ -273,12 +275,34 @@ def build_guardrails(p: Platform) -> None:
         p.outputs["backupVaultName"] = guardrails.backups.vault_name
 
 
+def role_boundary(path_and_name: str, provider: aws.Provider):
+    """Every IAM role the stack creates gets the bootstrap's permissions boundary.
+
+    The deploy roles may create and change roles only with it (bootstrap/, docs/security.md),
+    so one role without it would fail `pulumi up` with AccessDenied. A transformation (run in
+    this process, inherited by every child) rather than a stack transform, so the recording
+    mock sees the result too.
+    """
+    identity = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider))
+    arn = pulumi.Output.all(identity.arn, identity.account_id).apply(
+        lambda a: f"arn:{a[0].split(':')[1]}:iam::{a[1]}:policy/{path_and_name}")
+
+    def transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+        if args.type_ != "aws:iam/role:Role":
+            return None
+        return pulumi.ResourceTransformationResult({**args.props, "permissions_boundary": arn}, args.opts)
+
+    return transformation
+
+
 # Each step reads what the previous ones put on the Platform; order matters.
 STEPS = [build_networking, build_web, build_container, build_messaging, build_serverless, build_guardrails]
 
 
 def build(settings: Settings) -> Platform:
     platform = Platform(settings=settings, home=aws_provider(settings, settings.region, "home"))
+    if settings.permissions_boundary:
+        platform.transformations.append(role_boundary(settings.permissions_boundary, platform.home))
     for step in STEPS:
         step(platform)
     return platform

@@ -48,6 +48,9 @@ class Settings(Section):
     compliance: ComplianceSettings = ComplianceSettings()
     backup: BackupSettings = BackupSettings()
     alarms: AlarmSettings = AlarmSettings()
+    permissions_boundary: str = Field("", pattern=r"^(([\w+=,.@-]+/)*[\w+=,.@-]{1,128})?$")
+    """IAM policy `path/name` set as permissions boundary on every role the stack creates
+    (the bootstrap's `github-deploy/cloud-platform-boundary`; the deploy roles require it). Empty: none."""
 
     @model_validator(mode="after")
     def _regions(self) -> Settings:

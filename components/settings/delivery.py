@@ -4,13 +4,17 @@ Each role names the GitHub OIDC subjects it trusts. A role bound to a GitHub env
 trusts that environment ONLY: a job in an environment presents `environment:<name>` as its
 subject whatever the branch, so adding a branch or pull_request subject next to it would
 let a job skip the environment's required reviewers.
+
+A role is either a deploy role (pushes or environments, never pull requests: a pull
+request runs its own program) or a preview role (pull requests only, the custom read-only
+policy, no managed policies, no IAM).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -26,11 +30,13 @@ ROLE_KEY = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 class DeployRoleSettings(Section):
     """One IAM role that GitHub Actions jobs of the repository may assume."""
 
+    access: Literal["deploy", "preview"] = "deploy"
     branches: list[str] = Field(default_factory=list, description="trusted pushes: ref:refs/heads/<branch>")
     pull_requests: bool = Field(False, description="trust pull_request jobs (previews; forks get no token)")
     github_environment: str | None = Field(None, pattern=r"^[A-Za-z0-9._-]{1,255}$")
-    managed_policy_arns: list[str] = Field(default_factory=lambda: [POWER_USER])
-    manage_iam: bool = Field(True, description="add the IAM policy scoped to the platform's name prefix")
+    managed_policy_arns: list[str] | None = None
+    """Default: PowerUserAccess for deploy roles, nothing for preview roles."""
+    manage_iam: bool | None = Field(None, description="IAM under the platform's prefix (default: deploy roles)")
     max_session_seconds: int = Field(3600, ge=3600, le=43200)
 
     @model_validator(mode="after")
@@ -38,7 +44,7 @@ class DeployRoleSettings(Section):
         for branch in self.branches:
             if not re.fullmatch(r"[A-Za-z0-9._/-]{1,255}", branch) or "//" in branch:
                 raise invalid("branches", f"must be exact branch names without wildcards (got {branch!r})")
-        for arn in self.managed_policy_arns:
+        for arn in self.managed_policy_arns or []:
             if not re.fullmatch(r"arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]{1,512}", arn):
                 raise invalid("managedPolicyArns", f"must hold IAM policy ARNs (got {arn!r})")
         if self.github_environment and (self.branches or self.pull_requests):
@@ -49,7 +55,27 @@ class DeployRoleSettings(Section):
             )
         if not (self.github_environment or self.branches or self.pull_requests):
             raise invalid("branches", "or pullRequests or githubEnvironment must be set: the role trusts no job")
+        if self.access == "deploy" and self.pull_requests:
+            raise invalid("pullRequests", "must be false for a deploy role: a pull request runs its own program "
+                          "(give pull requests a role with access: preview)")
+        if self.access == "preview":
+            if self.branches or self.github_environment:
+                raise invalid("access", "preview trusts pull requests only (got branches or githubEnvironment too)")
+            if not self.pull_requests:
+                raise invalid("pullRequests", "must be true for a preview role (it serves pull-request previews)")
+            if self.managed_policy_arns or self.manage_iam:
+                raise invalid("access", "preview gets the read-only preview policy only (no managedPolicyArns, no manageIam)")
         return self
+
+    @property
+    def policies(self) -> list[str]:
+        if self.managed_policy_arns is not None:
+            return self.managed_policy_arns
+        return [POWER_USER] if self.access == "deploy" else []
+
+    @property
+    def iam(self) -> bool:
+        return self.access == "deploy" if self.manage_iam is None else self.manage_iam
 
 
 class BootstrapSettings(Section):

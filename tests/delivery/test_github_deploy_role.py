@@ -17,11 +17,12 @@ ROLE = "aws:iam/role:Role"
 OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 HOST = "token.actions.githubusercontent.com"
 ROLES = {
-    "dev": DeployRoleSettings(branches=["main"], pull_requests=True),
+    "dev": DeployRoleSettings(branches=["main"]),
+    "dev-preview": DeployRoleSettings(access="preview", pull_requests=True),
     "prod": DeployRoleSettings(github_environment="prod"),
-    "prod-preview": DeployRoleSettings(pull_requests=True, manage_iam=False,
-                                       managed_policy_arns=["arn:aws:iam::aws:policy/ReadOnlyAccess"]),
+    "prod-preview": DeployRoleSettings(access="preview", pull_requests=True),
 }
+BOUNDARY = "arn:aws:iam::123456789012:policy/github-deploy/cloud-platform-boundary"
 
 
 def deploy(build, **kw):
@@ -45,7 +46,8 @@ def test_provider_is_github_with_sts_audience(build):
 @pytest.mark.parametrize(
     ("key", "subjects"),
     [
-        ("dev", [f"repo:{REPO}:ref:refs/heads/main", f"repo:{REPO}:pull_request"]),
+        ("dev", [f"repo:{REPO}:ref:refs/heads/main"]),
+        ("dev-preview", [f"repo:{REPO}:pull_request"]),
         ("prod", [f"repo:{REPO}:environment:prod"]),
         ("prod-preview", [f"repo:{REPO}:pull_request"]),
     ],
@@ -69,26 +71,39 @@ def test_roles_live_outside_the_prefix_they_may_manage(build):
         assert role.inputs["maxSessionDuration"] == 3600
 
 
-def test_permissions_managed_policies_and_scoped_iam(build):
+def test_deploy_roles_get_managed_policies_and_bounded_iam_previews_only_the_read_policy(build):
     mocks = deploy(build)
     attached = {(a.inputs["role"], a.inputs["policyArn"]) for a in mocks.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
     names = {k: mocks.named(f"gh-{k}").inputs["name"] for k in ROLES}
     assert attached == {
         (names["dev"], "arn:aws:iam::aws:policy/PowerUserAccess"),
         (names["prod"], "arn:aws:iam::aws:policy/PowerUserAccess"),
-        (names["prod-preview"], "arn:aws:iam::aws:policy/ReadOnlyAccess"),
     }
-    inline = {mocks.by_id(p.inputs["role"]).name: json.loads(p.inputs["policy"])
-              for p in mocks.of_type("aws:iam/rolePolicy:RolePolicy")}
-    assert set(inline) == {"gh-dev", "gh-prod"}  # the read-only preview role manages no IAM
-    statements = {s["Sid"]: s for s in inline["gh-prod"]["Statement"]}
-    assert statements["PlatformRoles"]["Resource"] == "arn:aws:iam::123456789012:role/cloud-platform-*"
+    inline: dict[str, dict[str, dict]] = {}
+    for p in mocks.of_type("aws:iam/rolePolicy:RolePolicy"):
+        inline.setdefault(mocks.by_id(p.inputs["role"]).name, {})[p.name.rsplit("-", 1)[1]] = json.loads(p.inputs["policy"])
+    assert {k: set(v) for k, v in inline.items()} == {
+        "gh-dev": {"iam"}, "gh-prod": {"iam"}, "gh-dev-preview": {"read"}, "gh-prod-preview": {"read"},
+    }
+    statements = {s["Sid"]: s for s in inline["gh-prod"]["iam"]["Statement"]}
+    bounded = statements["PlatformRolesWithBoundary"]
+    assert bounded["Resource"] == "arn:aws:iam::123456789012:role/cloud-platform-*"
+    assert bounded["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": BOUNDARY}}
+    assert "iam:CreateRole" in bounded["Action"] and "iam:CreateRole" not in statements["PlatformRoles"]["Action"]
     assert statements["PlatformPolicies"]["Resource"] == "arn:aws:iam::123456789012:policy/cloud-platform-*"
     assert statements["PlatformInstanceProfiles"]["Resource"] == "arn:aws:iam::123456789012:instance-profile/cloud-platform-*"
-    for sid in ("PlatformRoles", "PlatformPolicies", "PlatformInstanceProfiles"):
-        assert all(a.startswith("iam:") and "*" not in a for a in statements[sid]["Action"])
     deny = statements["NeverTheDeployIdentities"]
-    assert deny["Effect"] == "Deny" and "arn:aws:iam::123456789012:role/github-deploy/*" in deny["Resource"]
+    assert deny["Effect"] == "Deny" and "arn:aws:iam::123456789012:policy/github-deploy/*" in deny["Resource"]
+    assert statements["BoundaryStays"] == {"Sid": "BoundaryStays", "Effect": "Deny",
+                                           "Action": "iam:DeleteRolePermissionsBoundary", "Resource": "*"}
+
+
+def test_boundary_policy_lives_with_the_deploy_identities(build):
+    mocks = deploy(build)
+    [boundary] = mocks.of_type("aws:iam/policy:Policy")
+    assert (boundary.inputs["path"], boundary.inputs["name"]) == ("/github-deploy/", "cloud-platform-boundary")
+    sids = [s["Sid"] for s in json.loads(boundary.inputs["policy"])["Statement"]]
+    assert sids == ["Ceiling", "NoIamWrites", "PassOnlyPlatformRoles", "NoOrganizationsOrAccount"]
 
 
 def test_existing_provider_is_reused_not_created(build):
@@ -101,12 +116,18 @@ def test_existing_provider_is_reused_not_created(build):
 def test_bootstrap_program_runs_with_its_shipped_stack_file():
     plan = run_offline("bootstrap", root=ROOT / "bootstrap")
     variables = plan.outputs["githubVariables"]
-    assert set(variables) == {"AWS_ROLE_ARN_DEV", "AWS_ROLE_ARN_DEV_ENV", "AWS_ROLE_ARN_PROD", "AWS_ROLE_ARN_PROD_PREVIEW"}
+    assert set(variables) == {"AWS_ROLE_ARN_DEV", "AWS_ROLE_ARN_DEV_ENV", "AWS_ROLE_ARN_DEV_PREVIEW",
+                              "AWS_ROLE_ARN_PROD", "AWS_ROLE_ARN_PROD_PREVIEW"}
+    assert plan.outputs["permissionsBoundaryArn"] == BOUNDARY
     subs = {r.name: trust(r)["Condition"]["StringEquals"][f"{HOST}:sub"] for r in plan.mocks.of_type(ROLE)}
     repo = "repo:platform-team/cloud-platform"
     assert subs["github-deploy-prod"] == [f"{repo}:environment:prod"]
-    assert subs["github-deploy-dev"] == [f"{repo}:ref:refs/heads/main", f"{repo}:pull_request"]
+    assert subs["github-deploy-dev"] == [f"{repo}:ref:refs/heads/main"]  # pushes to main, nothing else
     assert subs["github-deploy-dev-env"] == [f"{repo}:environment:dev"]
+    assert subs["github-deploy-dev-preview"] == subs["github-deploy-prod-preview"] == [f"{repo}:pull_request"]
+    # Only the preview roles answer a pull request.
+    assert {n for n, sub in subs.items() if f"{repo}:pull_request" in sub} == {
+        "github-deploy-dev-preview", "github-deploy-prod-preview"}
 
 
 def test_github_variables_names():
@@ -125,6 +146,14 @@ NS = "cloud-platform-bootstrap"
          f"{NS}:roles.prod.githubEnvironment must not be combined with branches or pullRequests"),
         ({"roles": {"prod": {"githubEnvironment": "prod", "pullRequests": True}}},
          f"{NS}:roles.prod.githubEnvironment must not be combined"),
+        ({"roles": {"dev": {"branches": ["main"], "pullRequests": True}}},
+         f"{NS}:roles.dev.pullRequests must be false for a deploy role"),
+        ({"roles": {"pr": {"access": "preview", "pullRequests": True, "branches": ["main"]}}},
+         f"{NS}:roles.pr.access preview trusts pull requests only"),
+        ({"roles": {"pr": {"access": "preview"}}}, f"{NS}:roles.pr.branches or pullRequests or githubEnvironment must be set"),
+        ({"roles": {"pr": {"access": "preview", "pullRequests": True, "manageIam": True}}},
+         f"{NS}:roles.pr.access preview gets the read-only preview policy only"),
+        ({"roles": {"pr": {"access": "admin", "pullRequests": True}}}, f"{NS}:roles.pr.access must be one of"),
         ({"roles": {"dev": {}}}, f"{NS}:roles.dev.branches or pullRequests or githubEnvironment must be set"),
         ({"roles": {"dev": {"branches": ["release/*"]}}}, f"{NS}:roles.dev.branches must be exact branch names without wildcards"),
         ({"roles": {"dev": {"branches": ["main"], "managedPolicyArns": ["PowerUserAccess"]}}},
