@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .stacks import merge_overrides, stack_config
+from offline.stacks import merge_overrides, stack_config
 
 
 @dataclass
@@ -75,9 +75,8 @@ def check_plan(plan, settings) -> CheckResult:
 def run_check(stack: str, overrides: dict[str, Any] | None = None, root: Path | None = None) -> CheckResult:
     """Plan `stack` offline and check it (raises StackError/SettingsError for the operator)."""
     from components.settings import parse_settings
-
-    from . import stacks
-    from .offline import run_offline
+    from offline import stacks
+    from offline.plan import run_offline
 
     root = root or stacks.ROOT
     settings = parse_settings(merge_overrides(stack_config(stack, root), overrides), stack)

@@ -54,7 +54,7 @@ def plan(
     """Run the real program under the recording mock and show what the stack would create."""
     if format is PlanFormat.tree and output is not None:
         raise typer.BadParameter("--output needs --format json, mermaid or drawio", param_hint="'--output'")
-    from .offline import run_offline
+    from offline.plan import run_offline
 
     result = run_offline(stack)
     if format is PlanFormat.tree:
@@ -92,9 +92,10 @@ def cost(
     """Monthly cost estimate of the offline plan (prices in platformctl/prices/)."""
     if output is not None and format is TableFormat.table and compare_to is None:
         raise typer.BadParameter("--output needs --format json or --compare-to", param_hint="'--output'")
+    from offline.plan import run_offline
+
     from . import cost as costs
     from .costdiff import CompareError, load_base, markdown
-    from .offline import run_offline
 
     base = None
     if compare_to is not None:
@@ -208,8 +209,9 @@ def latency(
     timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds one run may take.")] = 60.0,
 ) -> None:
     """Time direct Lambda invoke vs API Gateway vs SNS->SQS->worker vs Step Functions on a deployed stack."""
+    from offline.stacks import stack_file
+
     from . import latency as lab
-    from .stacks import stack_file
 
     stack_file(stack)  # an unknown stack is a usage error before any AWS call
     try:
@@ -229,7 +231,7 @@ def latency(
 # private import that would break with typer's next vendoring.
 _USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 # Loaded only by the commands that can raise them: looked up in sys.modules, never imported here.
-_CONFIG_ERRORS = {"platformctl.stacks": "StackError", "components.settings.base": "SettingsError"}
+_CONFIG_ERRORS = {"offline.stacks": "StackError", "components.settings.base": "SettingsError"}
 
 
 def _config_error(exc: Exception) -> bool:

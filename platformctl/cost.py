@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
-from .offline import Plan
-from .planindex import PlanIndex
-from .recording_mock import Recorded
+from offline.plan import Plan
+from offline.planindex import PlanIndex
+from offline.recording_mock import Recorded
 
 PRICES_DIR = Path(__file__).resolve().parent / "prices"
 HOURS_PER_MONTH = 730

@@ -19,9 +19,9 @@ import typer
 from rich.console import Console
 
 from components.settings.web import COLOURS
+from offline.stacks import stack_config, stack_file
 
 from .common import CommandError
-from .stacks import stack_config, stack_file
 from .web_aws import AwsError, Boto3WebAws, WebAws
 from .web_stack import StackBackend, StackBackendError, open_backend
 

@@ -14,9 +14,9 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .offline import Plan
-from .planindex import PlanIndex
-from .recording_mock import Recorded
+from offline.plan import Plan
+from offline.planindex import PlanIndex
+from offline.recording_mock import Recorded
 
 # type -> (kind, title) of the resources that become nodes.
 NODE_TYPES = {

@@ -14,12 +14,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 
+from offline.plan import Plan, run_offline
+from offline.stacks import ROOT
+
 from .cost import EXPLAIN, Estimate, above_minimum, estimate, money
 from .diagram import build_graph
 from .diagram_drawio import render as render_drawio
 from .diagram_mermaid import render as render_mermaid
-from .offline import Plan, run_offline
-from .stacks import ROOT
 
 STACKS = ("dev", "prod")
 EXPLAIN_ABOVE = 5.0

@@ -7,8 +7,8 @@ from collections import Counter
 from rich.console import Console
 from rich.tree import Tree
 
-from .offline import Plan
-from .recording_mock import Recorded
+from offline.plan import Plan
+from offline.recording_mock import Recorded
 
 
 def _label(r: Recorded, plan: Plan) -> str:

@@ -8,11 +8,11 @@ from rich.console import Console
 from rich.table import Table
 
 from components.settings.web import COLOURS
+from offline.stacks import stack_file
 
 from . import cutover as cutover_module
 from .common import CommandError
 from .cutover import WebStack
-from .stacks import stack_file
 from .web_aws import AwsError, WebAws
 from .web_stack import StackBackend, StackBackendError
 

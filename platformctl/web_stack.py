@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from components.settings.web import COLOURS
-
-from .stacks import ROOT
+from offline.stacks import ROOT
 
 WEIGHT_KEY = "cloud-platform:web.traffic.{colour}"
 # Every cutover step is a real `up`: the compliance pack guards it as it guards the deploy workflow.

@@ -25,9 +25,10 @@ from pulumi_policy.proxy import UnknownValueError
 
 from components.settings import SettingsError, describe
 from components.settings.compliance import ComplianceSettings
+from offline.sdk import patch_policy_analyzer
 
 from .model import UNKNOWN, Resource
-from .registry import Context, Policy, all_policies
+from .registry import Context, Policy, all_policies, check_enforcement
 
 CONFIG_KEY = "cloud-platform:compliance"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -85,9 +86,11 @@ def compliance_from_config(config: Mapping[str, str]) -> ComplianceSettings:
     except json.JSONDecodeError:
         raise SettingsError(f"{CONFIG_KEY} must be a mapping of keys to values (got {raw!r})") from None
     try:
-        return ComplianceSettings.model_validate(value)
+        settings = ComplianceSettings.model_validate(value)
     except ValidationError as exc:
         raise SettingsError(describe(exc, ComplianceSettings).replace("cloud-platform:", f"{CONFIG_KEY}.", 1)) from None
+    check_enforcement(settings)
+    return settings
 
 
 @dataclass
@@ -108,7 +111,7 @@ class PackState:
         config = dict(get_config_env())
         stack = os.environ.get("PULUMI_STACK", "")
         if CONFIG_KEY not in config and stack and (root / f"Pulumi.{stack}.yaml").is_file():
-            from platformctl.stacks import stack_config
+            from offline.stacks import stack_config
 
             config = stack_config(stack, root)
         state.configure(stack, config)
@@ -156,16 +159,8 @@ def build_policies(state: PackState) -> list[pp.Policy]:
 
 def install_stack_hooks(state: PackState) -> None:
     """Let the analyzer pass the analysed stack's config to `state` and honour its enforcement."""
-    from pulumi_policy.policy import _PolicyAnalyzerServicer as Servicer
 
-    original_configure = Servicer.ConfigureStack
-
-    def configure_stack(self, request, context):
-        state.configure(request.stack, dict(request.config))
-        return original_configure(self, request, context)
-
-    def enforcement_level(self, policy: pp.Policy) -> pp.EnforcementLevel:
-        explicit = getattr(self, "_PolicyAnalyzerServicer__policy_pack_config_enforcement_level", {})
+    def enforcement_level(policy: pp.Policy, explicit: Mapping[str, pp.EnforcementLevel]) -> pp.EnforcementLevel:
         if policy.name in explicit:
             return explicit[policy.name]
         levels = state.context.settings.enforcement
@@ -173,5 +168,4 @@ def install_stack_hooks(state: PackState) -> None:
             return pp.EnforcementLevel(levels[policy.name])
         return policy.enforcement_level or pp.EnforcementLevel.ADVISORY
 
-    Servicer.ConfigureStack = configure_stack
-    Servicer._get_enforcement_level = enforcement_level
+    patch_policy_analyzer(state.configure, enforcement_level)

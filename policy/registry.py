@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from components.settings import SettingsError
+
 from .model import Finding, Resource
 
 if TYPE_CHECKING:
@@ -25,6 +27,9 @@ class Context:
 
     settings: ComplianceSettings
     stack: str = ""
+
+    def __post_init__(self) -> None:
+        check_enforcement(self.settings)
 
     def level(self, policy: Policy) -> Level:
         return self.settings.enforcement.get(policy.name, policy.enforcement)
@@ -115,6 +120,18 @@ def all_policies() -> list[Policy]:
 
 def policy_names() -> list[str]:
     return [p.name for p in all_policies()]
+
+
+def check_enforcement(settings: ComplianceSettings) -> None:
+    """One-line error when `enforcement` names a policy that does not exist (a typo would
+    otherwise silently leave the intended policy at its default level)."""
+    known = policy_names()
+    unknown = sorted(set(settings.enforcement) - set(known))
+    if unknown:
+        raise SettingsError(
+            f"cloud-platform:compliance.enforcement names unknown policies {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(known))}) (got {settings.enforcement!r})"
+        )
 
 
 def get(name: str) -> Policy:

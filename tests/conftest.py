@@ -22,8 +22,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from platformctl.offline import Plan, install_mocks, run_offline, run_program  # noqa: E402
-from platformctl.recording_mock import RecordingMocks  # noqa: E402
+from offline.plan import Plan, install_mocks, run_offline, run_program  # noqa: E402
+from offline.recording_mock import RecordingMocks  # noqa: E402
 
 # boto3 must never reach a real account from a test, even if credentials are around.
 for _key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
@@ -106,7 +106,7 @@ def shipped_plan(stack: str) -> Plan:
 def _commands_reuse_shipped_plans():
     """Commands run in-process (`cli` fixture) get the session's plan of an unchanged shipped
     stack instead of planning it again; overrides, other roots and own mocks plan for real."""
-    import platformctl.offline as engine
+    import offline.plan as engine
 
     def run(stack, overrides=None, root=ROOT, mocks=None):
         if overrides is None and mocks is None and Path(root) == ROOT and stack in SHIPPED_STACKS:

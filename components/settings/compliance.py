@@ -1,7 +1,8 @@
 """Settings of the compliance policy pack (`cloud-platform:compliance`).
 
-Read by the program at start-up (so a typo fails `pulumi up` early), by the policy pack
-inside `pulumi preview --policy-pack policy`, and by `platformctl check`.
+Read by the program at start-up, by the policy pack inside `pulumi preview --policy-pack
+policy`, and by `platformctl check`. Whether `enforcement` names existing policies is checked
+by the policy pack (`policy.registry.Context`): settings sit below the pack and do not import it.
 """
 
 from __future__ import annotations
@@ -59,17 +60,6 @@ class ComplianceSettings(Section):
     """IAM actions allowed on Resource "*" (those AWS offers no resource-level permission for)."""
     public_ports: list[int] = [80, 443]
     """Ports a load balancer's security group may open to the internet."""
-
-    @field_validator("enforcement")
-    @classmethod
-    def _known_policies(cls, value: dict[str, str]) -> dict[str, str]:
-        from policy.registry import policy_names
-
-        known = policy_names()
-        unknown = sorted(set(value) - set(known))
-        if unknown:
-            raise ValueError(f"names unknown policies {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-        return value
 
     @field_validator("public_ports")
     @classmethod

@@ -49,7 +49,7 @@ def test_broken_variant_exits_1_naming_the_control(broken_root):
 
 
 def test_broken_variant_json(broken_root, cli, monkeypatch):
-    monkeypatch.setattr("platformctl.stacks.ROOT", broken_root)
+    monkeypatch.setattr("offline.stacks.ROOT", broken_root)
     code, out, _ = cli("check", "--stack", "dev", "--format", "json")
     doc = json.loads(out)
     assert code == 1 and doc["passed"] is False
@@ -71,7 +71,7 @@ def test_invalid_compliance_setting_is_one_line(broken_root, cli, monkeypatch):
     doc = yaml.safe_load((broken_root / "Pulumi.dev.yaml").read_text())
     doc["config"]["cloud-platform:compliance"] = {"enforcement": {"vpc-flow-logz": "advisory"}}
     (broken_root / "Pulumi.dev.yaml").write_text(yaml.safe_dump(doc))
-    monkeypatch.setattr("platformctl.stacks.ROOT", broken_root)
+    monkeypatch.setattr("offline.stacks.ROOT", broken_root)
     code, _, err = cli("check", "--stack", "dev")
     assert code == 2
     assert err.startswith("error: cloud-platform:compliance.enforcement names unknown policies vpc-flow-logz")

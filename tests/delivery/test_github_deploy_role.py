@@ -9,7 +9,7 @@ import pytest
 from components.github_deploy_role import GitHubDeployRole, GitHubDeployRoleArgs, github_variables
 from components.settings import SettingsError
 from components.settings.delivery import DeployRoleSettings, parse_bootstrap_settings
-from platformctl.offline import run_offline
+from offline.plan import run_offline
 from tests.conftest import ROOT
 
 REPO = "acme/cloud-platform"

@@ -10,7 +10,7 @@ import pytest
 
 from components.localstack import SERVICES, endpoint_service, python_field
 from components.settings import parse_settings
-from platformctl.stacks import known_stacks
+from offline.stacks import known_stacks
 from tests.conftest import MINIMAL_CONFIG, one_line_error, shipped_plan
 
 PROVIDER = "pulumi:providers:aws"
@@ -66,7 +66,7 @@ def test_every_local_resource_goes_through_a_localstack_provider():
 
 
 def test_local_stack_disables_the_default_aws_provider():
-    from platformctl.stacks import stack_config
+    from offline.stacks import stack_config
 
     assert json.loads(stack_config("local")["pulumi:disable-default-providers"]) == ["aws"]
 

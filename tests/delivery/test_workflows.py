@@ -12,8 +12,8 @@ import pytest
 import typer
 import yaml
 
+from offline.stacks import known_stacks
 from platformctl.cli import app
-from platformctl.stacks import known_stacks
 from tests.conftest import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"

@@ -7,8 +7,8 @@ import pulumi_aws as aws
 import pytest
 
 from components.settings import parse_settings
+from offline.stacks import merge_overrides, stack_config
 from platformctl.check import check_plan, run_check
-from platformctl.stacks import merge_overrides, stack_config
 from policy.engine import context_for, evaluate, from_recorded
 
 

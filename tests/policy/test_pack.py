@@ -122,3 +122,14 @@ def test_pack_serves_policies_and_honours_stack_enforcement():
         proc.wait(timeout=10)
         proc.stdout.close()
         proc.stderr.close()
+
+
+def test_context_refuses_enforcement_of_unknown_policies():
+    """Checked by the pack (not the settings, which sit below it): one line naming key and value."""
+    from components.settings.compliance import ComplianceSettings
+    from policy.registry import Context
+    from tests.conftest import one_line_error
+
+    message = one_line_error(Context, ComplianceSettings(enforcement={"no-ssh": "advisory"}))
+    assert message.startswith("cloud-platform:compliance.enforcement names unknown policies no-ssh (known: ")
+    assert Context(ComplianceSettings(enforcement={"vpc-flow-logs": "advisory"})).stack == ""

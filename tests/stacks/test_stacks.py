@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from platformctl.stacks import known_stacks
+from offline.stacks import known_stacks
 from tests.conftest import shipped_plan
 
 STACKS = known_stacks()

@@ -19,7 +19,7 @@ from components.blocks import (
     security_group,
     statement,
 )
-from platformctl.recording_mock import ACCOUNT
+from offline.recording_mock import ACCOUNT
 
 BUCKET = "aws:s3/bucket:Bucket"
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-4000-8000-000000000000"

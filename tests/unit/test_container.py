@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 
-import pulumi
 import pytest
-from pulumi.runtime.sync_await import _sync_await
 
 from components.container import ContainerService, ContainerServiceArgs, SharedLoadBalancer, git_commit
 from components.settings import SettingsError
 from components.settings.container import ContainerSettings
+from offline.sdk import resolve
 
 SERVICE = "aws:ecs/service:Service"
 TASKDEF = "aws:ecs/taskDefinition:TaskDefinition"
@@ -51,7 +50,7 @@ def make(settings: ContainerSettings | None = None, shared: SharedLoadBalancer |
 
 
 def value(output):
-    return _sync_await(pulumi.Output.from_input(output).future())
+    return resolve(output)
 
 
 def built(build, **kwargs):

@@ -6,9 +6,9 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from offline.plan import Plan
 from platformctl import cost
 from platformctl.costdiff import markdown
-from platformctl.offline import Plan
 from tests.unit import sample_platform
 
 # A price table and usage profile with round numbers, so the expected figure can be worked out by hand.

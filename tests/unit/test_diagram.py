@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from offline.plan import Plan
 from platformctl.diagram import build_graph
 from platformctl.diagram_drawio import render as drawio
 from platformctl.diagram_mermaid import render as mermaid
-from platformctl.offline import Plan
 from tests.unit import sample_platform
 
 ID = r"[A-Za-z][A-Za-z0-9_]*"

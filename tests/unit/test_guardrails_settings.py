@@ -35,8 +35,6 @@ def test_defaults():
     ("alarms", {"alb5xxThreshold": -1}, "cloud-platform:alarms.alb5xxThreshold must be >= 0 (got -1)"),
     ("compliance", {"enforcement": {"vpc-flow-logs": "warn"}},
      "cloud-platform:compliance.enforcement.vpc-flow-logs must be one of 'mandatory', 'advisory' or 'disabled'"),
-    ("compliance", {"enforcement": {"no-ssh": "advisory"}},
-     "cloud-platform:compliance.enforcement names unknown policies no-ssh (known: "),
     ("compliance", {"publicPorts": [443, 70000]}, "cloud-platform:compliance.publicPorts must be TCP ports 1-65535"),
     ("compliance", {"requiredTags": []}, "cloud-platform:compliance.requiredTags must have at least 1 item(s)"),
 ])

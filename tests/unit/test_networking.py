@@ -8,7 +8,7 @@ import json
 import pytest
 
 from components.settings import SettingsError
-from platformctl.recording_mock import RecordingMocks
+from offline.recording_mock import RecordingMocks
 from tests.conftest import one_line_error
 
 SUBNET = "aws:ec2/subnet:Subnet"

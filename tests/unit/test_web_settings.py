@@ -107,7 +107,7 @@ def test_idle_colour_may_follow_latest_while_the_live_one_is_pinned():
 
 def test_shipped_prod_pins_its_live_colour():
     from components.settings import parse_settings
-    from platformctl.stacks import stack_config
+    from offline.stacks import stack_config
 
     prod = parse_settings(stack_config("prod"), stack="prod").web
     assert prod.require_pinned_images

@@ -27,7 +27,7 @@ def plans(dev_plan, prod_plan):
 
 
 def web_config(plan):
-    from platformctl.stacks import stack_config
+    from offline.stacks import stack_config
 
     return json.loads(stack_config(plan.stack)["cloud-platform:web"])
 

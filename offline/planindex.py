@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from .offline import Plan
+from .plan import Plan
 from .recording_mock import Recorded
 
 # Output properties that other resources use to name a resource (besides `id`).

@@ -7,16 +7,13 @@ keep what it registered. Tests and `platformctl plan` both go through `run_offli
 from __future__ import annotations
 
 import runpy
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
-from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
+from . import sdk
 from .recording_mock import RecordingMocks, RecordingMonitor, jsonable, plain
 from .stacks import ROOT, merge_overrides, stack_config
 
@@ -60,16 +57,10 @@ class Plan:
 
 def install_mocks(mocks: RecordingMocks, stack: str, config: dict[str, str] | None = None) -> None:
     """Point the (process-global) Pulumi runtime at `mocks`, forgetting any previous run."""
-    pulumi.runtime.set_all_config(config or {})
-    pulumi_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks))
-    pulumi_settings.SETTINGS.rpc_manager.clear()
-    pulumi_settings.SETTINGS.outputs.clear()
+    sdk.install_mock_runtime(mocks, RecordingMonitor(mocks), project=PROJECT, stack=stack, config=config or {})
 
 
-def run_program(program: Callable[[], Any]) -> None:
-    """Run `program` and wait until every resource it registers has been answered."""
-    _sync_await(run_pulumi_func(program))
+run_program = sdk.run_program
 
 
 def run_offline(
@@ -90,5 +81,5 @@ def run_offline(
     main = str(root / "__main__.py")
     run_program(lambda: runpy.run_path(main, run_name="__main__"))
     stack_resource = pulumi.runtime.get_root_resource()
-    outputs = _sync_await(pulumi.Output.from_input(dict(stack_resource.outputs)).future()) if stack_resource else {}
+    outputs = sdk.resolve(dict(stack_resource.outputs)) if stack_resource else {}
     return Plan(stack=stack, mocks=mocks, outputs=plain(outputs or {}))

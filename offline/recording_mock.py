@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi.runtime.mocks import MockMonitor
+
+from .sdk import MockMonitor
 
 ACCOUNT = "123456789012"
 # Building blocks (hardened bucket, Lambda function) are parts of a component, not components.
