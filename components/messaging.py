@@ -25,7 +25,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .lambda_runtime import RUNTIME, powertools_layer_arn
+from .blocks import LambdaFunction, LambdaFunctionArgs, Moved, package_handler, statement
 from .settings.messaging import MAX_RETENTION_SECONDS, MessagingSettings
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
@@ -39,30 +39,6 @@ class MessagingArgs:
     """The validated `cloud-platform:messaging` section."""
     functions_dir: Path = FUNCTIONS_DIR
     """Folder holding the `worker/` and `notifier/` handler packages."""
-
-
-def _statement(sid: str, actions: list[str], resources: list[Any], **extra: Any) -> dict[str, Any]:
-    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources, **extra}
-
-
-def _lambda_trust(account: str) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-        }],
-    })
-
-
-def _package(functions_dir: Path, kind: str) -> pulumi.AssetArchive:
-    """The handler package as `<kind>/*.py` (importable as `<kind>.app`), without caches."""
-    files = sorted((functions_dir / kind).glob("*.py"))
-    if not any(f.name == "app.py" for f in files):
-        raise pulumi.RunError(f"{functions_dir / kind} has no app.py (the Lambda handler module)")
-    return pulumi.AssetArchive({f"{kind}/{f.name}": pulumi.FileAsset(str(f)) for f in files})
 
 
 class Messaging(pulumi.ComponentResource):
@@ -277,60 +253,33 @@ class Messaging(pulumi.ComponentResource):
     ) -> aws.lambda_.Function:
         """A Lambda with its own log group (retention) and a role naming only `statements`' ARNs."""
         name, s = self._name, self._settings
-        function_name = f"{name}-{kind}"
-        logs = aws.cloudwatch.LogGroup(
-            f"{function_name}-logs",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=s.log_retention_days,
-            opts=self._child,
-        )
-        role = aws.iam.Role(f"{function_name}-role", assume_role_policy=self._account.apply(_lambda_trust), opts=self._child)
-
-        def document(args: list[Any]) -> str:
-            log_arn, rest = args
-            return json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [
-                    # The group is created above, so no logs:CreateLogGroup.
-                    _statement("OwnLogGroup", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_arn}:*"]),
-                    *rest,
-                ],
-            })
-
-        policy = aws.iam.RolePolicy(
-            f"{function_name}-policy",
-            role=role.id,
-            policy=pulumi.Output.all(logs.arn, statements).apply(document),
-            opts=self._child,
-        )
-        function = aws.lambda_.Function(
-            function_name,
-            name=function_name,
-            runtime=RUNTIME,
-            architectures=["x86_64"],
-            handler=f"{kind}.app.lambda_handler",
-            code=_package(functions_dir, kind),
-            role=role.arn,
-            timeout=timeout,
-            memory_size=memory,
-            layers=[self._region.apply(lambda region: powertools_layer_arn(region, s.powertools_layer_version, "x86_64"))],
-            environment=aws.lambda_.FunctionEnvironmentArgs(
-                variables={"POWERTOOLS_SERVICE_NAME": kind, "POWERTOOLS_LOG_LEVEL": "INFO", **(environment or {})}
+        block = LambdaFunction(
+            f"{name}-{kind}",
+            LambdaFunctionArgs(
+                code=package_handler(functions_dir, kind),
+                handler=f"{kind}.app.lambda_handler",
+                region=self._region,
+                statements=statements,
+                environment=environment or {},
+                memory_size=memory,
+                timeout=timeout,
+                log_retention_days=s.log_retention_days,
+                powertools_layer_version=s.powertools_layer_version,
+                service_name=kind,
+                moved=Moved(parent=self),
             ),
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=logs.name),
-            # The role's policy must exist before the first invocation (ESM validates it too).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, policy]),
+            opts=self._child,
         )
-        return function
+        return block.function
 
     def _worker(self, functions_dir: Path) -> None:
         w = self._settings.worker
         statements = pulumi.Output.all(self.queue.arn, self.key.arn, self.table.arn).apply(lambda a: [
-            _statement("ConsumeQueue", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+            statement("ConsumeQueue", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
                                         "sqs:GetQueueAttributes"], [a[0]]),
             # Decrypt SSE-KMS messages; encrypt/decrypt idempotency items (table SSE with this key).
-            _statement("UseMessagingKey", ["kms:Decrypt", "kms:GenerateDataKey"], [a[1]]),
-            _statement("IdempotencyRecords", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+            statement("UseMessagingKey", ["kms:Decrypt", "kms:GenerateDataKey"], [a[1]]),
+            statement("IdempotencyRecords", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                                               "dynamodb:DeleteItem"], [a[2]]),
         ])
         self.worker = self._function(
@@ -362,9 +311,9 @@ class Messaging(pulumi.ComponentResource):
         n = self._settings.notifier
         statements = pulumi.Output.all(self.dlq.arn, self.outcomes.arn, self.key.arn).apply(lambda a: [
             # Lambda sends destination records with the function's own role.
-            _statement("FailureDestination", ["sqs:SendMessage"], [a[0]]),
-            _statement("SuccessDestination", ["sns:Publish"], [a[1]]),
-            _statement("EncryptForDestinations", ["kms:GenerateDataKey", "kms:Decrypt"], [a[2]]),
+            statement("FailureDestination", ["sqs:SendMessage"], [a[0]]),
+            statement("SuccessDestination", ["sns:Publish"], [a[1]]),
+            statement("EncryptForDestinations", ["kms:GenerateDataKey", "kms:Decrypt"], [a[2]]),
         ])
         self.notifier = self._function("notifier", functions_dir, n.timeout_seconds, n.memory_mb, statements)
         self.notifier_permission = aws.lambda_.Permission(
@@ -442,7 +391,7 @@ class Messaging(pulumi.ComponentResource):
             role=role.id,
             policy=self.worker.arn.apply(lambda arn: json.dumps({
                 "Version": "2012-10-17",
-                "Statement": [_statement("InvokeWorker", ["lambda:InvokeFunction"], [arn, f"{arn}:*"])],
+                "Statement": [statement("InvokeWorker", ["lambda:InvokeFunction"], [arn, f"{arn}:*"])],
             })),
             opts=self._child,
         )

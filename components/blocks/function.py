@@ -28,11 +28,11 @@ def statement(sid: str, actions: list[str], resources: list[Any], **extra: Any) 
     return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources, **extra}
 
 
-def package_handler(functions_dir: Path, package: str) -> pulumi.AssetArchive:
+def package_handler(functions_dir: Path, package: str, handler_module: str = "app") -> pulumi.AssetArchive:
     """The handler package as `<package>/*.py` (importable as `<package>.<module>`), nothing else."""
     files = sorted((functions_dir / package).glob("*.py"))
-    if not files:
-        raise pulumi.RunError(f"{functions_dir / package} has no Python files (the Lambda handler package)")
+    if not any(f.stem == handler_module for f in files):
+        raise pulumi.RunError(f"{functions_dir / package} has no {handler_module}.py (the Lambda handler module)")
     return pulumi.AssetArchive({f"{package}/{f.name}": pulumi.FileAsset(str(f)) for f in files})
 
 

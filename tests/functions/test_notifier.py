@@ -38,9 +38,10 @@ def test_shipped_package_imports_as_its_handler(kind, tmp_path):
     import subprocess
     import sys
 
-    from components.messaging import FUNCTIONS_DIR, _package
+    from components.blocks import package_handler
+    from components.messaging import FUNCTIONS_DIR
 
-    for name, asset in _package(FUNCTIONS_DIR, kind).assets.items():
+    for name, asset in package_handler(FUNCTIONS_DIR, kind).assets.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(asset.path, tmp_path / name)
     code = f"import {kind}.app as m; assert callable(m.lambda_handler); print(m.__file__)"
