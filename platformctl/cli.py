@@ -226,6 +226,33 @@ def latency(
         raise CommandError("no run succeeded on any path (see the errors above)")
 
 
+class OcrFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def ocr(
+    image: Annotated[Path, typer.Argument(help="Screenshot of code: PNG, JPEG or WebP.")],
+    format: Annotated[OcrFormat, typer.Option(
+        "--format", "-f", help="text (the source) or json (text, language, confidence, per-line boxes).")] = OcrFormat.text,
+    tab_width: Annotated[int, typer.Option(
+        "--tab-width", min=0, max=16, help="Write leading runs of N spaces as tabs (0: keep spaces).")] = 0,
+    code_fixes: Annotated[bool, typer.Option(
+        "--code-fixes/--no-code-fixes", help="Repair 0/O and 1/l confusions a compiler would reject.")] = True,
+) -> None:
+    """Recover source code (indentation and blank lines included) from a screenshot, with local Tesseract."""
+    from .ocr_cli import recognise
+
+    result = recognise(image, tab_width=tab_width, code_fixes=code_fixes)
+    if format is OcrFormat.json:
+        import json
+
+        sys.stdout.write(json.dumps(result.as_dict(), indent=2) + "\n")
+    else:
+        sys.stdout.write(result.text)
+
+
 # typer re-exports only BadParameter from its click exceptions; the base class of every usage
 # error (what click itself prints as "Usage: ... Error: ...") is found from it, not by a
 # private import that would break with typer's next vendoring.

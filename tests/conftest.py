@@ -315,3 +315,19 @@ def messaging(aws):
     app.configure(local.worker_store())
     yield local
     app.configure(None)
+
+
+OCR_CORPUS = ROOT / "tools" / "ocr_bench" / "corpus"
+
+
+@pytest.fixture
+def code_screenshot(tmp_path):
+    """Render a corpus file (tools/ocr_bench/corpus) as a PNG/JPEG/WebP screenshot: (path, source)."""
+    from tools.ocr_bench.render import Style, save
+
+    def make(name: str = "cache.py", suffix: str = ".png", **style) -> tuple[Path, str]:
+        source = (OCR_CORPUS / name).read_text()
+        path = save(source, tmp_path / f"{Path(name).stem}{suffix}", Style(**style))
+        return path, source
+
+    return make

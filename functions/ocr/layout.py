@@ -95,8 +95,8 @@ def rebuild(words: Iterable[Word], options: LayoutOptions = LayoutOptions()) -> 
     cell = _char_width(rows)
     starts = [[w.left for w in r] for r in rows]
     phase_x = _phase([x for r in starts for x in r], cell)
-    pitch = _line_pitch(rows)
-    centres = [statistics.median(w.centre for w in r) for r in rows]
+    centres = _baselines(rows)
+    pitch = _line_pitch(rows, centres)
     phase_y = _phase(centres, pitch)
 
     columns = [[round((x - phase_x) / cell) for x in r] for r in starts]
@@ -205,7 +205,38 @@ def _phase(positions: Sequence[float], period: float) -> float:
     return angle / (2 * math.pi) * period
 
 
-def _line_pitch(rows: list[list[Word]]) -> float:
+# Glyphs that reach below the baseline: a word with none of them ends on the baseline.
+_DESCENDERS = set("gjpqy,;()[]{}|_$@Q/\\")
+
+
+def _baselines(rows: list[list[Word]]) -> list[float]:
+    """Each row's baseline: box centres move with ascenders (`on:` vs `ci`), baselines do not.
+
+    A word with letters or digits and no descending glyph ends on the baseline (flat marks such
+    as `=` and `-` end above it); rows without one use their descending words' bottoms minus
+    the descender depth measured on the rows that have both.
+    """
+    flat_bottoms, deep_bottoms = [], []
+    for r in rows:
+        flat_bottoms.append([w.top + w.height for w in r
+                             if any(c.isalnum() for c in w.text) and not _DESCENDERS & set(w.text)])
+        deep_bottoms.append([w.top + w.height for w in r if _DESCENDERS & set(w.text)])
+    depths = [statistics.median(d) - statistics.median(f) for f, d in zip(flat_bottoms, deep_bottoms, strict=True)
+              if f and d]
+    typical = statistics.median(w.height for r in rows for w in r)
+    depth = statistics.median(depths) if depths else 0.2 * typical
+    out = []
+    for r, flat, deep in zip(rows, flat_bottoms, deep_bottoms, strict=True):
+        if flat:
+            out.append(statistics.median(flat))
+        elif deep:
+            out.append(statistics.median(deep) - depth)
+        else:
+            out.append(statistics.median(w.centre for w in r) + 0.3 * typical)
+    return out
+
+
+def _line_pitch(rows: list[list[Word]], centres: list[float]) -> float:
     """Distance between consecutive baselines.
 
     Every gap between row centres is a whole number of pitches (blank lines in between); the
@@ -215,7 +246,6 @@ def _line_pitch(rows: list[list[Word]]) -> float:
     """
     heights = sorted(w.height for r in rows for w in r)
     tall = heights[(len(heights) * 3) // 4]
-    centres = [statistics.median(w.centre for w in r) for r in rows]
     gaps = sorted(b - a for a, b in zip(centres, centres[1:], strict=False) if b - a > 0.5 * tall)
     if not gaps:
         return tall * 1.4
