@@ -71,6 +71,9 @@ class ScalingWebTierArgs:
     """Where the instances live (all of them, one ASG spans every AZ)."""
     tags: dict[str, str] = field(default_factory=dict)
     """Stack tags for what the provider's default_tags do not reach: instances and volumes an ASG launches."""
+    certificate_arn: pulumi.Input[str] | None = None
+    """ACM certificate issued by the program (the `domain` setting); overrides `web.certificateArn`.
+    Either one turns on the HTTPS listener and the 80 -> 443 redirect."""
 
 
 class ScalingWebTier(pulumi.ComponentResource):
@@ -92,6 +95,7 @@ class ScalingWebTier(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._s = s = args.settings
+        self._certificate = args.certificate_arn if args.certificate_arn is not None else (s.certificate_arn or None)
         self._child = pulumi.ResourceOptions(parent=self)
         self.weights = s.traffic.as_dict()
 
@@ -146,7 +150,7 @@ class ScalingWebTier(pulumi.ComponentResource):
         )
         # Standalone rule resources (not inline blocks) so other components can add rules to
         # these groups without Pulumi fighting over them.
-        public_ports = [80, 443] if s.https else [80]
+        public_ports = [80, 443] if self._certificate is not None else [80]
         for port in public_ports:
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-alb-in-{port}",
@@ -358,7 +362,7 @@ class ScalingWebTier(pulumi.ComponentResource):
                 ),
             ),
         )
-        if s.https:
+        if self._certificate is not None:
             aws.lb.Listener(
                 f"{name}-http",
                 load_balancer_arn=self.alb_arn,
@@ -380,7 +384,7 @@ class ScalingWebTier(pulumi.ComponentResource):
                 port=443,
                 protocol="HTTPS",
                 ssl_policy=s.ssl_policy,
-                certificate_arn=s.certificate_arn,
+                certificate_arn=self._certificate,
                 default_actions=[forward],
                 opts=self._child,
             )

@@ -112,6 +112,26 @@ def test_alb_sg_is_http_only_without_certificate_and_https_with(dev_plan, plan_w
     assert plan.outputs["listenerArn"] == https.id
 
 
+def test_certificate_from_the_program_turns_on_https(build):
+    """The hook for certificates the program issues (ACM for the `domain` setting): an Output
+    in the args, not a literal in config, still gives the redirect and the HTTPS listener."""
+    import pulumi
+
+    from components.settings.web import WebSettings
+    from components.web_tier import ScalingWebTier, ScalingWebTierArgs
+
+    issued = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+    mocks = build(lambda: ScalingWebTier("w", ScalingWebTierArgs(
+        settings=WebSettings(enabled=True), vpc_id="vpc-1", vpc_cidr="10.0.0.0/16",
+        public_subnet_ids=["subnet-a", "subnet-b"], private_subnet_ids=["subnet-c", "subnet-d"],
+        certificate_arn=pulumi.Output.from_input(issued),
+    )))
+    listeners = {r.name: r.inputs for r in mocks.of_type(LISTENER)}
+    assert listeners["w-https"]["certificateArn"] == issued and listeners["w-https"]["port"] == 443
+    assert listeners["w-http"]["defaultActions"][0]["redirect"]["protocol"] == "HTTPS"
+    assert sorted(r.inputs["fromPort"] for r in mocks.of_type(INGRESS) if r.name.startswith("w-alb-in")) == [80, 443]
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_listener_weights_equal_config(stack, dev_plan, prod_plan):
     plan = plans(dev_plan, prod_plan)[stack]
