@@ -11,13 +11,13 @@ by the weights in stack config, which is what `platformctl cutover` shifts.
 from __future__ import annotations
 
 import base64
-import json
 import shlex
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from .blocks import HardenedBucket, HardenedBucketArgs, LogDelivery, Moved
 from .ec2_instances import latest_al2023, ssm_instance_profile
 from .settings.web import COLOURS, ColourSettings, WebSettings
 
@@ -203,90 +203,21 @@ class ScalingWebTier(pulumi.ComponentResource):
         account = aws.get_caller_identity(opts=invoke).account_id
         # Regions launched before August 2022 deliver ALB logs from an AWS-owned account.
         elb_account = aws.elb.get_service_account(opts=invoke).arn
+        logs = f"{name}-alb-logs"
         # Access logs are audit evidence: where the ALB is protected, so is its log bucket.
-        keep = pulumi.ResourceOptions(parent=self, protect=s.deletion_protection, retain_on_delete=s.deletion_protection)
-        bucket = aws.s3.Bucket(f"{name}-alb-logs", force_destroy=not s.deletion_protection, opts=keep)
-        # Versioned so a deleted or overwritten log object stays recoverable until the lifecycle expires it.
-        aws.s3.BucketVersioning(
-            f"{name}-alb-logs",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=self._child,
-        )
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-alb-logs",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=self._child,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-alb-logs",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=self._child,
-        )
-        # ALB log delivery supports only SSE-S3 (AES256), not SSE-KMS.
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-alb-logs",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    )
-                )
-            ],
-            opts=self._child,
-        )
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-alb-logs",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-access-logs",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=s.access_logs.retention_days),
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=30
-                    ),
-                )
-            ],
-            opts=self._child,
-        )
-        self._logs_policy = aws.s3.BucketPolicy(
-            f"{name}-alb-logs",
-            bucket=bucket.id,
-            policy=bucket.arn.apply(
-                lambda arn: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "AlbLogDelivery",
-                                "Effect": "Allow",
-                                "Principal": {"AWS": elb_account},
-                                "Action": "s3:PutObject",
-                                "Resource": f"{arn}/alb/AWSLogs/{account}/*",
-                            },
-                            {
-                                "Sid": "DenyInsecureTransport",
-                                "Effect": "Deny",
-                                "Principal": "*",
-                                "Action": "s3:*",
-                                "Resource": [arn, f"{arn}/*"],
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            },
-                        ],
-                    }
-                )
-            ),
-            opts=self._child,
-        )
-        return bucket
+        # Versioned so a deleted or overwritten log object stays recoverable until the
+        # lifecycle expires it. ALB log delivery writes SSE-S3 (AES256) only, not SSE-KMS.
+        bucket = HardenedBucket(logs, HardenedBucketArgs(
+            force_destroy=not s.deletion_protection,
+            protect=s.deletion_protection,
+            expire_days=s.access_logs.retention_days,
+            log_delivery=LogDelivery(principal=elb_account, key_prefix=f"alb/AWSLogs/{account}/"),
+            # These resources were created before the block, every one named like the bucket.
+            moved=Moved(parent=self, names={part: logs for part in (
+                "ownership", "access", "encryption", "versioning", "lifecycle", "policy")}),
+        ), opts=self._child)
+        self._logs_policy = bucket.policy
+        return bucket.bucket
 
     def _load_balancer(self, logs_bucket: aws.s3.Bucket | None) -> None:
         name, s = self._name, self._s

@@ -191,17 +191,21 @@ def test_prod_access_logs_go_to_a_locked_bucket(prod_plan, dev_plan):
     alb = one(prod_plan, ALB, "-web-alb")
     bucket = one(prod_plan, "aws:s3/bucket:Bucket", "-web-alb-logs")
     assert alb.inputs["accessLogs"] == {"bucket": bucket.outputs["bucket"], "prefix": "alb", "enabled": True}
-    block = one(prod_plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "-web-alb-logs")
+    block = one(prod_plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "-web-alb-logs-access")
     assert all(block.inputs[k] is True for k in
                ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
     sse = one(prod_plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-              "-web-alb-logs")
+              "-web-alb-logs-encryption")
     assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
-    policy = json.loads(one(prod_plan, "aws:s3/bucketPolicy:BucketPolicy", "-web-alb-logs").inputs["policy"])
-    delivery = next(s for s in policy["Statement"] if s["Sid"] == "AlbLogDelivery")
+    policy = json.loads(one(prod_plan, "aws:s3/bucketPolicy:BucketPolicy", "-web-alb-logs-policy").inputs["policy"])
+    delivery = next(s for s in policy["Statement"] if s["Sid"] == "LogDelivery")
     assert delivery["Principal"] == {"AWS": "arn:aws:iam::156460612806:root"}  # ELB account of eu-west-1
     assert delivery["Resource"] == f"{bucket.outputs['arn']}/alb/AWSLogs/123456789012/*"
-    assert bucket.retain_on_delete is True
+    assert bucket.retain_on_delete is True and bucket.protect is True
+    # The block took these resources over from the web tier: each keeps its old URN as an alias.
+    web = next(r for r in mocks.resources if r.type == "cloud-platform:web:ScalingWebTier")
+    for part in mocks.descendants(mocks.by_urn(bucket.parent)):
+        assert f"{web.urn.split('::')[2]}${part.type}::{bucket.name}" in " ".join(part.aliases), part.name
     assert any(c[0] == "aws:elb/getServiceAccount:getServiceAccount" for c in mocks.calls)
     # dev switches access logs off: no bucket at all
     assert not dev_plan.mocks.of_type("aws:s3/bucket:Bucket") or all(
