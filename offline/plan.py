@@ -6,6 +6,7 @@ keep what it registered. Tests and `platformctl plan` both go through `run_offli
 
 from __future__ import annotations
 
+import gc
 import runpy
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +80,14 @@ def run_offline(
         mocks = RecordingMocks(default_region=config.get("aws:region", "eu-west-1"))
     install_mocks(mocks, stack, config)
     main = str(root / "__main__.py")
-    run_program(lambda: runpy.run_path(main, run_name="__main__"))
-    stack_resource = pulumi.runtime.get_root_resource()
-    outputs = sdk.resolve(dict(stack_resource.outputs)) if stack_resource else {}
+    collecting = gc.isenabled()
+    try:
+        # The program turns the cyclic GC off for its own short process; here it runs inside a
+        # longer one (tests, docs): off for the run, then as it was.
+        run_program(lambda: runpy.run_path(main, run_name="__main__"))
+        stack_resource = pulumi.runtime.get_root_resource()
+        outputs = sdk.resolve(dict(stack_resource.outputs)) if stack_resource else {}
+    finally:
+        if collecting:
+            gc.enable()
     return Plan(stack=stack, mocks=mocks, outputs=plain(outputs or {}))

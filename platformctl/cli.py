@@ -183,8 +183,11 @@ def sandbox(
         "--api-port", min=0, max=65535, help="Port of the API (default: --port + 1; 0: any free port).")] = None,
 ) -> None:
     """Serve site/, the real API handler and the messaging worker on 127.0.0.1, AWS emulated by moto (no account)."""
+    import gc
+
     from .sandbox import SandboxError, run
 
+    gc.enable()  # a server runs for hours: collect cycles (`__main__` turned the GC off for short commands)
     try:
         run(port, api_port)
     except SandboxError as exc:
