@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Mermaid's own parser (node + jsdom) for the diagram test; skipped when npm is not installed.
 MERMAID := tools/mermaid/node_modules/.package-lock.json
 
-.PHONY: test plan check lint clean docs cost
+.PHONY: test plan check lint clean docs cost bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ $(MERMAID): tools/mermaid/package.json tools/mermaid/package-lock.json
 
 test: $(STAMP) lint $(MERMAID)
 	$(PY) -m pytest -q
+	$(PY) tools/bench/bench.py --quick
+
+# Paired performance measurements (plan vs floor, --help, handler imports, sandbox, suite, dev cost):
+# a table with ratios, see docs/performance.md. RUNS=n pairs per row.
+RUNS ?= 5
+bench: $(STAMP)
+	$(PY) tools/bench/bench.py --runs $(RUNS)
 
 plan: $(STAMP)
 	$(PY) -m platformctl plan --stack $(STACK)

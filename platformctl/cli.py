@@ -88,8 +88,11 @@ def cost(
         "--compare-to", help="Base `cost --format json` file: print a Markdown plan summary and cost difference "
         "for a pull-request comment.")] = None,
     output: Output = None,
+    free_tier: Annotated[bool, typer.Option(
+        "--free-tier/--no-free-tier", help="Apply the permanent AWS free tiers (once per account; default: list prices)."
+    )] = False,
 ) -> None:
-    """Monthly cost estimate of the offline plan (prices in platformctl/prices/)."""
+    """Monthly cost estimate of the offline plan (prices and pricing rules in platformctl/prices/)."""
     if output is not None and format is TableFormat.table and compare_to is None:
         raise typer.BadParameter("--output needs --format json or --compare-to", param_hint="'--output'")
     from offline.plan import run_offline
@@ -104,7 +107,7 @@ def cost(
         except CompareError as exc:
             raise CommandError(str(exc)) from None
     try:
-        estimate = costs.estimate(run_offline(stack))
+        estimate = costs.estimate(run_offline(stack), free_tier=free_tier)
     except costs.PriceError as exc:
         raise CommandError(str(exc)) from None
     if base is not None:

@@ -126,7 +126,7 @@ def serverless(name: str, topic):
                                    authorization="NONE", opts=c.child)
     aws.apigateway.Integration(f"{name}-items-any", rest_api=api.id, resource_id=resource.id, http_method=method.http_method,
                                type="AWS_PROXY", integration_http_method="POST", uri=fn.invoke_arn, opts=c.child)
-    bucket = aws.s3.BucketV2(f"{name}-site", opts=c.child)
+    bucket = aws.s3.Bucket(f"{name}-site", opts=c.child)
     aws.cloudfront.Distribution(
         f"{name}-cdn", enabled=True,
         origins=[{"origin_id": "site", "domain_name": bucket.bucket_regional_domain_name}],

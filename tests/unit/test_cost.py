@@ -7,7 +7,7 @@ import pulumi_aws as aws
 import pytest
 
 from offline.plan import Plan
-from platformctl import cost
+from platformctl import cost, costfacts
 from platformctl.costdiff import markdown
 from tests.unit import sample_platform
 
@@ -96,7 +96,7 @@ def test_nat_instance_costs_hours_root_volume_and_its_public_address(build):
     ],
 )
 def test_spot_share_follows_base_then_weights(strategies, count, spot):
-    assert cost._spot_tasks(strategies, count) == spot
+    assert costfacts.spot_tasks(strategies, count) == spot
 
 
 def test_unknown_types_are_reported_unpriced_and_free_types_are_not(build):
@@ -174,21 +174,19 @@ def test_compare_markdown_shows_counts_and_differences(build):
     assert "| `w-alb` | load balancer hours | $0.00 | $21.90 | +$21.90 |" in text
 
 
-def test_awsx_components_are_priced_from_their_inputs_or_reported(build):
+def test_awsx_components_are_free_only_when_listed_and_reported_otherwise(build):
     import pulumi_awsx as awsx
 
     def program():
-        awsx.ecs.FargateService(
+        awsx.ecs.FargateService(  # never created by the platform: no rule, so reported, not guessed
             "svc", desired_count=2, network_configuration={"subnets": ["subnet-1"]},
-            task_definition_args={"container": {"name": "app", "image": "nginx", "cpu": 512, "memory": 1024}},
-            capacity_provider_strategies=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}])
-        awsx.lb.NetworkLoadBalancer("nlb")
+            task_definition_args={"container": {"name": "app", "image": "nginx", "cpu": 512, "memory": 1024}})
+        awsx.ecr.Image("img", repository_url="123456789012.dkr.ecr.eu-west-1.amazonaws.com/app", context="app")
 
-    prices = {"regions": {"eu-west-1": {"fargate": {"x86": {"vcpuHour": 0.04, "gbHour": 0.004}, "spotDiscount": 0.5}}}}
-    est = cost.estimate(plan_of(build, program), prices, {})
-    # 2 Spot tasks x 730 h x (0.5 vCPU x 0.02 + 1 GB x 0.002) = 17.52
-    assert est.total == 17.52
-    assert [(u["type"], u["name"]) for u in est.unpriced] == [("awsx:lb:NetworkLoadBalancer", "nlb")]
+    est = cost.estimate(plan_of(build, program), {"regions": {"eu-west-1": {}}}, {})
+    assert est.lines == []
+    assert [(u["type"], u["name"], u["reason"]) for u in est.unpriced] == [
+        ("awsx:ecs:FargateService", "svc", "no price rule for this type")]
 
 
 def test_above_minimum_names_each_avoidable_fixed_cost(build):
@@ -209,3 +207,51 @@ def test_above_minimum_names_each_avoidable_fixed_cost(build):
 
 def test_dev_has_nothing_above_the_minimum(dev_plan):
     assert cost.above_minimum(cost.estimate(dev_plan)) == []
+
+
+def test_rules_name_only_types_the_platform_creates(dev_plan, prod_plan):
+    from tests.conftest import shipped_plan
+
+    created = {r.type for plan in (dev_plan, prod_plan, shipped_plan("local")) for r in plan.resources}
+    rules = cost.load_rules()
+    stale = sorted(t for t in [*rules["rules"], *rules["free"]] if t not in created)
+    assert stale == [], f"prices/rules.yaml prices or frees types no stack creates: {stale}"
+    for plan in (dev_plan, prod_plan):
+        assert cost.estimate(plan).unpriced == []
+
+
+def test_free_tier_credits_each_allowance_once_per_account(build):
+    def program():
+        for i in range(12):
+            aws.cloudwatch.MetricAlarm(f"alarm-{i}", comparison_operator="GreaterThanThreshold", evaluation_periods=1,
+                                       metric_name="Errors", namespace="AWS/Lambda", period=60, statistic="Sum",
+                                       threshold=1)
+        aws.sqs.Queue("a")
+        aws.sqs.Queue("b")
+
+    prices = {"regions": {"eu-west-1": {"cloudwatch": {"alarmMetricMonth": 0.1}, "sqs": {"standardPerMillion": 0.4}}}}
+    usage = {"sqs": {"requests": 600_000}}
+    plan = plan_of(build, program)
+    listed = cost.estimate(plan, prices, usage)
+    free = cost.estimate(plan, prices, usage, free_tier=True)
+    # list: 12 alarms x 0.10 = 1.20; 2 queues x 0.6 M x 0.40 = 0.48
+    assert listed.total == 1.68 and not listed.free_tier
+    # free: 10 alarm metrics and 1 M requests per account -> 2 alarms (0.20) + 0.2 M requests (0.08)
+    assert free.total == 0.28 and free.to_json()["freeTier"] is True
+    credits = [line for line in free.lines if line.item.endswith("(free tier)")]
+    assert sum(-c.quantity for c in credits if c.kind == "alarm") == 10
+    assert sorted((c.name, -c.quantity) for c in credits if c.kind == "sqs") == [("a", 0.6), ("b", 0.4)]
+    assert all(c.monthly == pytest.approx(c.quantity * c.unitPrice, abs=1e-4) for c in credits)
+
+
+def test_cost_output_states_whether_the_free_tier_applies(cli):
+    code, out, err = cli("cost", "--stack", "dev")
+    assert code == 0, err
+    assert "free tier: not applied (default: list prices; --free-tier" in out
+    code, free, _ = cli("cost", "--stack", "dev", "--free-tier")
+    assert "free tier: applied" in free
+    assert _total(free) < _total(out)
+
+
+def _total(table: str) -> float:
+    return float(table.split("total $")[1].split("/month")[0].replace(",", ""))
