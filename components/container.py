@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_awsx as awsx
 
+from .blocks import Rule, add_rules, log_group, security_group
 from .settings.container import ContainerSettings
 
 APP_DIR = Path(__file__).resolve().parent.parent / "app"
@@ -106,9 +107,7 @@ class ContainerService(pulumi.ComponentResource):
 
         self._repository()
         self._image()
-        self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/ecs/{name}", retention_in_days=self._cfg.log_retention_days, opts=self._child
-        )
+        self.log_group = log_group(f"{name}-logs", f"/ecs/{name}", self._cfg.log_retention_days, self._child)
         self.log_group_name = self.log_group.name
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",
@@ -214,79 +213,40 @@ class ContainerService(pulumi.ComponentResource):
     # --- network ----------------------------------------------------------------------
     def _security_groups(self) -> None:
         name, port = self._name, self._cfg.container_port
-        self.service_sg = aws.ec2.SecurityGroup(
-            f"{name}-tasks",
-            vpc_id=self._args.vpc_id,
-            description=f"{name} Fargate tasks: app port from the load balancer only",
-            tags={"Name": f"{name}-tasks"},
-            opts=self._child,
-        )
-        self.security_group_id = self.service_sg.id
         shared = self._args.shared_load_balancer
         if shared is not None:
             alb_sg_id: pulumi.Input[str] = shared.security_group_id
         else:
-            alb_sg = aws.ec2.SecurityGroup(
-                f"{name}-alb",
-                vpc_id=self._args.vpc_id,
-                description=f"{name} load balancer: HTTP from anywhere",
-                tags={"Name": f"{name}-alb"},
-                opts=self._child,
+            self.alb_sg = security_group(
+                f"{name}-alb", f"{name} load balancer: HTTP from anywhere", self._args.vpc_id, self._child,
+                ingress={"http": Rule("HTTP from the internet", 80, cidr="0.0.0.0/0")},  # noqa: S104 (public entry point)
+                former_names={"http": f"{name}-alb-http"},
             )
-            alb_sg_id = alb_sg.id
-            self.alb_sg = alb_sg
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-alb-http",
-                security_group_id=alb_sg.id,
-                description="HTTP from the internet",
-                ip_protocol="tcp", from_port=80, to_port=80, cidr_ipv4="0.0.0.0/0",  # noqa: S104 (public entry point)
-                opts=self._child,
-            )
+            alb_sg_id = self.alb_sg.id
         self.alb_security_group_id = alb_sg_id
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-tasks-from-alb",
-            security_group_id=self.service_sg.id,
-            description="app port from the load balancer",
-            ip_protocol="tcp", from_port=port, to_port=port,
-            referenced_security_group_id=alb_sg_id,
-            opts=self._child,
-        )
-        # The ALB's own group may restrict egress (the web tier's does): open exactly the app port to the tasks.
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-alb-to-tasks",
-            security_group_id=alb_sg_id,
-            description=f"{name}: app port to the Fargate tasks",
-            ip_protocol="tcp", from_port=port, to_port=port,
-            referenced_security_group_id=self.service_sg.id,
-            opts=self._child,
-        )
         # Tasks pull the image (ECR API, registry, S3 layers) and ship logs over HTTPS, through the
         # NAT gateway or the interface/gateway endpoints; those have no fixed addresses to list here.
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-tasks-https",
-            security_group_id=self.service_sg.id,
-            description="HTTPS out: ECR, S3 layers, CloudWatch Logs",
-            ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0",
-            opts=self._child,
+        self.service_sg = security_group(
+            f"{name}-tasks", f"{name} Fargate tasks: app port from the load balancer only", self._args.vpc_id, self._child,
+            ingress={"app": Rule("app port from the load balancer", port, group=alb_sg_id)},
+            egress={"https": Rule("HTTPS out: ECR, S3 layers, CloudWatch Logs", 443, cidr="0.0.0.0/0")},
+            former_names={"app": f"{name}-tasks-from-alb", "https": f"{name}-tasks-https"},
+        )
+        self.security_group_id = self.service_sg.id
+        # The ALB's own group may restrict egress (the web tier's does): open exactly the app port to the tasks.
+        add_rules(
+            f"{name}-alb", alb_sg_id, self._child,
+            egress={"tasks": Rule(f"{name}: app port to the Fargate tasks", port, group=self.service_sg.id)},
+            former_names={"tasks": f"{name}-alb-to-tasks"},
         )
 
     def _interface_endpoints(self) -> None:
         """ECR API, registry and Logs endpoints: tasks start in private subnets without a NAT (dev)."""
         name = self._name
-        sg = aws.ec2.SecurityGroup(
-            f"{name}-endpoints",
-            vpc_id=self._args.vpc_id,
-            description=f"{name} interface endpoints: HTTPS from the tasks",
-            tags={"Name": f"{name}-endpoints"},
-            opts=self._child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-endpoints-from-tasks",
-            security_group_id=sg.id,
-            description="HTTPS from the Fargate tasks",
-            ip_protocol="tcp", from_port=443, to_port=443,
-            referenced_security_group_id=self.service_sg.id,
-            opts=self._child,
+        sg = security_group(
+            f"{name}-endpoints", f"{name} interface endpoints: HTTPS from the tasks", self._args.vpc_id, self._child,
+            ingress={"tasks": Rule("HTTPS from the Fargate tasks", 443, group=self.service_sg.id)},
+            former_names={"tasks": f"{name}-endpoints-from-tasks"},
         )
         for service in ("ecr.api", "ecr.dkr", "logs"):
             aws.ec2.VpcEndpoint(

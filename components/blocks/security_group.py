@@ -42,13 +42,14 @@ def security_group(
     egress: dict[str, Rule] | None = None,
     tag_name: str | None = None,
     rule_prefix: str | None = None,
+    former_names: dict[str, str] | None = None,
 ) -> aws.ec2.SecurityGroup:
     """Group `name` with rules named `<rule_prefix>-in-<key>` / `-out-<key>` (keys say what the rule is for).
 
     `rule_prefix` defaults to `name`; groups named `<x>-sg` pass `<x>` so rules read `<x>-in-https`.
     """
     group = aws.ec2.SecurityGroup(name, vpc_id=vpc_id, description=description, tags={"Name": tag_name or name}, opts=opts)
-    add_rules(rule_prefix or name, group.id, opts, ingress=ingress, egress=egress)
+    add_rules(rule_prefix or name, group.id, opts, ingress=ingress, egress=egress, former_names=former_names)
     return group
 
 
@@ -58,9 +59,22 @@ def add_rules(
     opts: pulumi.ResourceOptions,
     ingress: dict[str, Rule] | None = None,
     egress: dict[str, Rule] | None = None,
+    former_names: dict[str, str] | None = None,
 ) -> None:
-    """Named rules on an existing group (also one owned by another component)."""
+    """Named rules on an existing group (also one owned by another component).
+
+    `former_names` maps a rule's key to the logical name it had before it followed this
+    naming rule: the rule keeps its URN through an alias. (A renamed rule without one would be
+    created before the old one is deleted, and AWS refuses the duplicate.)
+    """
+    former = former_names or {}
+
+    def options(key: str) -> pulumi.ResourceOptions:
+        if key not in former:
+            return opts
+        return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=former[key])]))
+
     for key, rule in (ingress or {}).items():
-        aws.vpc.SecurityGroupIngressRule(f"{name}-in-{key}", **rule.args(group_id), opts=opts)
+        aws.vpc.SecurityGroupIngressRule(f"{name}-in-{key}", **rule.args(group_id), opts=options(key))
     for key, rule in (egress or {}).items():
-        aws.vpc.SecurityGroupEgressRule(f"{name}-out-{key}", **rule.args(group_id), opts=opts)
+        aws.vpc.SecurityGroupEgressRule(f"{name}-out-{key}", **rule.args(group_id), opts=options(key))

@@ -179,3 +179,12 @@ def test_security_group_named_rules_and_no_default_egress(build):
 def test_a_rule_needs_exactly_one_peer():
     with pytest.raises(ValueError, match="give exactly one of cidr or group"):
         Rule("nowhere", 443).args("sg-1")
+
+
+def test_renamed_rules_keep_their_urn_through_an_alias(build):
+    mocks = build(lambda: security_group(
+        "t-tasks", "tasks", "vpc-1", pulumi.ResourceOptions(),
+        ingress={"app": Rule("app port", 8080, group="sg-lb")}, former_names={"app": "t-tasks-from-alb"}))
+    rule = only(mocks, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert rule.name == "t-tasks-in-app"
+    assert rule.aliases == [f"urn:pulumi:test::cloud-platform::{rule.type}::t-tasks-from-alb"]
