@@ -295,11 +295,25 @@ class ServerlessApi(pulumi.ComponentResource):
             f"{name}-proxy", rest_api=self.api.id, parent_id=self.api.root_resource_id, path_part="{proxy+}",
             opts=self._child,
         )
+        # Reading a subscriber returns personal data: only IAM principals (SigV4) may. The
+        # explicit resources take precedence over {proxy+}; their ANY keeps the other methods
+        # (the site's POST, preflights) going to the function as before.
+        subscribers = aws.apigateway.Resource(
+            f"{name}-subscribers", rest_api=self.api.id, parent_id=self.api.root_resource_id,
+            path_part="subscribers", opts=self._child,
+        )
+        subscriber = aws.apigateway.Resource(
+            f"{name}-subscriber", rest_api=self.api.id, parent_id=subscribers.id, path_part="{email}",
+            opts=self._child,
+        )
+        routes = [("root", self.api.root_resource_id, "ANY", "NONE"), ("proxy", proxy.id, "ANY", "NONE"),
+                  ("subscribers", subscribers.id, "ANY", "NONE"), ("subscriber", subscriber.id, "ANY", "NONE"),
+                  ("subscriber-get", subscriber.id, "GET", "AWS_IAM")]
         wiring: list[pulumi.Resource] = []
-        for suffix, resource_id in (("root", self.api.root_resource_id), ("proxy", proxy.id)):
+        for suffix, resource_id, http_method, authorization in routes:
             method = aws.apigateway.Method(
-                f"{name}-{suffix}-any", rest_api=self.api.id, resource_id=resource_id,
-                http_method="ANY", authorization="NONE", opts=self._child,
+                f"{name}-{suffix}" + ("-any" if http_method == "ANY" else ""), rest_api=self.api.id,
+                resource_id=resource_id, http_method=http_method, authorization=authorization, opts=self._child,
             )
             integration = aws.apigateway.Integration(
                 f"{name}-{suffix}-lambda", rest_api=self.api.id, resource_id=resource_id,

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -51,6 +52,9 @@ HOST = "127.0.0.1"
 REGION = "eu-west-1"
 TABLE_NAME = "cloud-platform-sandbox-subscribers"
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+# Routes the deployed API authorizes with IAM (ServerlessApi: GET /subscribers/{email}). The
+# sandbox checks that a SigV4 Authorization header is there, not its signature.
+IAM_ROUTES = (("GET", re.compile(r"^/subscribers/[^/]+$")),)
 
 
 class SandboxError(Exception):
@@ -147,8 +151,11 @@ def _api_handler_class(invoke: Callable[[dict], dict], origin: str) -> type[Base
                 return self._gateway_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request Too Long")
             body = self.rfile.read(length) if length else b""
             url = urlsplit(self.path)
+            path = unquote(url.path) or "/"
+            if self._needs_signature(path):
+                return self._gateway_error(HTTPStatus.FORBIDDEN, "Missing Authentication Token")
             event = proxy_event(
-                self.command, unquote(url.path) or "/", list(self.headers.items()),
+                self.command, path, list(self.headers.items()),
                 parse_qs(url.query, keep_blank_values=True), body, source_ip=self.client_address[0],
             )
             try:
@@ -159,6 +166,22 @@ def _api_handler_class(invoke: Callable[[dict], dict], origin: str) -> type[Base
                 logging.getLogger("sandbox").exception("the API handler failed")
                 return self._gateway_error(HTTPStatus.BAD_GATEWAY, "Internal server error")
             self._send(status, headers, payload)
+
+        def _needs_signature(self, path: str) -> bool:
+            signed = (self.headers.get("Authorization") or "").startswith("AWS4-HMAC-SHA256 ")
+            return not signed and any(self.command == m and route.match(path) for m, route in IAM_ROUTES)
+
+        def _unknown_method(self) -> None:
+            self.close_connection = True  # the body, if any, is not read
+            self._gateway_error(HTTPStatus.FORBIDDEN, "Missing Authentication Token")
+
+        def __getattr__(self, name: str) -> Any:
+            # An `ANY` method covers GET, POST, PUT, DELETE, PATCH, OPTIONS and HEAD; API Gateway
+            # answers anything else (TRACE, made-up verbs) itself like a method it does not have:
+            # 403 "Missing Authentication Token", JSON with CORS (http.server would send an HTML 501).
+            if name.startswith("do_"):
+                return self._unknown_method
+            raise AttributeError(name)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _proxy  # noqa: N815
 

@@ -39,9 +39,9 @@
         data = {};
       }
       if (response.ok) {
-        const verb = response.status === 201 ? "Subscribed" : "Already subscribed";
-        show(`${verb}: ${data.name} <${data.email}>. Thank you!`, "success");
-        if (response.status === 201) form.reset();
+        // The API answers new and known addresses alike (nobody can probe who subscribed).
+        show(`Subscribed: ${data.email}. Thank you!`, "success");
+        form.reset();
       } else {
         show(data.error || `The request failed (HTTP ${response.status}).`, "error");
       }

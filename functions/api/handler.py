@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 from typing import Any
-from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
@@ -33,6 +32,8 @@ CORS_HEADERS = {
     "Access-Control-Allow-Origin": ALLOWED_ORIGIN,
     "Access-Control-Allow-Headers": ",".join(sorted(CORS.allow_headers)),
 }
+
+SUBSCRIBED = "subscription received"
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "subscriptions-api"))
 app = APIGatewayRestResolver(cors=CORS)
@@ -83,17 +84,20 @@ def hello() -> dict[str, str]:
 
 @app.post("/subscribers")
 def subscribe() -> Response:
+    """202 and the same body whether the address is new or known: no probing who subscribed."""
     event = app.current_event
     data = validation.json_object(event.body, bool(event.is_base64_encoded), event.headers.get("content-type"))
     name, email = validation.subscriber(data)
-    item, created = store.create(name, email)
+    _, created = store.create(name, email)
     logger.info("subscriber stored" if created else "subscriber exists", extra={"new_subscriber": created})
-    return Response(status_code=201 if created else 200, content_type=content_types.APPLICATION_JSON, body=item)
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON,
+                    body={"email": email, "message": SUBSCRIBED})
 
 
 @app.get("/subscribers/<email>")
 def subscriber(email: str) -> dict[str, str]:
-    address = validation.email(unquote(email))
+    """IAM (SigV4) authorized at the gateway: operators only, the site never reads."""
+    address = validation.path_email(email)
     item = store.get(address)
     if item is None:
         raise InvalidInputError(f"no subscriber with e-mail {address}", status=404)

@@ -19,6 +19,11 @@ _EMAIL = re.compile(
 )
 
 
+# The address characters that may stand unencoded in a URL path segment (RFC 3986 pchar):
+# the local part's `# % / ? ^ ` { | }` cannot, so an address with them has no path form.
+_PATH_EMAIL = re.compile(r"^[A-Za-z0-9.!$&'*+=_~-]{1,64}@[A-Za-z0-9.-]{1,253}$")
+
+
 class InvalidInputError(Exception):
     """A client error: `status` and a message that is safe to show to the user."""
 
@@ -47,6 +52,17 @@ def email(value: Any) -> str:
     if len(value) > EMAIL_MAX or not _EMAIL.match(value) or ".." in value:
         raise InvalidInputError("email must be a valid e-mail address")
     return value.lower()
+
+
+def path_email(value: str) -> str:
+    """The address of a path segment, exactly as API Gateway delivers it (decoded once).
+
+    No further decoding: `x%2541y@...` arrives as `x%41y@...` and is refused here, instead of
+    becoming `xAy@...` (someone else's record) after a second unquote.
+    """
+    if not _PATH_EMAIL.match(value):
+        raise InvalidInputError("email in the path may contain only letters, digits, @ and . _ + - ! $ & ' * = ~")
+    return email(value)
 
 
 def json_object(body: str | None, is_base64: bool, content_type: str | None) -> dict[str, Any]:

@@ -55,7 +55,7 @@ def test_posted_subscriber_flows_through_sns_and_sqs_to_the_worker(sandbox_proce
     domain = f"flow-{uuid.uuid4().hex[:8]}.example.org"
     status, _, body = http("POST", sandbox_process.api + "subscribers", {"name": "Flow", "email": f"flow@{domain}"},
                            {"Content-Type": "application/json"})
-    assert status == 201, body
+    assert status == 202, body
     record = sandbox_process.wait_until_worker_processed(domain)
     assert record["type"]["S"] == "subscriber.created"
     assert json.loads(record["result"]["S"]) == {"welcomed": True, "emailDomain": domain}
@@ -81,13 +81,28 @@ def test_api_stores_in_emulated_dynamodb_with_cors_for_the_site(sandbox_process)
     status, headers, body = http("POST", sandbox_process.api + "subscribers",
                                  {"name": "Sandbox", "email": "sandbox@example.org"},
                                  {"Content-Type": "application/json", "Origin": origin})
-    assert status in (200, 201), body
+    assert status == 202, body
     assert headers["Access-Control-Allow-Origin"] == origin
     item = sandbox_process.client("dynamodb").get_item(
         TableName=sandbox_process.urls["table"], Key={"email": {"S": "sandbox@example.org"}})["Item"]
     assert item["name"]["S"] == "Sandbox"
+    # IAM-authorized in the deployed API: unsigned, the gateway answers; signed, the handler does.
     status, headers, body = http("GET", sandbox_process.api + "subscribers/sandbox%40example.org")
+    assert (status, json.loads(body)) == (403, {"error": "Missing Authentication Token"})
+    assert headers["Access-Control-Allow-Origin"] == origin
+    signed = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-west-1/execute-api/aws4_request, "
+                               "SignedHeaders=host;x-amz-date, Signature=0"}
+    status, headers, body = http("GET", sandbox_process.api + "subscribers/sandbox%40example.org", None, signed)
     assert status == 200 and json.loads(body)["name"] == "Sandbox"
+
+
+@pytest.mark.parametrize("method", ["TRACE", "BREW", "PROPFIND"])
+def test_methods_the_gateway_does_not_know_answer_json_403_with_cors(sandbox_process, method):
+    """Like API Gateway (no such method: 403 Missing Authentication Token), not http.server's HTML 501."""
+    code, headers, body = http(method, sandbox_process.api + "subscribers")
+    assert (code, json.loads(body)) == (403, {"error": "Missing Authentication Token"})
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Access-Control-Allow-Origin"] == sandbox_process.site.rstrip("/")
 
 
 @pytest.mark.parametrize("method,path,status", [("GET", "hello", 400), ("GET", "nowhere", 404), ("DELETE", "hello", 404)])

@@ -85,20 +85,22 @@ def test_hello_accepts_64_unicode_chars(api):
 
 # --- POST /subscribers --------------------------------------------------------------------
 
-def test_subscribe_stores_with_timestamp_and_returns_201(api):
+def test_subscribe_stores_with_timestamp_and_returns_202(api):
     response = api("POST", "/subscribers", body={"name": " Ada ", "email": "Ada@Example.org"})
-    assert response["statusCode"] == 201
-    item = body(response)
+    assert response["statusCode"] == 202
+    assert body(response) == {"email": "ada@example.org", "message": "subscription received"}
+    item = stored("ada@example.org")
     assert item["email"] == "ada@example.org" and item["name"] == "Ada"
     assert item["createdAt"].endswith("Z") and item["createdAt"][:4].isdigit()
-    assert stored("ada@example.org") == item
 
 
-def test_duplicate_email_is_idempotent(api):
+def test_duplicate_email_is_idempotent_and_answered_like_a_new_one(api):
+    """Same status, same body: a POST cannot tell whether someone is subscribed (or their name)."""
     first = api("POST", "/subscribers", body={"name": "Ada", "email": "ada@example.org"})
     second = api("POST", "/subscribers", body={"name": "Other", "email": "ADA@example.org"})
-    assert (first["statusCode"], second["statusCode"]) == (201, 200)
-    assert body(second) == body(first)  # the original item, not overwritten
+    assert (first["statusCode"], body(first)) == (second["statusCode"], body(second)) == (
+        202, {"email": "ada@example.org", "message": "subscription received"})
+    assert "Ada" not in second["body"]
     assert stored("ada@example.org")["name"] == "Ada"
     assert boto3.client("dynamodb").scan(TableName=TABLE)["Count"] == 1
 
@@ -106,13 +108,13 @@ def test_duplicate_email_is_idempotent(api):
 def test_content_type_with_charset_is_json(api):
     response = api("POST", "/subscribers", body=json.dumps({"name": "A", "email": "a@b.co"}),
                    headers={"content-type": "application/json; charset=utf-8"})
-    assert response["statusCode"] == 201
+    assert response["statusCode"] == 202
 
 
 def test_base64_body_is_decoded(api, lambda_context):
     ev = event("POST", "/subscribers", body={"name": "A", "email": "a@b.co"})
     ev["body"], ev["isBase64Encoded"] = base64.b64encode(ev["body"].encode()).decode(), True
-    assert handler.lambda_handler(ev, lambda_context)["statusCode"] == 201
+    assert handler.lambda_handler(ev, lambda_context)["statusCode"] == 202
 
 
 @pytest.mark.parametrize("payload,content_type,status,error", [
@@ -146,13 +148,69 @@ def test_get_subscriber_found_and_missing(api):
     api("POST", "/subscribers", body={"name": "Ada", "email": "ada@example.org"})
     found = api("GET", "/subscribers/ADA@example.org")
     assert found["statusCode"] == 200 and body(found)["name"] == "Ada"
-    encoded = api("GET", "/subscribers/ada%40example.org")
-    assert encoded["statusCode"] == 200
     missing = api("GET", "/subscribers/bob@example.org")
     assert missing["statusCode"] == 404
     assert body(missing) == {"error": "no subscriber with e-mail bob@example.org"}
     bad = api("GET", "/subscribers/not-an-email")
     assert bad["statusCode"] == 400
+
+
+def test_path_is_decoded_once_as_api_gateway_delivers_it(api):
+    """A client's `x%2541y@…` reaches the handler as `x%41y@…` (API Gateway decoded it once).
+    A second decode would read `xAy@…`, someone else's record; a `%` is refused instead."""
+    api("POST", "/subscribers", body={"name": "Victim", "email": "xay@example.org"})
+    double = api("GET", "/subscribers/x%41y@example.org")
+    assert double["statusCode"] == 400 and "Victim" not in double["body"]
+    assert body(double) == {"error": "email in the path may contain only letters, digits, @ and . _ + - ! $ & ' * = ~"}
+    assert api("GET", "/subscribers/xay%40example.org")["statusCode"] == 400
+    assert body(api("GET", "/subscribers/xay@example.org"))["name"] == "Victim"
+
+
+@pytest.mark.parametrize("path", ["x#y@example.org", "x^y@example.org", "x{y}@example.org", "x|y@example.org",
+                                  "x`y@example.org", "x?y@example.org", "x y@example.org"])
+def test_path_accepts_only_path_safe_address_characters(api, path):
+    """Valid in an address, not in a path segment: refused (400), or no route at all (404)."""
+    response = api("GET", f"/subscribers/{path}")
+    assert response["statusCode"] in (400, 404) and "error" in body(response)
+
+
+# Address characters a path segment carries unencoded, plus the ones it must not.
+_LOCAL = st.text(alphabet="abcxyzAXZ019.!$&'*+=_~-", min_size=1, max_size=12).filter(
+    lambda s: not s.startswith(".") and not s.endswith(".") and ".." not in s)
+_ADDRESS = st.builds(lambda local, domain: f"{local}@{domain}.example.org", _LOCAL,
+                     st.sampled_from(["a", "b", "mail"]))
+
+
+def _variants(address: str) -> st.SearchStrategy[str]:
+    """What a caller might put in the path to reach `address`'s record: itself, another case,
+    one character percent-encoded once or twice (as delivered after API Gateway's one decode)."""
+    def encoded(index: int, times: int) -> str:
+        piece = address[index]
+        for _ in range(times):
+            piece = "".join(f"%{b:02X}" for b in piece.encode())
+        return address[:index] + piece + address[index + 1:]
+    return st.one_of(
+        st.just(address), st.just(address.upper()), st.just(address.swapcase()),
+        st.builds(encoded, st.integers(0, len(address) - 1), st.integers(1, 2)),
+        _ADDRESS,
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_record_is_read_back_only_by_its_own_exact_address(api, data):
+    stored_address = data.draw(_ADDRESS).lower()
+    store.create("Owner", stored_address)
+    path = data.draw(_variants(stored_address))
+    response = api("GET", "/subscribers/" + path)
+    if response["statusCode"] == 200:
+        # Only the address itself (case aside: addresses are stored lower-cased) reads it.
+        assert path.lower() == stored_address and body(response)["email"] == stored_address
+    else:
+        assert response["statusCode"] in (400, 404) and "Owner" not in response["body"]
+    if path.lower() == stored_address:
+        assert response["statusCode"] == 200
+    boto3.client("dynamodb").delete_item(TableName=TABLE, Key={"email": {"S": stored_address}})
 
 
 # --- routing, CORS, faults ---------------------------------------------------------------------
@@ -228,8 +286,9 @@ def test_new_subscriber_publishes_one_created_event(api, topic_queue):
     (event_,) = events
     assert event_["type"] == "subscriber.created"
     assert len(event_["id"]) == 36 and event_["id"].count("-") == 4
-    assert event_["subscriber"] == body(first)
-    assert event_["occurredAt"] == body(first)["createdAt"]
+    assert first["statusCode"] == 202
+    assert event_["subscriber"] == stored("ada@example.org")
+    assert event_["occurredAt"] == stored("ada@example.org")["createdAt"]
 
 
 def test_failed_publish_undoes_the_write_so_a_retry_publishes(api, topic_queue, monkeypatch):
@@ -238,7 +297,7 @@ def test_failed_publish_undoes_the_write_so_a_retry_publishes(api, topic_queue, 
     assert failed["statusCode"] == 500 and stored("ada@example.org") is None
     monkeypatch.setenv("EVENTS_TOPIC_ARN", boto3.client("sns").list_topics()["Topics"][0]["TopicArn"])
     retried = api("POST", "/subscribers", body={"name": "Ada", "email": "ada@example.org"})
-    assert retried["statusCode"] == 201
+    assert retried["statusCode"] == 202
     assert [e["subscriber"]["email"] for e in topic_queue()] == ["ada@example.org"]
 
 

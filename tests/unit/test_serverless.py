@@ -95,16 +95,26 @@ def test_function_runtime_layer_logs_and_env(plan):
     assert set(code.assets) == {"api"} and code.assets["api"].path.endswith("functions/api")
 
 
-def test_proxy_integration_on_root_and_greedy_path(plan):
+def test_proxy_integration_on_root_greedy_path_and_the_subscriber_routes(plan):
     fn, api = one(plan, FUNCTION), one(plan, "aws:apigateway/restApi:RestApi")
-    proxy = one(plan, "aws:apigateway/resource:Resource")
-    assert proxy.inputs["pathPart"] == "{proxy+}" and proxy.inputs["parentId"] == api.outputs["rootResourceId"]
+    resources = {r.inputs["pathPart"]: r for r in ours(plan, "aws:apigateway/resource:Resource")}
+    assert set(resources) == {"{proxy+}", "subscribers", "{email}"}
+    root = api.outputs["rootResourceId"]
+    assert resources["{proxy+}"].inputs["parentId"] == resources["subscribers"].inputs["parentId"] == root
+    assert resources["{email}"].inputs["parentId"] == resources["subscribers"].id
     integrations = ours(plan, "aws:apigateway/integration:Integration")
-    assert {i.inputs["resourceId"] for i in integrations} == {api.outputs["rootResourceId"], proxy.id}
     for i in integrations:
         assert (i.inputs["type"], i.inputs["integrationHttpMethod"]) == ("AWS_PROXY", "POST")
         assert i.inputs["uri"] == fn.outputs["invokeArn"]
-    assert {m.inputs["httpMethod"] for m in ours(plan, "aws:apigateway/method:Method")} == {"ANY"}
+    methods = {(m.inputs["resourceId"], m.inputs["httpMethod"]): m.inputs["authorization"]
+               for m in ours(plan, "aws:apigateway/method:Method")}
+    assert {(i.inputs["resourceId"], i.inputs["httpMethod"]) for i in integrations} == set(methods)
+    email = resources["{email}"].id
+    # Reading a subscriber (personal data) needs SigV4; every other route stays open to the site.
+    assert methods == {
+        (root, "ANY"): "NONE", (resources["{proxy+}"].id, "ANY"): "NONE",
+        (resources["subscribers"].id, "ANY"): "NONE", (email, "ANY"): "NONE", (email, "GET"): "AWS_IAM",
+    }
 
 
 def test_stage_throttling_access_logs_and_gateway_cors(plan):
