@@ -98,7 +98,7 @@ class Alarms(pulumi.ComponentResource):
         name = self._name
         identity = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=self))
         account = identity.account_id
-        # The key policy must let CloudWatch (alarms) and AWS Backup (vault events) use the
+        # The key policy must let CloudWatch (alarms) and EventBridge (failed backup jobs) use the
         # key, or their publishes to the encrypted topic are dropped silently.
         # "Resource": "*" in a key policy means "this key".
         key_policy = {
@@ -107,7 +107,7 @@ class Alarms(pulumi.ComponentResource):
                 {"Sid": "AccountAdmin", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
                  "Action": "kms:*", "Resource": "*"},
                 {"Sid": "AlarmPublishers", "Effect": "Allow",
-                 "Principal": {"Service": ["cloudwatch.amazonaws.com", "backup.amazonaws.com"]},
+                 "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
                  "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
                  "Condition": {"StringEquals": {"aws:SourceAccount": account}}},
             ],
@@ -122,7 +122,7 @@ class Alarms(pulumi.ComponentResource):
         )
         topic = aws.sns.Topic(f"{name}-ops", kms_master_key_id=key.arn, opts=self._child)
         # Replaces the default topic policy: the account manages the topic, CloudWatch alarms
-        # and AWS Backup vault events of this account (and nobody else) may publish.
+        # and EventBridge rules (failed backup jobs) of this account (and nobody else) may publish.
         aws.sns.TopicPolicy(
             f"{name}-ops",
             arn=topic.arn,
@@ -134,7 +134,7 @@ class Alarms(pulumi.ComponentResource):
                                 "SNS:ListSubscriptionsByTopic", "SNS:Publish", "SNS:DeleteTopic"],
                      "Resource": arn},
                     {"Sid": "ServicesPublish", "Effect": "Allow",
-                     "Principal": {"Service": ["cloudwatch.amazonaws.com", "backup.amazonaws.com"]},
+                     "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
                      "Action": "SNS:Publish", "Resource": arn,
                      "Condition": {"StringEquals": {"aws:SourceAccount": account}}},
                 ],

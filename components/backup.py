@@ -17,8 +17,15 @@ import pulumi_aws as aws
 from .settings.backup import BackupSettings
 
 SELECTION_TAG = ("Backup", "true")
-# Completed jobs include failed and expired ones; copy failures have their own event.
-NOTIFIED_EVENTS = ["BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED", "RESTORE_JOB_COMPLETED"]
+# Failures only. The vault's SNS notifications cannot say that (BACKUP_JOB_COMPLETED fires
+# for every success, BACKUP_JOB_FAILED is deprecated), so an EventBridge rule picks the
+# failed, aborted and expired jobs. Backup and copy jobs report `state`, restore jobs `status`.
+FAILED_STATES = ["FAILED", "ABORTED", "EXPIRED"]
+FAILED_JOBS_PATTERN = {
+    "source": ["aws.backup"],
+    "detail-type": ["Backup Job State Change", "Copy Job State Change", "Restore Job State Change"],
+    "detail": {"$or": [{"state": FAILED_STATES}, {"status": FAILED_STATES}]},
+}
 MANAGED_POLICIES = {
     "backup": "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
     "restore": "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
@@ -55,12 +62,14 @@ class Backups(pulumi.ComponentResource):
             self.peer_vault_arn = self._vault(name, "-peer", peer_opts).arn
 
         if args.notification_topic_arn is not None:
-            aws.backup.VaultNotifications(
-                f"{name}-events",
-                backup_vault_name=vault.name,
-                sns_topic_arn=args.notification_topic_arn,
-                backup_vault_events=NOTIFIED_EVENTS,
+            failed = aws.cloudwatch.EventRule(
+                f"{name}-failed",
+                description=f"{name}: failed, aborted or expired backup, copy and restore jobs",
+                event_pattern=json.dumps(FAILED_JOBS_PATTERN),
                 opts=child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-failed", rule=failed.name, arn=args.notification_topic_arn, opts=child,
             )
 
         rules = [

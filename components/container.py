@@ -10,7 +10,6 @@ rule, so an environment pays for one ALB) or, without a web tier, through an ALB
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import pulumi_aws as aws
 import pulumi_awsx as awsx
 
 from .blocks import Rule, add_rules, log_group, security_group
+from .packaging import content_hash
 from .settings.container import ContainerSettings
 
 APP_DIR = Path(__file__).resolve().parent.parent / "app"
@@ -56,24 +56,17 @@ class ContainerServiceArgs:
     public_subnet_ids: Sequence[pulumi.Input[str]]
     """Where an own ALB goes when there is no shared one."""
     image_tag: str
-    """Tag of the pushed image: the git commit when known, else the configured version."""
+    """Tag of the pushed image (`image_tag()`: configured version + content hash of app/)."""
     shared_load_balancer: SharedLoadBalancer | None = None
     """The web tier's ALB; None creates an ALB for this service."""
     app_path: str = str(APP_DIR)
     """Docker build context (holds the Dockerfile)."""
 
 
-def git_commit(path: Path = APP_DIR) -> str | None:
-    """Short commit of the checkout holding `path`, or None outside git (tarball, no git binary)."""
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(path), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    commit = result.stdout.strip()
-    return commit if result.returncode == 0 and commit else None
+def image_tag(version: str, app_dir: Path = APP_DIR) -> str:
+    """`<version>-<content hash of app/>`: a commit that leaves app/ alone (docs, other
+    components) keeps the tag, so the image is neither rebuilt nor are the tasks rolled."""
+    return f"{version}-{content_hash(app_dir)}"
 
 
 def _policy(*statements: dict) -> str:

@@ -312,7 +312,14 @@ class NetworkingBase(pulumi.ComponentResource):
                                     "logs:DescribeLogStreams",
                                 ],
                                 "Resource": [arn, f"{arn}:*"],
-                            }
+                            },
+                            {
+                                # AWS's documented flow-log set; DescribeLogGroups lists, so it
+                                # names the region's log groups, not one group.
+                                "Effect": "Allow",
+                                "Action": ["logs:DescribeLogGroups"],
+                                "Resource": arn.split(":log-group:")[0] + ":log-group:*",
+                            },
                         ],
                     }
                 )

@@ -13,7 +13,7 @@ import pulumi_aws as aws
 
 from .alarms import Alarms, AlarmsArgs, AlarmTargets
 from .backup import Backups, BackupsArgs
-from .container import ContainerService, ContainerServiceArgs, SharedLoadBalancer, git_commit
+from .container import ContainerService, ContainerServiceArgs, SharedLoadBalancer, image_tag
 from .messaging import Messaging, MessagingArgs
 from .networking import NetworkingBase, NetworkingBaseArgs
 from .peering import CrossRegionPeering, CrossRegionPeeringArgs
@@ -155,7 +155,7 @@ def build_container(p: Platform) -> None:
             vpc_id=p.network.vpc_id,
             private_subnet_ids=p.network.private_subnet_ids,
             public_subnet_ids=p.network.public_subnet_ids,
-            image_tag=git_commit() or s.container.image_version,
+            image_tag=image_tag(s.container.image_version),
             shared_load_balancer=shared,
         ),
         opts=p.opts(),
@@ -202,6 +202,7 @@ def build_serverless(p: Platform) -> None:
             region=s.region,
             events_topic_arn=p.messaging.topic_arn if p.messaging else None,
             events_key_arn=p.messaging.key_arn if p.messaging else None,
+            manage_api_gateway_account=s.serverless.manage_api_gateway_account,
         ),
         opts=p.opts(),
     )

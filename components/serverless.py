@@ -19,7 +19,9 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from .blocks import HardenedBucket, HardenedBucketArgs, LambdaFunction, LambdaFunctionArgs, Moved, Website, statement
+from .blocks import (
+    HardenedBucket, HardenedBucketArgs, LambdaFunction, LambdaFunctionArgs, Moved, Website, package_handler, statement,
+)
 from .settings.serverless import ServerlessSettings
 
 # Graviton: the same requests for about 20 % less than x86_64.
@@ -97,10 +99,12 @@ class ServerlessApiArgs:
     events_key_arn: pulumi.Input[str] | None = None
     """KMS key the events topic is encrypted with (Messaging's key): publishing to an SSE-KMS
     topic needs kms:GenerateDataKey and kms:Decrypt on it. None: an unencrypted topic."""
-    manage_api_gateway_account: bool = True
-    """Set the region's API Gateway CloudWatch role (one per account and region: only one
-    stack of an account should manage it; access logging needs it)."""
+    manage_api_gateway_account: bool = False
+    """Set the region's API Gateway CloudWatch role (`serverless.manageApiGatewayAccount`): one
+    setting per account and region, so exactly one stack of an account may manage it; the
+    stage's access logging needs it set, by that stack or once by hand."""
     function_dir: Path = FUNCTION_DIR
+    """The handler package folder, named `api` (the handler is `api.handler.lambda_handler`)."""
     site_dir: Path = SITE_DIR
 
 
@@ -216,7 +220,9 @@ class ServerlessApi(pulumi.ComponentResource):
                 "compress": True,
             },
             restrictions={"geo_restriction": {"restriction_type": "none"}},
-            viewer_certificate={"cloudfront_default_certificate": True, "minimum_protocol_version": "TLSv1.2_2021"},
+            # With the default *.cloudfront.net certificate CloudFront fixes the TLS policy itself
+            # (TLSv1); a minimum_protocol_version is ignored and shows as a diff on every `up`.
+            viewer_certificate={"cloudfront_default_certificate": True},
             tags={"Name": f"{name}-site-cdn"},
             opts=self._child,
         )
@@ -246,7 +252,8 @@ class ServerlessApi(pulumi.ComponentResource):
         self.api_function = LambdaFunction(
             function_name,
             LambdaFunctionArgs(
-                code=pulumi.AssetArchive({"api": pulumi.FileArchive(str(args.function_dir))}),
+                # Only the modules (no __pycache__ or local files): the same code hash on every machine.
+                code=package_handler(args.function_dir.parent, "api"),
                 handler=HANDLER,
                 region=args.region,
                 statements=statements,

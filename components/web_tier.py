@@ -105,7 +105,7 @@ class ScalingWebTier(pulumi.ComponentResource):
         self._load_balancer(logs_bucket)
 
         self.target_group_arns, self.target_group_arn_suffixes, self.asg_names, self.image_ids = {}, {}, {}, {}
-        target_groups = {}
+        target_groups, asgs = {}, {}
         for colour in COLOURS:
             tg = target_groups[colour] = self._target_group(colour)
             self.target_group_arns[colour] = tg.arn
@@ -113,8 +113,10 @@ class ScalingWebTier(pulumi.ComponentResource):
             template = self._launch_template(colour, s.colour(colour), profile)
             asg = self._auto_scaling_group(colour, s.colour(colour), template, tg)
             self.asg_names[colour] = asg.name
-            self._scaling_policy(colour, asg, tg)
-        self._listeners(target_groups)
+            asgs[colour] = asg
+        listener = self._listeners(target_groups)
+        for colour in COLOURS:
+            self._scaling_policy(colour, asgs[colour], target_groups[colour], listener)
 
         self.register_outputs(
             {
@@ -278,7 +280,7 @@ class ScalingWebTier(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def _listeners(self, target_groups: dict[str, aws.lb.TargetGroup]) -> None:
+    def _listeners(self, target_groups: dict[str, aws.lb.TargetGroup]) -> aws.lb.Listener:
         name, s = self._name, self._s
         forward = aws.lb.ListenerDefaultActionArgs(
             type="forward",
@@ -330,6 +332,7 @@ class ScalingWebTier(pulumi.ComponentResource):
             )
         self.listener_arn = app.arn
         self._test_rules(app, target_groups)
+        return app
 
     def _test_rules(self, listener: aws.lb.Listener, target_groups: dict[str, aws.lb.TargetGroup]) -> None:
         """`<testHeader>: <colour>` reaches that colour whatever the weights: release smoke-tests
@@ -408,7 +411,9 @@ class ScalingWebTier(pulumi.ComponentResource):
             ],
             tag_specifications=[
                 aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="instance", tags=labels),
-                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="volume", tags={**labels, "Backup": "true"}),
+                # Not selected for AWS Backup: instances are disposable (rebuilt from the image or
+                # user data); the backups hold state only (tables, queues' data).
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="volume", tags=labels),
             ],
             tags={"Name": f"{name}-lt", "Colour": colour},
             opts=self._child,
@@ -453,7 +458,9 @@ class ScalingWebTier(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]),
         )
 
-    def _scaling_policy(self, colour: str, asg: aws.autoscaling.Group, tg: aws.lb.TargetGroup) -> None:
+    def _scaling_policy(
+        self, colour: str, asg: aws.autoscaling.Group, tg: aws.lb.TargetGroup, listener: aws.lb.Listener
+    ) -> None:
         scaling = self._s.scaling
         if scaling.metric == "cpu":
             metric = aws.autoscaling.PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
@@ -471,5 +478,6 @@ class ScalingWebTier(pulumi.ComponentResource):
             target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
                 predefined_metric_specification=metric, target_value=scaling.target
             ),
-            opts=self._child,
+            # AWS rejects ALBRequestCountPerTarget for a target group no listener forwards to yet.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[listener]),
         )

@@ -132,6 +132,15 @@ class FileStackBackend:
         self._save(state)
 
 
+def qualified_stack_name(stack: str) -> str:
+    """`<PULUMI_ORG>/cloud-platform/<stack>` when $PULUMI_ORG is set (as in the workflows),
+    else the bare name (the backend's default organization). A qualified name is kept."""
+    org = os.environ.get("PULUMI_ORG", "").strip()
+    if "/" in stack or not org:
+        return stack
+    return f"{org}/cloud-platform/{stack}"
+
+
 def open_backend(stack: str) -> StackBackend:
     """The backend for `stack`: the JSON file named by $PLATFORMCTL_STACK_BACKEND, else Pulumi."""
     spec = os.environ.get(BACKEND_ENV, "")
@@ -140,7 +149,7 @@ def open_backend(stack: str) -> StackBackend:
         if kind != "file" or not where:
             raise StackBackendError(f"{BACKEND_ENV} must be file:<path to a JSON stack> (got {spec!r})")
         return FileStackBackend(stack, Path(where))
-    return AutomationStackBackend(stack)
+    return AutomationStackBackend(qualified_stack_name(stack))
 
 
 def _first(exc: BaseException) -> str:

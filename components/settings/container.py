@@ -75,8 +75,9 @@ class ContainerSettings(ComponentSection):
     container_insights: Literal["enabled", "enhanced", "disabled"] = "enabled"
     enable_execute_command: bool = False
     log_retention_days: int = 30
-    image_version: str = Field("0.1.0", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-    """Image tag when the git commit is unknown (and never `latest`)."""
+    # 115 characters at most: the tag is `<imageVersion>-<12 hex>` and Docker tags end at 128.
+    image_version: str = Field("0.1.0", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,114}$")
+    """First part of the image tag, before the content hash of app/ (never `latest`)."""
     path_patterns: list[str] = Field(default_factory=lambda: ["/app", "/app/*"], max_length=5)
     """Listener-rule path patterns on a shared ALB; the first one's literal prefix is the app's base path."""
     host_header: str | None = None

@@ -46,6 +46,10 @@ class ServerlessSettings(ComponentSection):
     tracing: bool = False
     """X-Ray active tracing on the function and the stage."""
     powertools_layer_version: StrictInt = Field(27, ge=1)
+    manage_api_gateway_account: bool = False
+    """Set the region's account-wide API Gateway CloudWatch logging role. One value per account
+    and region: turn it on in exactly one stack of each account (off in dev by default), or two
+    stacks fight over it and the last `up` wins; a stack with it off relies on the role being set."""
     allowed_origin: str = Field("*", pattern=ORIGIN_PATTERN)
     """CORS origin: `*`, `site` (the deployed website's origin) or e.g. https://www.example.org."""
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from components.container import ContainerService, ContainerServiceArgs, SharedLoadBalancer, git_commit
+from components.container import APP_DIR, ContainerService, ContainerServiceArgs, SharedLoadBalancer, image_tag
+from components.packaging import content_hash
 from components.settings import SettingsError
 from components.settings.container import ContainerSettings
 from offline.sdk import resolve
@@ -310,10 +311,10 @@ def test_every_child_is_parented_and_named_after_the_component(build):
     assert len(mocks.descendants(component)) == len([r for r in mocks.resources if r.urn != component.urn])
 
 
-def test_git_commit_of_this_checkout_or_none(tmp_path):
-    commit = git_commit()
-    assert commit is None or (len(commit) == 12 and all(c in "0123456789abcdef" for c in commit))
-    assert git_commit(tmp_path) is None  # not a repository: fall back to the configured version
+def test_image_tag_is_version_and_app_content_hash():
+    tag = image_tag("1.2.3")
+    assert tag == f"1.2.3-{content_hash(APP_DIR)}" and len(tag) == len("1.2.3-") + 12
+    assert len(image_tag("v" * 115)) == 128  # the longest imageVersion still makes a valid tag
 
 
 # --- the shipped stacks ---------------------------------------------------------------

@@ -175,18 +175,15 @@ def test_topic_policy_lets_only_this_accounts_services_publish(build):
     assert policy.inputs["arn"] == topic.outputs["arn"]
     statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
     publish = statements["ServicesPublish"]
-    assert set(publish["Principal"]["Service"]) == {"cloudwatch.amazonaws.com", "backup.amazonaws.com"}
+    assert set(publish["Principal"]["Service"]) == {"cloudwatch.amazonaws.com", "events.amazonaws.com"}
     assert publish["Resource"] == topic.outputs["arn"]
     assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
 
 
 def test_failed_backup_jobs_reach_the_ops_topic(prod_plan):
-    (events,) = prod_plan.mocks.of_type("aws:backup/vaultNotifications:VaultNotifications")
+    (target,) = [t for t in prod_plan.mocks.of_type("aws:cloudwatch/eventTarget:EventTarget") if t.name.endswith("-backup-failed")]
     (topic,) = ops_topics(prod_plan)
-    home = prod_plan.mocks.named("cloud-platform-prod-backup-vault")
-    assert events.inputs["snsTopicArn"] == topic.outputs["arn"]
-    assert events.inputs["backupVaultName"] == home.outputs["name"]
-    assert {"BACKUP_JOB_COMPLETED", "COPY_JOB_FAILED"} <= set(events.inputs["backupVaultEvents"])
+    assert target.inputs["arn"] == topic.outputs["arn"]
 
 
 def test_container_on_the_shared_alb_joins_the_web_tiers_entry():

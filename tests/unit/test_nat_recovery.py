@@ -54,8 +54,9 @@ def test_every_prod_alarm_and_backup_event_reaches_a_subscriber(prod_plan):
     assert alarms and subscribed
     for alarm in alarms:
         assert set(alarm.inputs["alarmActions"]) & subscribed, alarm.name
-    (events,) = prod_plan.mocks.of_type("aws:backup/vaultNotifications:VaultNotifications")
-    assert events.inputs["snsTopicArn"] in subscribed
+    (failed_backups,) = [t for t in prod_plan.mocks.of_type("aws:cloudwatch/eventTarget:EventTarget")
+                         if t.name.endswith("-backup-failed")]
+    assert failed_backups.inputs["arn"] in subscribed
 
 
 def test_require_subscriber_refuses_alarms_without_email():

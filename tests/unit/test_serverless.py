@@ -92,7 +92,7 @@ def test_function_runtime_layer_logs_and_env(plan):
     assert fn.inputs["loggingConfig"]["logGroup"] == group.inputs["name"]
     assert group.urn in fn.dependencies
     code = fn.inputs["code"]
-    assert set(code.assets) == {"api"} and code.assets["api"].path.endswith("functions/api")
+    assert "api/handler.py" in code.assets and all(a.path.endswith(f"functions/{n}") for n, a in code.assets.items())
 
 
 def test_proxy_integration_on_root_greedy_path_and_the_subscriber_routes(plan):
@@ -124,8 +124,11 @@ def test_stage_throttling_access_logs_and_gateway_cors(plan):
     access = next(g for g in ours(plan, "aws:cloudwatch/logGroup:LogGroup") if g.name.endswith("-access-logs"))
     assert stage.inputs["accessLogSettings"]["destinationArn"] == access.outputs["arn"]
     assert json.loads(stage.inputs["accessLogSettings"]["format"])["requestId"] == "$context.requestId"
-    account = one(plan, "aws:apigateway/account:Account")
-    assert account.urn in stage.dependencies
+    if plan.stack == "prod":  # manageApiGatewayAccount: the stage waits for the account's logging role
+        account = one(plan, "aws:apigateway/account:Account")
+        assert account.urn in stage.dependencies
+    else:
+        assert ours(plan, "aws:apigateway/account:Account") == []
     settings = one(plan, "aws:apigateway/methodSettings:MethodSettings")
     assert settings.inputs["methodPath"] == "*/*"
     assert (settings.inputs["settings"]["throttlingRateLimit"], settings.inputs["settings"]["throttlingBurstLimit"]) == (rate, burst)
