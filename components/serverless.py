@@ -20,7 +20,14 @@ import pulumi
 import pulumi_aws as aws
 
 from .blocks import (
-    HardenedBucket, HardenedBucketArgs, LambdaFunction, LambdaFunctionArgs, Moved, Website, package_handler, statement,
+    HardenedBucket,
+    HardenedBucketArgs,
+    LambdaFunction,
+    LambdaFunctionArgs,
+    Moved,
+    Website,
+    package_handler,
+    statement,
 )
 from .settings.serverless import ServerlessSettings
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.container import APP_DIR
 from components.blocks import package_handler
+from components.container import APP_DIR
 from components.packaging import content_hash
 from components.serverless import FUNCTION_DIR, ServerlessApi, ServerlessApiArgs
 from components.settings.serverless import ServerlessSettings
