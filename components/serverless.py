@@ -260,7 +260,7 @@ class ServerlessApi(pulumi.ComponentResource):
             function_name,
             LambdaFunctionArgs(
                 # Only the modules (no __pycache__ or local files): the same code hash on every machine.
-                code=package_handler(args.function_dir.parent, "api"),
+                code=package_handler(args.function_dir.parent, "api", handler_module="handler"),
                 handler=HANDLER,
                 region=args.region,
                 statements=statements,

@@ -43,7 +43,7 @@ def test_cloudfront_default_certificate_sends_no_minimum_protocol_version(prod_p
 # --- request-count scaling waits for the listener -------------------------------------------
 
 def test_request_count_scaling_policies_depend_on_the_listener(prod_plan):
-    from platformctl.stacks import stack_config
+    from offline.stacks import stack_config
 
     web = json.loads(stack_config("prod")["cloud-platform:web"])
     assert web["scaling"]["metric"] == "requests"
@@ -148,7 +148,7 @@ def test_stray_local_files_do_not_change_the_api_package(tmp_path):
     (dirty / "__pycache__" / "handler.cpython-312.pyc").write_bytes(b"\x00\x01")
     (dirty / ".env").write_text("SECRET=local\n")
     (dirty / "notes.txt").write_text("scratch\n")
-    assert sorted(package_handler(dirty.parent, "api").assets) == sorted(package_handler(clean.parent, "api").assets)
+    assert sorted(package_handler(dirty.parent, "api", "handler").assets) == sorted(package_handler(clean.parent, "api", "handler").assets)
 
 
 def test_api_function_is_built_from_the_python_package(build, tmp_path):
