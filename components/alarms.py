@@ -35,6 +35,23 @@ class AlarmTargets:
     def __bool__(self) -> bool:
         return bool(self.load_balancers or self.functions or self.dead_letter_queues or self.apis or self.instances)
 
+    def add(self, other: AlarmTargets) -> AlarmTargets:
+        """Take `other`'s targets in; target groups behind a load balancer already listed (the
+        container on the web tier's shared ALB) join that entry, so its alarms stay one set."""
+        for alb, groups in other.load_balancers:
+            if not groups:
+                continue
+            shared = next((entry for entry in self.load_balancers if entry[0] is alb), None)
+            if shared is None:
+                self.load_balancers.append((alb, dict(groups)))
+            else:
+                shared[1].update(groups)
+        self.functions += other.functions
+        self.dead_letter_queues += other.dead_letter_queues
+        self.apis += other.apis
+        self.instances += other.instances
+        return self
+
 
 @dataclass
 class AlarmsArgs:

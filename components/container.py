@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_awsx as awsx
 
+from .alarms import AlarmTargets
 from .blocks import Rule, add_rules, log_group, security_group
 from .packaging import content_hash
 from .settings.container import ContainerSettings
@@ -136,6 +137,10 @@ class ContainerService(pulumi.ComponentResource):
                 "url": self.url,
             }
         )
+
+    def alarm_targets(self) -> AlarmTargets:
+        """Its target group, on its own load balancer or the shared one."""
+        return AlarmTargets(load_balancers=[(self.alb_arn_suffix, dict(self.target_group_arn_suffixes))])
 
     # --- registry and image ---------------------------------------------------------
     def _repository(self) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .alarms import AlarmTargets
 from .blocks import LambdaFunction, LambdaFunctionArgs, Moved, package_handler, statement
 from .settings.messaging import MAX_RETENTION_SECONDS, MessagingSettings
 
@@ -93,6 +94,11 @@ class Messaging(pulumi.ComponentResource):
             "keyArn": self.key_arn,
             "stateMachineArn": self.state_machine_arn,
         })
+
+    def alarm_targets(self) -> AlarmTargets:
+        """Both functions and the dead-letter queue."""
+        return AlarmTargets(functions=[("notifier", self.notifier_function_name), ("worker", self.worker_function_name)],
+                            dead_letter_queues=[("messaging", self.dlq_name)])
 
     # --- encryption ------------------------------------------------------------------
     def _key(self) -> None:

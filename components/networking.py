@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from .alarms import AlarmTargets
 from .ec2_instances import latest_al2023, ssm_instance_profile
 from .settings.networking import AddressPlan, subnet_cidrs
 
@@ -118,6 +119,11 @@ class NetworkingBase(pulumi.ComponentResource):
                 "privateRouteTableIds": self.private_route_table_ids,
             }
         )
+
+    def alarm_targets(self) -> AlarmTargets:
+        """The NAT instance, the one single instance nothing else replaces (none with NAT gateways)."""
+        nat = self.nat_instance_id
+        return AlarmTargets(instances=[("nat", nat)] if nat is not None else [])
 
     def _suffix(self, az: str) -> str:
         return az[-1]  # eu-west-1a -> a: stable names that still say which zone

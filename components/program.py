@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
@@ -21,6 +21,9 @@ from .providers import aws_provider
 from .settings import Settings, load_settings
 from .web_tier import ScalingWebTier, ScalingWebTierArgs
 
+if TYPE_CHECKING:  # imported where built: only stacks with a serverless area pay for it
+    from .serverless import ServerlessApi
+
 
 @dataclass
 class Platform:
@@ -32,10 +35,10 @@ class Platform:
     peer_network: NetworkingBase | None = None
     peer_provider: aws.Provider | None = None
     web: ScalingWebTier | None = None
-    container: Any = None  # ContainerService
-    messaging: Any = None  # Messaging
-    serverless: Any = None  # ServerlessApi
-    guardrails: Any = None  # Guardrails: backups, alarms
+    container: ContainerService | None = None
+    messaging: Messaging | None = None
+    serverless: ServerlessApi | None = None
+    guardrails: Guardrails | None = None
     outputs: dict[str, object] = field(default_factory=dict)
     transformations: list = field(default_factory=list)
     """Applied to every resource of every component (children inherit them): the permissions boundary."""
@@ -219,34 +222,12 @@ class Guardrails:
     alarms: Alarms | None = None
 
 
-def _attr(obj: Any, name: str) -> Any:
-    return getattr(obj, name, None) if obj is not None else None
-
-
 def alarm_targets(p: Platform) -> AlarmTargets:
-    """Collect what to alarm on from the other areas; each may be absent (None or disabled)."""
+    """What to alarm on: each built component names its own targets (absent ones add nothing)."""
     targets = AlarmTargets()
-    for tier in (p.web, p.container):
-        alb = _attr(tier, "alb_arn_suffix")
-        groups = _attr(tier, "target_group_arn_suffixes")
-        if alb is not None and groups:
-            # The container shares the web tier's ALB when both are on: one entry, all groups.
-            shared = next((entry for entry in targets.load_balancers if entry[0] is alb), None)
-            if shared is None:
-                targets.load_balancers.append((alb, dict(groups)))
-            else:
-                shared[1].update(groups)
-    for label, source, attr in (("api", p.serverless, "function_name"), ("notifier", p.messaging, "notifier_function_name"),
-                                ("worker", p.messaging, "worker_function_name")):
-        if (fn := _attr(source, attr)) is not None:
-            targets.functions.append((label, fn))
-    if (dlq := _attr(p.messaging, "dlq_name")) is not None:
-        targets.dead_letter_queues.append(("messaging", dlq))
-    api, stage = _attr(p.serverless, "rest_api_name"), _attr(p.serverless, "stage_name")
-    if api is not None and stage is not None:
-        targets.apis.append(("subscribers", api, stage))
-    if (nat := _attr(p.network, "nat_instance_id")) is not None:
-        targets.instances.append(("nat", nat))
+    for component in (p.network, p.web, p.container, p.messaging, p.serverless):
+        if component is not None:
+            targets.add(component.alarm_targets())
     return targets
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from .alarms import AlarmTargets
 from .blocks import (
     HardenedBucket,
     HardenedBucketArgs,
@@ -152,6 +153,11 @@ class ServerlessApi(pulumi.ComponentResource):
             "tableName": self.table_name,
             "tableArn": self.table_arn,
         })
+
+    def alarm_targets(self) -> AlarmTargets:
+        """The API function and the REST API's stage."""
+        return AlarmTargets(functions=[("api", self.function_name)],
+                            apis=[("subscribers", self.rest_api_name, self.stage_name)])
 
     # --- data ------------------------------------------------------------------------------
     def _table(self, s: ServerlessSettings) -> None:

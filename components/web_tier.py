@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from .alarms import AlarmTargets
 from .blocks import HardenedBucket, HardenedBucketArgs, LogDelivery, Moved
 from .ec2_instances import latest_al2023, ssm_instance_profile
 from .settings.web import COLOURS, ColourSettings, WebSettings
@@ -132,6 +133,10 @@ class ScalingWebTier(pulumi.ComponentResource):
                 "weights": self.weights,
             }
         )
+
+    def alarm_targets(self) -> AlarmTargets:
+        """Its load balancer and each colour's target group."""
+        return AlarmTargets(load_balancers=[(self.alb_arn_suffix, dict(self.target_group_arn_suffixes))])
 
     # --- network access -------------------------------------------------------------
     def _security_groups(self) -> None:

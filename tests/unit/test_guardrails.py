@@ -142,16 +142,31 @@ def _platform(**areas):
     return Platform(settings=None, home=None, **areas)
 
 
-def test_alarm_targets_collected_defensively_from_other_areas():
+def _names(targets):
+    return SimpleNamespace(alarm_targets=lambda: targets)
+
+
+def test_alarm_targets_come_from_each_components_typed_method():
     assert not alarm_targets(_platform())
-    web = SimpleNamespace(alb_arn_suffix="app/web/1", target_group_arn_suffixes={"blue": "tg/b", "green": "tg/g"})
-    serverless = SimpleNamespace(function_name="api-fn", rest_api_name="api", stage_name="v1")
-    messaging = SimpleNamespace(notifier_function_name="notify", worker_function_name="work", dlq_name="dlq")
-    container = SimpleNamespace()  # no alarmable attributes: ignored, not an error
-    targets = alarm_targets(_platform(web=web, serverless=serverless, messaging=messaging, container=container))
-    assert targets.load_balancers == [("app/web/1", {"blue": "tg/b", "green": "tg/g"})]
-    assert targets.functions == [("api", "api-fn"), ("notifier", "notify"), ("worker", "work")]
+    alb = "app/web/1"
+    web = _names(AlarmTargets(load_balancers=[(alb, {"blue": "tg/b", "green": "tg/g"})]))
+    container = _names(AlarmTargets(load_balancers=[(alb, {"app": "tg/a"})]))  # on the web tier's shared ALB
+    serverless = _names(AlarmTargets(functions=[("api", "api-fn")], apis=[("subscribers", "api", "v1")]))
+    messaging = _names(AlarmTargets(functions=[("notifier", "notify"), ("worker", "work")],
+                                    dead_letter_queues=[("messaging", "dlq")]))
+    network = _names(AlarmTargets(instances=[("nat", "i-1")]))
+    targets = alarm_targets(_platform(network=network, web=web, serverless=serverless, messaging=messaging,
+                                      container=container))
+    assert targets.load_balancers == [(alb, {"blue": "tg/b", "green": "tg/g", "app": "tg/a"})]
+    assert sorted(targets.functions) == [("api", "api-fn"), ("notifier", "notify"), ("worker", "work")]
     assert targets.dead_letter_queues == [("messaging", "dlq")] and targets.apis == [("subscribers", "api", "v1")]
+    assert targets.instances == [("nat", "i-1")]
+
+
+def test_a_container_on_its_own_load_balancer_gets_its_own_entry():
+    targets = AlarmTargets(load_balancers=[("app/web/1", {"blue": "tg/b"})])
+    targets.add(AlarmTargets(load_balancers=[("app/container/2", {"app": "tg/a"})]))
+    assert targets.load_balancers == [("app/web/1", {"blue": "tg/b"}), ("app/container/2", {"app": "tg/a"})]
 
 
 def ops_topics(plan):
@@ -184,14 +199,6 @@ def test_failed_backup_jobs_reach_the_ops_topic(prod_plan):
     (target,) = [t for t in prod_plan.mocks.of_type("aws:cloudwatch/eventTarget:EventTarget") if t.name.endswith("-backup-failed")]
     (topic,) = ops_topics(prod_plan)
     assert target.inputs["arn"] == topic.outputs["arn"]
-
-
-def test_container_on_the_shared_alb_joins_the_web_tiers_entry():
-    alb = "app/web/1"
-    web = SimpleNamespace(alb_arn_suffix=alb, target_group_arn_suffixes={"blue": "tg/b"})
-    container = SimpleNamespace(alb_arn_suffix=alb, target_group_arn_suffixes={"app": "tg/app"})
-    targets = alarm_targets(_platform(web=web, container=container))
-    assert targets.load_balancers == [(alb, {"blue": "tg/b", "app": "tg/app"})]
 
 
 def test_dev_alarms_watch_every_target_group_on_the_shared_alb(dev_plan):
