@@ -37,8 +37,11 @@ class Settings(Section):
     stack: str
     region: str
     environment: str = Field(pattern=r"^[a-z][a-z0-9]{1,9}$")
+    """Environment name (dev, prod, ...): resource names start with cloud-platform-<environment>; the Environment tag."""
     owner: str = Field(min_length=1, max_length=128)
+    """Team or person responsible: the Owner tag of every resource."""
     cost_center: str = Field(min_length=1, max_length=64)
+    """Cost centre for billing: the CostCenter tag of every resource."""
     networking: NetworkingSettings = NetworkingSettings()
     web: WebSettings = WebSettings()
     serverless: ServerlessSettings = ServerlessSettings()

@@ -8,20 +8,28 @@ from .base import ComponentSection, invalid
 
 
 class AlarmSettings(ComponentSection):
+    """Alarms: the ops topic and CloudWatch alarms on what the stack runs (docs/guardrails.md)."""
+
     enabled: bool = True
+    """The ops topic and the CloudWatch alarms of every component."""
     email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     """Optional e-mail subscription of the ops topic (confirmed by the recipient)."""
     require_subscriber: bool = False
     """Refuse a stack whose alarms would page nobody: `email` must be set (prod)."""
     period_seconds: int = 60
+    """Length of one alarm evaluation period."""
     evaluation_periods: int = Field(1, ge=1, le=100)
+    """Periods an alarm looks back."""
     datapoints_to_alarm: int | None = Field(None, ge=1)
+    """Breaching periods within them that raise the alarm."""
     alb_5xx_threshold: int = Field(5, ge=0, alias="alb5xxThreshold")
     """HTTPCode_Target_5XX_Count per period and target group above which the alarm fires."""
     unhealthy_hosts_threshold: int = Field(1, ge=1)
     """UnHealthyHostCount (maximum) at or above which the alarm fires."""
     lambda_errors_threshold: int = Field(1, ge=1)
+    """Function errors per period that raise the alarm."""
     lambda_throttles_threshold: int = Field(1, ge=1)
+    """Function throttles per period that raise the alarm."""
     api_5xx_threshold: int = Field(5, ge=0, alias="api5xxThreshold")
     """API Gateway 5XXError count per period above which the alarm fires."""
 

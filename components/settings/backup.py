@@ -29,12 +29,20 @@ def check_cron(value: str) -> str:
 
 
 class BackupSettings(ComponentSection):
+    """Backups: AWS Backup vault and plan over everything tagged Backup=true (docs/guardrails.md)."""
+
     daily_retention_days: int = Field(35, ge=1, le=36500)
+    """Days a daily recovery point is kept."""
     weekly_retention_days: int = Field(90, ge=1, le=36500)
+    """Days a weekly recovery point is kept (>= daily)."""
     daily_schedule: str = "cron(0 3 * * ? *)"
+    """AWS cron expression of the daily backup (UTC)."""
     weekly_schedule: str = "cron(0 4 ? * SUN *)"
+    """AWS cron expression of the weekly backup (UTC)."""
     start_window_minutes: int = Field(60, ge=60, le=1440)
+    """Minutes a backup job may wait to start."""
     completion_window_minutes: int = Field(480, ge=120, le=43200)
+    """Minutes a backup job may take to finish."""
     copy_to_peer: bool = True
     """Copy every recovery point to a vault in networking.peer.region (if there is a peer)."""
     protect_vault: bool = False

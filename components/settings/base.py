@@ -28,6 +28,9 @@ class Section(BaseModel):
         alias_generator=to_camel,
         populate_by_name=True,
         frozen=True,
+        # A field's docstring is its description: the settings reference (docs/settings.md)
+        # and Pulumi.yaml's config descriptions are generated from them.
+        use_attribute_docstrings=True,
     )
 
 
@@ -35,6 +38,7 @@ class ComponentSection(Section):
     """A component area: every one can be switched off per stack."""
 
     enabled: bool = False
+    """Build this component in this stack."""
 
 
 def invalid(key: str, message: str) -> PydanticCustomError:

@@ -39,9 +39,12 @@ DEFAULT_WILDCARD_RESOURCE_ACTIONS = (
 
 
 class ComplianceSettings(Section):
+    """The compliance policy pack: enforcement per policy and what it requires (docs/guardrails.md)."""
+
     enforcement: dict[str, Enforcement] = {}
     """Per-policy override of the default enforcement level."""
     required_tags: list[str] = Field(default_factory=lambda: list(DEFAULT_REQUIRED_TAGS), min_length=1)
+    """Tags every taggable resource must carry (policy required-tags)."""
     require_versioning: bool = False
     """S3 buckets must have versioning enabled (prod)."""
     require_pitr: bool = False

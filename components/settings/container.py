@@ -46,10 +46,13 @@ class EcrSettings(Section):
     """The image repository."""
 
     image_tag_mutability: Literal["MUTABLE", "IMMUTABLE"] = "IMMUTABLE"
+    """MUTABLE or IMMUTABLE tags (prod: an image tag can never be overwritten)."""
     keep_images: int = Field(10, ge=1, le=1000)
     """Lifecycle policy: expire all but the newest N images."""
     scan_on_push: bool = True
+    """ECR basic scan of every pushed image."""
     encryption: Literal["AES256", "KMS"] = "AES256"
+    """Repository encryption: AES256 or KMS (a customer key)."""
     force_delete: bool = False
     """Delete the repository even if it holds images (dev convenience)."""
     protect: bool = False
@@ -60,21 +63,31 @@ class ContainerSettings(ComponentSection):
     """ContainerService: one Fargate service running the image built from `app/`."""
 
     cpu: int = 256
+    """Task CPU units (a Fargate pair with memory)."""
     memory: int = 512
+    """Task memory in MiB (a Fargate pair with cpu)."""
     architecture: Literal["x86_64", "arm64"] = "x86_64"
+    """CPU architecture of the task and the image."""
     container_port: int = Field(8080, ge=1024, le=65535)
     """>= 1024: the image runs as a non-root user."""
     desired_count: int = Field(1, ge=0, le=100)
+    """Tasks at creation; afterwards service autoscaling owns the count."""
     min_capacity: int = Field(1, ge=0, le=100)
+    """Fewest tasks autoscaling keeps."""
     max_capacity: int = Field(2, ge=1, le=100)
+    """Most tasks autoscaling starts."""
     cpu_target_percent: int = Field(60, ge=10, le=90)
     """Service autoscaling keeps average CPU around this value."""
     spot_share: int = Field(0, ge=0, le=100)
     """Percent of tasks on FARGATE_SPOT (the rest on FARGATE)."""
     health_check_grace_seconds: int = Field(60, ge=0, le=3600)
+    """Seconds a new task may take before load balancer health checks count."""
     container_insights: Literal["enabled", "enhanced", "disabled"] = "enabled"
+    """ECS Container Insights on the cluster (enabled, enhanced or disabled)."""
     enable_execute_command: bool = False
+    """ECS Exec into running tasks (off: no shell into production)."""
     log_retention_days: int = 30
+    """Days CloudWatch keeps the tasks' logs."""
     # 115 characters at most: the tag is `<imageVersion>-<12 hex>` and Docker tags end at 128.
     image_version: str = Field("0.1.0", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,114}$")
     """First part of the image tag, before the content hash of app/ (never `latest`)."""
@@ -83,6 +96,7 @@ class ContainerSettings(ComponentSection):
     host_header: str | None = None
     """Listener-rule host header on a shared ALB (with or instead of path patterns)."""
     listener_rule_priority: int = Field(100, ge=1, le=50000)
+    """Priority of the container's rule on the shared listener (unique per listener)."""
     interface_endpoints: bool = False
     """ECR/Logs interface endpoints so tasks in private subnets start without a NAT gateway."""
     ecr: EcrSettings = EcrSettings()

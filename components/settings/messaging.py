@@ -34,11 +34,16 @@ class WorkerSettings(Section):
     """The SQS-triggered worker Lambda and its event source mapping."""
 
     timeout_seconds: int = Field(30, ge=1, le=900)
+    """Seconds the function may run per invocation."""
     memory_mb: int = Field(256, ge=128, le=10240)
+    """Memory of the function in MB."""
     batch_size: int = Field(10, ge=1, le=MAX_BATCH)
+    """Messages per worker invocation."""
     maximum_batching_window_seconds: int = Field(0, ge=0, le=MAX_WINDOW_SECONDS)
+    """Seconds SQS may wait to fill a batch."""
     # ESM scaling cap (AWS: 2..1000); None lets Lambda scale to the queue's backlog.
     maximum_concurrency: int | None = Field(None, ge=2, le=1000)
+    """Most concurrent worker invocations from the queue (2-1000; 0: no limit)."""
 
     @model_validator(mode="after")
     def _batch_rules(self) -> WorkerSettings:
@@ -56,17 +61,23 @@ class NotifierSettings(Section):
     """The SNS-triggered notifier Lambda and its asynchronous invoke config (destinations)."""
 
     timeout_seconds: int = Field(10, ge=1, le=900)
+    """Seconds the function may run per invocation."""
     memory_mb: int = Field(128, ge=128, le=10240)
+    """Memory of the function in MB."""
     # Lambda async invocation limits: 0..2 retries, 60 s .. 6 h event age.
     maximum_retry_attempts: int = Field(2, ge=0, le=2)
+    """Retries of a failed asynchronous notifier invocation before the on-failure destination."""
     maximum_event_age_seconds: int = Field(3600, ge=60, le=21600)
+    """Oldest event the notifier still processes before the on-failure destination."""
 
 
 class SubscriptionSettings(Section):
     """Extra SNS subscribers (each e-mail address must confirm the subscription)."""
 
     emails: list[str] = []
+    """E-mail addresses subscribed to the events topic (each confirms once)."""
     sms: list[str] = []
+    """Phone numbers (E.164) subscribed to the events topic."""
 
     @field_validator("emails")
     @classmethod
@@ -89,24 +100,33 @@ class LatencyLabSettings(Section):
     """Course project "SQS / SNS examples ... Step Functions and time measurement"."""
 
     enabled: bool = False
+    """The latency lab's Step Functions state machine (platformctl latency)."""
     # EXPRESS answers StartSyncExecution (what the latency command times); STANDARD is
     # polled until it finishes.
     type: Literal["EXPRESS", "STANDARD"] = "EXPRESS"
+    """STANDARD or EXPRESS state machine."""
 
 
 class MessagingSettings(ComponentSection):
-    """`cloud-platform:messaging`: see docs/messaging.md."""
+    """Messaging: the events topic, queue, DLQ, worker and notifier (docs/messaging.md)."""
 
     max_receive_count: int = Field(5, ge=1, le=1000)
+    """Receives of one message before SQS moves it to the DLQ."""
     message_retention_seconds: int = Field(4 * 24 * 3600, ge=MIN_RETENTION_SECONDS, le=MAX_RETENTION_SECONDS)
+    """Seconds the queues keep an unprocessed message."""
     # None: 6 x worker.timeoutSeconds + batching window (AWS's advice).
     visibility_timeout_seconds: int | None = Field(None, ge=0, le=MAX_VISIBILITY_SECONDS)
+    """Seconds a received message stays hidden (at least 6 x the worker's timeout, as AWS advises)."""
     # How long processed event ids are remembered; must outlive any redelivery.
     idempotency_ttl_seconds: int = Field(MAX_RETENTION_SECONDS, ge=3600)
+    """Seconds the worker remembers a processed event (duplicates within it run once)."""
     log_retention_days: int = 14
+    """Days CloudWatch keeps the functions' logs."""
     powertools_layer_version: int = Field(27, ge=1)
+    """Version of AWS's public Powertools for AWS Lambda (Python) v3 layer."""
     # Prod: the DLQ, the idempotency table and the key survive `pulumi destroy` mistakes.
     protect: bool = False
+    """Protect and retain the DLQ, the key and the idempotency table (prod)."""
     worker: WorkerSettings = WorkerSettings()
     notifier: NotifierSettings = NotifierSettings()
     subscriptions: SubscriptionSettings = SubscriptionSettings()

@@ -42,9 +42,14 @@ class AddressPlan(Section):
     """How one VPC is cut into subnets: 2 x azCount subnets of /subnetPrefix."""
 
     cidr: str
+    """The VPC's IPv4 range: private (RFC 1918), /16 to /28."""
     az_count: int = Field(2, ge=1, le=6)
+    """Availability zones used: one public and one private subnet in each."""
     subnet_prefix: int = Field(20, ge=16, le=28)
+    """Prefix length of every subnet; 2 x azCount subnets must fit into the VPC."""
     nat_strategy: NatStrategy = "none"
+    """Egress of the private subnets: none (gateway endpoints only), instance (one NAT instance, dev),
+    single NAT gateway, or per_az NAT gateways (prod)."""
     nat_instance_type: str = Field("t4g.nano", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
     """Size of the NAT instance (natStrategy `instance`): egress for a few tasks needs little."""
 
@@ -76,12 +81,16 @@ class PeerSettings(AddressPlan):
     """A second VPC in another region, peered with the home VPC (course project "Cross Region VPC")."""
 
     region: str = Field(pattern=REGION_PATTERN)
+    """The peer VPC's region (another region of the aws partition than aws:region)."""
 
 
 class FlowLogSettings(Section):
     enabled: bool = True
+    """VPC flow logs to CloudWatch Logs."""
     retention_days: int = 30
+    """Days CloudWatch keeps the flow logs (a CloudWatch retention value: 1, 3, 5, 7, 14, 30, ...)."""
     traffic_type: Literal["ALL", "ACCEPT", "REJECT"] = "ALL"
+    """Which traffic the flow logs record."""
 
     @field_validator("retention_days")
     @classmethod
@@ -90,8 +99,12 @@ class FlowLogSettings(Section):
 
 
 class NetworkingSettings(ComponentSection, AddressPlan):
+    """NetworkingBase: the VPC, its subnets and egress, flow logs, the optional peer VPC (docs/networking.md)."""
+
     enabled: bool = True
+    """Build the VPC (web, container and the peer need it)."""
     cidr: str = "10.0.0.0/16"
+    """The VPC's IPv4 range: private (RFC 1918), /16 to /28."""
     flow_logs: FlowLogSettings = FlowLogSettings()
     peer: PeerSettings | None = None
 

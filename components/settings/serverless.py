@@ -32,13 +32,18 @@ class ThrottlingSettings(Section):
 
 
 class ServerlessSettings(ComponentSection):
+    """ServerlessApi: the subscriptions API, its table and the website (docs/serverless.md)."""
+
     hosting: Hosting = "s3-website"
     """s3-website: public-read objects on the S3 website endpoint (HTTP, as in the course);
     cloudfront: private bucket behind CloudFront with Origin Access Control (HTTPS)."""
     memory_size: StrictInt = Field(256, ge=128, le=10240)
+    """Memory of the API function in MB (CPU grows with it)."""
     timeout: StrictInt = Field(10, ge=1, le=900)
+    """Seconds the API function may run (API Gateway itself waits at most 29)."""
     throttling: ThrottlingSettings = ThrottlingSettings()
     log_retention_days: StrictInt = 30
+    """Days CloudWatch keeps the function's and the stage's logs."""
     pitr: bool = False
     """DynamoDB point-in-time recovery."""
     protect: bool = False
@@ -46,6 +51,7 @@ class ServerlessSettings(ComponentSection):
     tracing: bool = False
     """X-Ray active tracing on the function and the stage."""
     powertools_layer_version: StrictInt = Field(27, ge=1)
+    """Version of AWS's public Powertools for AWS Lambda (Python) v3 layer."""
     manage_api_gateway_account: bool = False
     """Set the region's account-wide API Gateway CloudWatch logging role. One value per account
     and region: turn it on in exactly one stack of each account (off in dev by default), or two

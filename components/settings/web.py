@@ -22,8 +22,11 @@ class ColourSettings(Section):
     """One colour's fleet: its size, its image, what it runs."""
 
     min_size: int = Field(0, ge=0, le=100)
+    """Smallest size of the colour's auto scaling group (>= 1 while it takes traffic)."""
     max_size: int = Field(1, ge=0, le=100)
+    """Largest size of the colour's auto scaling group."""
     desired_capacity: int = Field(0, ge=0, le=100)
+    """Size at creation; afterwards scaling owns it (ignore_changes)."""
     ami_id: str | None = Field(None, pattern=AMI_PATTERN)
     """The pinned image. None only while the colour is idle (weight 0): the program then uses the
     current Amazon Linux 2023 from AWS's public parameter, and `platformctl release` pins it."""
@@ -61,7 +64,9 @@ class TrafficSettings(Section):
     """Listener weights per colour; they must add up to 100."""
 
     blue: int = Field(100, ge=0, le=100)
+    """Percent of the listener's traffic to blue (blue + green = 100; written by platformctl cutover)."""
     green: int = Field(0, ge=0, le=100)
+    """Percent of the listener's traffic to green."""
 
     @model_validator(mode="before")
     @classmethod
@@ -84,11 +89,14 @@ class TrafficSettings(Section):
 
 class StickinessSettings(Section):
     enabled: bool = False
+    """Cookie stickiness: a client stays on one colour."""
     duration_seconds: int = Field(3600, ge=1, le=604800)
+    """How long the stickiness cookie holds a client on one target."""
 
 
 class AccessLogSettings(Section):
     enabled: bool = False
+    """ALB access logs to an S3 bucket of their own."""
     retention_days: int = Field(90, ge=1, le=3653)
     """Lifecycle expiry of the log objects in the bucket."""
 
@@ -97,7 +105,9 @@ class ScalingSettings(Section):
     """Target tracking per ASG: average CPU (%) or ALB requests per target (per minute)."""
 
     metric: Literal["cpu", "requests"] = "cpu"
+    """Target tracking on average CPU (percent) or ALB requests per target."""
     target: float = Field(50, gt=0, le=100000)
+    """The value target tracking keeps the metric at."""
 
     @model_validator(mode="after")
     def _cpu_percent(self) -> ScalingSettings:
@@ -129,16 +139,25 @@ class RolloutSettings(Section):
 
 
 class WebSettings(ComponentSection):
+    """ScalingWebTier: the ALB and the blue and green fleets (docs/web-tier.md, docs/blue-green.md)."""
+
     instance_type: str = Field("t3.micro", pattern=INSTANCE_TYPE_PATTERN)
+    """EC2 instance type of both colours (Graviton types such as t4g get the arm64 image)."""
     app_port: int = Field(80, ge=1, le=65535)
+    """Port the instances serve on, behind the load balancer."""
     health_check_path: str = Field("/", pattern=r"^/[\x21-\x7e]{0,1023}$")
+    """Path the target groups probe (and the bootstrap page answers)."""
     health_check_grace_period: int = Field(300, ge=0, le=7200)
+    """Seconds a new instance may take before health checks count (also the refresh warm-up)."""
     deregistration_delay: int = Field(30, ge=0, le=3600)
+    """Seconds a target drains before it leaves its group."""
     stickiness: StickinessSettings = StickinessSettings()
     certificate_arn: str = Field("", pattern=CERTIFICATE_PATTERN)
     """ACM certificate for HTTPS; empty: HTTP only (no redirect)."""
     ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    """ELB security policy of the HTTPS listener."""
     deletion_protection: bool = False
+    """ALB deletion protection; also protects and retains the access log bucket."""
     access_logs: AccessLogSettings = AccessLogSettings()
     scaling: ScalingSettings = ScalingSettings()
     traffic: TrafficSettings = TrafficSettings()
@@ -146,7 +165,9 @@ class WebSettings(ComponentSection):
     """A colour with traffic must name its image (`amiId`): no `up` may roll a live fleet to a new image."""
     rollout: RolloutSettings = RolloutSettings()
     blue: ColourSettings = ColourSettings(min_size=1, max_size=2, desired_capacity=1)
+    """Percent of the listener's traffic to blue (blue + green = 100; written by platformctl cutover)."""
     green: ColourSettings = ColourSettings()
+    """Percent of the listener's traffic to green."""
 
     @model_validator(mode="before")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from platformctl import docs
 from tests.conftest import ROOT
@@ -25,7 +26,9 @@ def test_doc_pages_embed_both_diagrams_and_the_totals():
 
 def test_write_regenerates_into_a_project_copy(tmp_path, dev_plan, prod_plan):
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "diagrams.md").write_text((ROOT / "docs" / "diagrams.md").read_text())
+    for page in ("diagrams.md", "settings.md"):
+        (tmp_path / "docs" / page).write_text((ROOT / "docs" / page).read_text())
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
     text = (ROOT / "docs" / "cost.md").read_text()
     stale_page = text.replace("<!-- cost:totals:start -->\n", "<!-- cost:totals:start -->\nold figures\n")
     (tmp_path / "docs" / "cost.md").write_text(stale_page)
@@ -40,3 +43,26 @@ def test_write_regenerates_into_a_project_copy(tmp_path, dev_plan, prod_plan):
 def test_missing_marker_is_named():
     with pytest.raises(docs.DocsError, match=r"README.md has no <!-- cost:totals:start --> \.\.\. <!-- cost:totals:end --> block"):
         docs.replace_blocks("no markers here", {"cost:totals": "x"})
+
+
+def test_every_setting_is_documented_with_its_meaning():
+    from components.settings import Settings
+    from platformctl.settings_docs import rows, sections
+
+    page = (ROOT / "docs" / "settings.md").read_text()
+    found = list(rows(Settings))
+    assert len(found) > 100
+    undocumented = [r.key for r in found if not r.description]
+    assert undocumented == [], "settings without a docstring (their meaning in docs/settings.md)"
+    assert [r.key for r in found if f"| `{r.key}` |" not in page] == []
+    schema = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    assert set(schema) == {f"cloud-platform:{key}" for key in sections()}
+    assert all(entry["description"] for entry in schema.values())
+
+
+def test_pulumi_yaml_keeps_everything_but_the_config_schema():
+    text = (ROOT / "Pulumi.yaml").read_text()
+    regenerated = docs.pulumi_yaml(text.replace("cloud-platform:owner:", "cloud-platform:ownerStale:"))
+    assert regenerated == text
+    with pytest.raises(docs.DocsError, match="Pulumi.yaml has no top-level config: section"):
+        docs.pulumi_yaml("name: x\n")
