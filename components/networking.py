@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from .alarms import AlarmTargets
 from .ec2_instances import latest_al2023, ssm_instance_profile
+from .settings.base import NAMESPACE, SettingsError
 from .settings.networking import AddressPlan, subnet_cidrs
 
 
@@ -48,6 +49,8 @@ class NetworkingBaseArgs:
     flow_log_retention_days: int | None = 30
     """Retention of the VPC flow log group; None disables flow logs."""
     flow_log_traffic_type: str = "ALL"
+    az_count_key: str = "networking.azCount"
+    """Setting that chose `plan.az_count`, named when the region has fewer zones."""
 
 
 class NetworkingBase(pulumi.ComponentResource):
@@ -67,9 +70,10 @@ class NetworkingBase(pulumi.ComponentResource):
 
         zones = aws.get_availability_zones(state="available", opts=pulumi.InvokeOptions(parent=self))
         if len(zones.names) < plan.az_count:
-            raise pulumi.RunError(
-                f"{name}: azCount {plan.az_count} but region {args.region} offers only "
-                f"{len(zones.names)} zones ({', '.join(zones.names)})"
+            # A config mistake, reported like every other one (one line, exit 2 in platformctl).
+            raise SettingsError(
+                f"{NAMESPACE}:{args.az_count_key} must be <= {len(zones.names)} in region {args.region}, which "
+                f"offers {', '.join(zones.names)} (got {plan.az_count})"
             )
         self.availability_zones = list(zones.names[: plan.az_count])
         self.vpc_cidr = plan.cidr

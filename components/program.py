@@ -82,6 +82,7 @@ def build_networking(p: Platform) -> None:
             region=net.peer.region,
             flow_log_retention_days=flow_days,
             flow_log_traffic_type=net.flow_logs.traffic_type,
+            az_count_key="networking.peer.azCount",
         ),
         opts=pulumi.ResourceOptions(providers={"aws": peer_provider}, transformations=p.transformations),
     )

@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
+from components.settings.base import SettingsError
+from components.settings.stackfile import read_stack_config
 
 # The project directory (stack files + __main__.py); overridable to plan a copy of the project.
 ROOT = Path(os.environ.get("CLOUD_PLATFORM_ROOT") or Path(__file__).resolve().parent.parent)
@@ -36,13 +37,9 @@ def stack_config(stack: str, root: Path = ROOT) -> dict[str, str]:
     """`Pulumi.<stack>.yaml` flattened: structured values as JSON text, as the engine passes them."""
     path = stack_file(stack, root)
     try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise StackError(f"{path.name} is not valid YAML: {str(exc).splitlines()[0]}") from None
-    config = document.get("config") or {}
-    if not isinstance(config, dict):
-        raise StackError(f"{path.name}: 'config' must be a mapping")
-    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
+        return read_stack_config(path)
+    except SettingsError as exc:
+        raise StackError(str(exc)) from None
 
 
 def merge_overrides(config: dict[str, str], overrides: dict[str, Any] | None) -> dict[str, str]:

@@ -6,7 +6,9 @@ value and what is allowed. Each component area owns one section module here.
 
 from __future__ import annotations
 
+import difflib
 import re
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
@@ -20,6 +22,7 @@ from .localstack import LocalStackSettings
 from .messaging import MessagingSettings
 from .networking import REGION_PATTERN, NetworkingSettings
 from .serverless import ServerlessSettings
+from .stackfile import read_stack_config
 from .web import WebSettings
 
 __all__ = ["NAMESPACE", "Settings", "SettingsError", "load_settings", "parse_settings"]
@@ -119,8 +122,50 @@ _CONFIG_KEYS = {
 }
 
 
+# Config of the providers and packages the program uses; a key in any other namespace (a typo
+# such as `cloudplatform:web`) would be ignored by everything, so it is refused.
+OTHER_NAMESPACES = ("aws", "pulumi", "awsx", "docker", "docker-build")
+# pulumi-aws 7 provider settings (pulumi_aws/config/vars.py; tests keep the list current):
+# `aws:regoin` would otherwise be ignored and the provider fall back to its default region.
+AWS_PROVIDER_KEYS = frozenset({
+    "accessKey", "allowedAccountIds", "assumeRole", "assumeRoles", "assumeRoleWithWebIdentity", "customCaBundle",
+    "defaultTags", "ec2MetadataServiceEndpoint", "ec2MetadataServiceEndpointMode", "endpoints",
+    "forbiddenAccountIds", "httpProxy", "httpsProxy", "ignoreTags", "insecure", "maxRetries", "noProxy",
+    "profile", "region", "retryMode", "s3UsEast1RegionalEndpoint", "s3UsePathStyle", "secretKey",
+    "sharedConfigFiles", "sharedCredentialsFiles", "skipCredentialsValidation", "skipMetadataApiCheck",
+    "skipRegionValidation", "skipRequestingAccountId", "stsRegion", "tagPolicyCompliance", "token",
+    "tokenBucketRateLimiterCapacity", "useDualstackEndpoint", "useFipsEndpoint", "userAgents",
+})
+
+
+def _did_you_mean(word: str, choices: Any, render: Any = str) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean {render(close[0])}?)" if close else ""
+
+
+def _check_namespaces(config: dict[str, Any]) -> None:
+    for key in config:
+        namespace, sep, name = key.partition(":")
+        if not sep or not namespace or not name:
+            raise SettingsError(f"config key {key!r} must have the form namespace:key (e.g. {NAMESPACE}:web)")
+        if namespace == NAMESPACE or namespace in OTHER_NAMESPACES and namespace != "aws":
+            continue
+        if namespace == "aws":
+            if name not in AWS_PROVIDER_KEYS:
+                raise SettingsError(f"{key} is not a setting of the aws provider"
+                                    + _did_you_mean(name, AWS_PROVIDER_KEYS, lambda n: f"aws:{n}"))
+            continue
+        known = (NAMESPACE, *OTHER_NAMESPACES)
+        raise SettingsError(
+            f"{key} is in no known namespace {namespace!r}"
+            + _did_you_mean(namespace, known, lambda n, name=name: f"{n}:{name}")
+            + f"; known: {', '.join(known)}"
+        )
+
+
 def parse_settings(config: dict[str, Any], stack: str) -> Settings:
     """Validate a flat `{"namespace:key": value}` config map (as Pulumi hands it over)."""
+    _check_namespaces(config)
     region = config.get("aws:region")
     if not isinstance(region, str) or not re.match(REGION_PATTERN, region):
         raise SettingsError(f"aws:region must be an AWS region such as eu-west-1 (got {region!r})")
@@ -146,5 +191,11 @@ def load_settings() -> Settings:
     import pulumi
     from pulumi.runtime import config as runtime_config
 
+    stack = pulumi.get_stack()
+    # Under `pulumi up` the engine has already parsed the stack file: check the file itself for
+    # what parsing hides (a key given twice: the last one silently wins).
+    stack_file = Path(__file__).resolve().parents[2] / f"Pulumi.{stack}.yaml"
+    if stack_file.is_file():
+        read_stack_config(stack_file)
     merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    return parse_settings(merged, stack=pulumi.get_stack())
+    return parse_settings(merged, stack=stack)

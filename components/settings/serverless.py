@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, StrictInt, field_validator
@@ -11,8 +12,9 @@ from .networking import check_retention
 
 Hosting = Literal["s3-website", "cloudfront"]
 
-# `*`, `site` (the website's own origin, known only at deploy time) or one explicit origin.
-ORIGIN_PATTERN = r"^(\*|site|https?://[A-Za-z0-9.-]+(:\d{1,5})?)$"
+# `*`, `site` (the website's own origin, known only at deploy time) or one explicit HTTPS
+# origin: a page served over plain HTTP can be rewritten on the way, so it is no origin to trust.
+ORIGIN_PATTERN = r"^(\*|site|https://[A-Za-z0-9.-]+(:\d{1,5})?)$"
 
 
 class ThrottlingSettings(Section):
@@ -56,8 +58,15 @@ class ServerlessSettings(ComponentSection):
     """Set the region's account-wide API Gateway CloudWatch logging role. One value per account
     and region: turn it on in exactly one stack of each account (off in dev by default), or two
     stacks fight over it and the last `up` wins; a stack with it off relies on the role being set."""
-    allowed_origin: str = Field("*", pattern=ORIGIN_PATTERN)
+    allowed_origin: str = "*"
     """CORS origin: `*`, `site` (the deployed website's origin) or e.g. https://www.example.org."""
+
+    @field_validator("allowed_origin")
+    @classmethod
+    def _origin(cls, value: str) -> str:
+        if not re.match(ORIGIN_PATTERN, value):
+            raise ValueError("must be *, site or one https:// origin such as https://www.example.org")
+        return value
 
     @field_validator("log_retention_days")
     @classmethod

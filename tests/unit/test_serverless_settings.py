@@ -31,8 +31,11 @@ def test_defaults():
         ({"logRetentionDays": 10}, "cloud-platform:serverless.logRetentionDays must be one of 1, 3, 5, 7, 14"),
         ({"pitr": "maybe"}, "cloud-platform:serverless.pitr must be true or false (got 'maybe')"),
         ({"powertoolsLayerVersion": 0}, "cloud-platform:serverless.powertoolsLayerVersion must be >= 1 (got 0)"),
-        ({"allowedOrigin": "example.org"}, "cloud-platform:serverless.allowedOrigin must match"),
-        ({"allowedOrigin": "https://x.org/path"}, "cloud-platform:serverless.allowedOrigin must match"),
+        ({"allowedOrigin": "example.org"}, "cloud-platform:serverless.allowedOrigin must be *, site or one https:// origin"),
+        ({"allowedOrigin": "https://x.org/path"}, "cloud-platform:serverless.allowedOrigin must be *, site or one https:// origin"),
+        ({"allowedOrigin": "http://www.example.org"},
+         "cloud-platform:serverless.allowedOrigin must be *, site or one https:// origin such as https://www.example.org "
+         "(got 'http://www.example.org')"),
         ({"memory": 256}, "cloud-platform:serverless.memory is not a known setting (allowed: enabled, hosting, memorySize"),
     ],
 )
@@ -42,6 +45,6 @@ def test_invalid_serverless(serverless, expected):
     assert message.count("(got ") <= 1
 
 
-@pytest.mark.parametrize("origin", ["*", "site", "https://www.example.org", "http://127.0.0.1:8000"])
+@pytest.mark.parametrize("origin", ["*", "site", "https://www.example.org", "https://127.0.0.1:8443"])
 def test_allowed_origins(origin):
     assert settings_with(serverless={"allowedOrigin": origin}).serverless.allowed_origin == origin
