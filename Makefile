@@ -24,8 +24,9 @@ $(MERMAID): tools/mermaid/package.json tools/mermaid/package-lock.json
 	if command -v npm >/dev/null; then npm ci --prefix tools/mermaid --no-audit --no-fund --silent; \
 	else echo "npm not found: the real Mermaid parse test will be skipped"; fi
 
+# -n auto: one pytest-xdist worker per core, each with its own cached plans of the shipped stacks.
 test: $(STAMP) lint $(MERMAID)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 	$(PY) tools/bench/bench.py --quick
 
 # Paired performance measurements (plan vs floor, --help, handler imports, sandbox, suite, dev cost):

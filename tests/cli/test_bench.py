@@ -9,12 +9,13 @@ import sys
 from tests.conftest import ROOT
 
 
-def test_quick_bench_prints_a_row_with_a_ratio_per_measurement():
-    done = subprocess.run([sys.executable, str(ROOT / "tools" / "bench" / "bench.py"), "--quick", "--only", "help,handlers"],
+def test_quick_bench_prints_a_row_with_a_ratio():
+    """The cheapest row; `make test` runs every quick row after pytest."""
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "bench" / "bench.py"), "--quick", "--only", "help"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and not line.startswith("| measurement")]
     names = [row.split("|")[1].strip() for row in rows]
-    assert names == ["--help", "handler api.handler", "handler notifier.app", "handler worker.app"]
+    assert names == ["--help"]
     assert all(row.split("|")[6].strip().endswith("x") for row in rows)
     assert done.stdout.startswith("machine: ")

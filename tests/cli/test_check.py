@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 
 import pytest
 import yaml
 
-from tests.cli.test_plan import platformctl
 from tests.conftest import ROOT
 
 
@@ -38,14 +36,13 @@ def broken_root(tmp_path):
     return tmp_path
 
 
-def test_broken_variant_exits_1_naming_the_control(broken_root):
-    """As CI runs it: a subprocess, the project root from CLOUD_PLATFORM_ROOT."""
-    env = {**os.environ, "CLOUD_PLATFORM_ROOT": str(broken_root)}
-    result = platformctl("check", "--stack", "dev", env=env)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "vpc-flow-logs" in result.stdout and "EC2.6" in result.stdout
-    assert result.stdout.strip().splitlines()[-1].startswith("FAIL check dev: 30 policies")
-    assert result.stdout.strip().endswith("violation(s) [vpc-flow-logs x1 (mandatory)]")
+def test_broken_variant_exits_1_naming_the_control(broken_root, cli, monkeypatch):
+    monkeypatch.setattr("offline.stacks.ROOT", broken_root)
+    code, out, err = cli("check", "--stack", "dev")
+    assert code == 1, out + err
+    assert "vpc-flow-logs" in out and "EC2.6" in out
+    assert out.strip().splitlines()[-1].startswith("FAIL check dev: 30 policies")
+    assert out.strip().endswith("violation(s) [vpc-flow-logs x1 (mandatory)]")
 
 
 def test_broken_variant_json(broken_root, cli, monkeypatch):

@@ -18,10 +18,10 @@ def platformctl(*args: str, **kw) -> subprocess.CompletedProcess:
                           timeout=120, **kw)
 
 
-def test_plan_json_prod_is_complete_and_ids_resolve():
-    result = platformctl("plan", "--stack", "prod", "--format", "json")
-    assert result.returncode == 0, result.stderr
-    doc = json.loads(result.stdout)
+def test_plan_json_prod_is_complete_and_ids_resolve(cli):
+    code, out, err = cli("plan", "--stack", "prod", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
     assert doc["stack"] == "prod"
     resources = doc["resources"]
     for r in resources:

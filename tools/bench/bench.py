@@ -141,8 +141,8 @@ def sandbox_row(runs: int) -> Row:
 
 
 def suite_row() -> Row:
-    cpu, wall = run([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
-    return Row("suite (pytest)", cpu, wall, note="whole suite, once")
+    cpu, wall = run([PY, "-m", "pytest", "-q", "-n", "auto", "-p", "no:cacheprovider"])
+    return Row("suite (pytest -n auto)", cpu, wall, note="whole suite as `make test` runs it, once")
 
 
 def cost_rows(tmp: Path) -> list[Row]:
