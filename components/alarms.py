@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .settings.alarms import AlarmSettings
-
 
 @dataclass
 class AlarmTargets:
@@ -55,8 +53,21 @@ class AlarmTargets:
 
 @dataclass
 class AlarmsArgs:
-    settings: AlarmSettings
+    """Inputs of Alarms: what to watch, who to tell, and when a metric is bad."""
+
     targets: AlarmTargets = field(default_factory=AlarmTargets)
+    email: pulumi.Input[str] | None = None
+    """E-mail subscription of the ops topic; None: subscribe someone yourself."""
+    period_seconds: int = 60
+    """One evaluation period (10, 30 or a multiple of 60)."""
+    evaluation_periods: int = 1
+    datapoints_to_alarm: int | None = None
+    """Breaching periods among evaluation_periods that raise an alarm; None: all of them."""
+    alb_5xx_threshold: int = 5
+    unhealthy_hosts_threshold: int = 1
+    lambda_errors_threshold: int = 1
+    lambda_throttles_threshold: int = 1
+    api_5xx_threshold: int = 5
 
 
 def _key(value, index: int) -> str:
@@ -74,7 +85,7 @@ class Alarms(pulumi.ComponentResource):
     def __init__(self, name: str, args: AlarmsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-platform:guardrails:Alarms", name, None, opts)
         self._name = name
-        self._s = args.settings
+        self._s = args
         self._child = pulumi.ResourceOptions(parent=self)
         self.alarm_names = []
 

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .settings.backup import BackupSettings
-
 SELECTION_TAG = ("Backup", "true")
 # Failures only. The vault's SNS notifications cannot say that (BACKUP_JOB_COMPLETED fires
 # for every success, BACKUP_JOB_FAILED is deprecated), so an EventBridge rule picks the
@@ -34,10 +32,21 @@ MANAGED_POLICIES = {
 
 @dataclass
 class BackupsArgs:
-    settings: BackupSettings
-    """Schedules, retention, copy and protection flags."""
+    """Inputs of Backups: schedules, retention, the copy to the peer region, protection."""
+
+    daily_retention_days: int = 35
+    weekly_retention_days: int = 90
+    daily_schedule: str = "cron(0 3 * * ? *)"
+    """AWS cron expression (UTC)."""
+    weekly_schedule: str = "cron(0 4 ? * SUN *)"
+    start_window_minutes: int = 60
+    completion_window_minutes: int = 480
+    copy_to_peer: bool = True
+    """Copy every recovery point to a vault in the peer region (needs `peer_provider`)."""
+    protect_vault: bool = False
+    """Protect and retain the vaults (prod)."""
     peer_provider: aws.Provider | None = None
-    """Provider of the peer region; with `settings.copy_to_peer` a copy vault is created there."""
+    """Provider of the peer region; with `copy_to_peer` a copy vault is created there."""
     notification_topic_arn: pulumi.Input[str] | None = None
     """SNS topic (the Alarms ops topic) for failed backup, copy and restore jobs of the home vault."""
 
@@ -50,7 +59,7 @@ class Backups(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BackupsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-platform:guardrails:Backups", name, None, opts)
-        s = args.settings
+        s = args
         child = pulumi.ResourceOptions(parent=self)
         stateful = pulumi.ResourceOptions(parent=self, protect=s.protect_vault, retain_on_delete=s.protect_vault)
 
@@ -115,7 +124,7 @@ class Backups(pulumi.ComponentResource):
         aws.kms.Alias(f"{name}{suffix}-key", name=f"alias/{name}{suffix}", target_key_id=key.id, opts=key_opts)
         return aws.backup.Vault(f"{name}{suffix}-vault", name=f"{name}{suffix}-vault", kms_key_arn=key.arn, opts=opts)
 
-    def _rule(self, label: str, schedule: str, days: int, s: BackupSettings,
+    def _rule(self, label: str, schedule: str, days: int, s: BackupsArgs,
               vault: aws.backup.Vault) -> aws.backup.PlanRuleArgs:
         copies = None
         if self.peer_vault_arn is not None:

@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, TypeVar
 
 import pulumi
 import pulumi_aws as aws
@@ -19,10 +19,20 @@ from .networking import NetworkingBase, NetworkingBaseArgs
 from .peering import CrossRegionPeering, CrossRegionPeeringArgs
 from .providers import aws_provider
 from .settings import Settings, load_settings
+from .settings.base import Section
 from .web_tier import ScalingWebTier, ScalingWebTierArgs
+
+A = TypeVar("A")
 
 if TYPE_CHECKING:  # imported where built: only stacks with a serverless area pay for it
     from .serverless import ServerlessApi
+
+
+def args_from(section: Section, args_type: type[A], **inputs: object) -> A:
+    """A component's plain args from its settings section: every args field the section has,
+    by the same name, plus the `inputs` only the program knows (other components' outputs)."""
+    names = {f.name for f in fields(args_type)} - inputs.keys()
+    return args_type(**{n: getattr(section, n) for n in names if hasattr(section, n)}, **inputs)
 
 
 @dataclass
@@ -242,14 +252,14 @@ def build_guardrails(p: Platform) -> None:
     guardrails = p.guardrails = Guardrails()
     if s.alarms.enabled:
         guardrails.alarms = Alarms(
-            f"{s.prefix}-alarms", AlarmsArgs(settings=s.alarms, targets=alarm_targets(p)), opts=p.opts()
+            f"{s.prefix}-alarms", args_from(s.alarms, AlarmsArgs, targets=alarm_targets(p)), opts=p.opts()
         )
         p.outputs["opsTopicArn"] = guardrails.alarms.topic_arn
     if s.backup.enabled:
         guardrails.backups = Backups(
             f"{s.prefix}-backup",
-            BackupsArgs(
-                settings=s.backup,
+            args_from(
+                s.backup, BackupsArgs,
                 peer_provider=p.peer_provider,
                 notification_topic_arn=guardrails.alarms.topic_arn if guardrails.alarms else None,
             ),

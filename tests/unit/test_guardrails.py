@@ -11,7 +11,7 @@ import pytest
 
 from components.alarms import Alarms, AlarmsArgs, AlarmTargets
 from components.backup import Backups, BackupsArgs
-from components.program import Platform, alarm_targets
+from components.program import Platform, alarm_targets, args_from
 from components.settings.alarms import AlarmSettings
 from components.settings.backup import BackupSettings
 
@@ -23,7 +23,7 @@ def _backups(build, peer=True, **settings):
     def program():
         home = aws.Provider("home", region="eu-west-1")
         other = aws.Provider("peer", region="eu-central-1") if peer else None
-        Backups("bk", BackupsArgs(settings=BackupSettings(enabled=True, **settings), peer_provider=other),
+        Backups("bk", args_from(BackupSettings(enabled=True, **settings), BackupsArgs, peer_provider=other),
                 opts=pulumi.ResourceOptions(providers={"aws": home}))
     return build(program)
 
@@ -88,7 +88,7 @@ TARGETS = AlarmTargets(
 def test_alarms_metrics_dimensions_thresholds_and_actions(build):
     settings = AlarmSettings(period_seconds=300, evaluation_periods=3, datapoints_to_alarm=2,
                              alb_5xx_threshold=7, api_5xx_threshold=9, lambda_errors_threshold=2)
-    mocks = build(lambda: Alarms("al", AlarmsArgs(settings=settings, targets=TARGETS)))
+    mocks = build(lambda: Alarms("al", args_from(settings, AlarmsArgs, targets=TARGETS)))
     (topic,) = mocks.of_type("aws:sns/topic:Topic")
     alarms = {a.name: a.inputs for a in mocks.of_type(ALARM)}
     expected = {
@@ -120,7 +120,7 @@ def test_alarms_metrics_dimensions_thresholds_and_actions(build):
 
 def test_ops_topic_is_encrypted_with_a_key_cloudwatch_may_use(build):
     settings = AlarmSettings(email="ops@example.com")
-    mocks = build(lambda: Alarms("al", AlarmsArgs(settings=settings)))
+    mocks = build(lambda: Alarms("al", args_from(settings, AlarmsArgs)))
     (topic,) = mocks.of_type("aws:sns/topic:Topic")
     (key,) = mocks.of_type("aws:kms/key:Key")
     assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
@@ -134,7 +134,7 @@ def test_ops_topic_is_encrypted_with_a_key_cloudwatch_may_use(build):
 
 
 def test_no_email_no_subscription(build):
-    mocks = build(lambda: Alarms("al", AlarmsArgs(settings=AlarmSettings())))
+    mocks = build(lambda: Alarms("al", AlarmsArgs()))
     assert mocks.of_type("aws:sns/topicSubscription:TopicSubscription") == []
 
 
@@ -184,7 +184,7 @@ def test_stacks_export_the_ops_topic(stack, dev_plan, prod_plan):
 
 
 def test_topic_policy_lets_only_this_accounts_services_publish(build):
-    mocks = build(lambda: Alarms("al", AlarmsArgs(settings=AlarmSettings())))
+    mocks = build(lambda: Alarms("al", AlarmsArgs()))
     (topic,) = mocks.of_type("aws:sns/topic:Topic")
     (policy,) = mocks.of_type("aws:sns/topicPolicy:TopicPolicy")
     assert policy.inputs["arn"] == topic.outputs["arn"]
