@@ -94,7 +94,8 @@ class NetworkingBase(pulumi.ComponentResource):
             vpc_id=self.vpc.id,
             ingress=[],
             egress=[],
-            tags={"Name": f"{name}-default-sg (unused, no rules)"},
+            # Tag values allow letters, numbers, spaces and _.:/=+-@ only (no parentheses or commas).
+            tags={"Name": f"{name}-default-sg unused - no rules"},
             opts=self._child,
         )
 

@@ -74,6 +74,7 @@ def run_offline(
 
     Raises `StackError` for an unknown stack and `SettingsError` for invalid config; in the
     latter case nothing has been registered (the settings load before any resource).
+    Raises `PlanRejectedError` when a resource breaks a provider or AWS rule (as `pulumi preview` would).
     """
     config = merge_overrides(stack_config(stack, root), overrides)
     if mocks is None:
@@ -92,4 +93,5 @@ def run_offline(
     finally:
         if collecting:
             gc.enable()
+    mocks.raise_if_rejected()
     return Plan(stack=stack, mocks=mocks, outputs=plain(outputs or {}))

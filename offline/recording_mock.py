@@ -7,23 +7,20 @@ its parent, provider and options so tests and the plan can query them.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
+from . import names, provider_rules
+from .aws_shapes import ACCOUNT, ARN, ID_FROM_INPUT, ID_IS_ARN, ID_PREFIX, digest, extra_outputs, package_outputs
+from .provider_rules import PlanRejectedError
 from .sdk import MockMonitor
 
-ACCOUNT = "123456789012"
 # Building blocks (hardened bucket, Lambda function) are parts of a component, not components.
 BLOCKS = "cloud-platform:blocks:"
 PARTITION = "aws"
-
-
-def _digest(*parts: str, length: int = 8) -> str:
-    return hashlib.sha1("/".join(parts).encode(), usedforsecurity=False).hexdigest()[:length]
 
 
 def plain(value: Any) -> Any:
@@ -86,150 +83,11 @@ class Recorded:
         return f"{self.urn}::{self.id}"
 
 
-# Prefixes of EC2-style ids; anything else gets its physical name (or ARN/URL) as id.
-ID_PREFIX = {
-    "aws:ec2/vpc:Vpc": "vpc",
-    "aws:ec2/subnet:Subnet": "subnet",
-    "aws:ec2/routeTable:RouteTable": "rtb",
-    "aws:ec2/internetGateway:InternetGateway": "igw",
-    "aws:ec2/natGateway:NatGateway": "nat",
-    "aws:ec2/eip:Eip": "eipalloc",
-    "aws:ec2/securityGroup:SecurityGroup": "sg",
-    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
-    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
-    "aws:ec2/flowLog:FlowLog": "fl",
-    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "pcx",
-    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
-    "aws:ec2/route:Route": "r",
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
-    "aws:kms/key:Key": "key",
-    "aws:apigateway/restApi:RestApi": "api",
-    "aws:apigateway/resource:Resource": "res",
-    "aws:apigateway/deployment:Deployment": "dep",
-    "aws:cloudfront/distribution:Distribution": "E",
-    "aws:cloudfront/originAccessControl:OriginAccessControl": "oac",
-}
-
-# ARN templates by type; {name} is the physical name, {id} the resource id.
-ARN = {
-    "aws:iam/role:Role": "arn:aws:iam::{account}:role/{name}",
-    "aws:iam/policy:Policy": "arn:aws:iam::{account}:policy/{name}",
-    "aws:iam/instanceProfile:InstanceProfile": "arn:aws:iam::{account}:instance-profile/{name}",
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": "arn:aws:iam::{account}:oidc-provider/{url}",
-    "aws:s3/bucket:Bucket": "arn:aws:s3:::{name}",
-    "aws:s3/bucketV2:BucketV2": "arn:aws:s3:::{name}",
-    "aws:lambda/function:Function": "arn:aws:lambda:{region}:{account}:function:{name}",
-    "aws:sqs/queue:Queue": "arn:aws:sqs:{region}:{account}:{name}",
-    "aws:sns/topic:Topic": "arn:aws:sns:{region}:{account}:{name}",
-    "aws:dynamodb/table:Table": "arn:aws:dynamodb:{region}:{account}:table/{name}",
-    "aws:cloudwatch/logGroup:LogGroup": "arn:aws:logs:{region}:{account}:log-group:{name}",
-    "aws:cloudwatch/metricAlarm:MetricAlarm": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
-    "aws:kms/key:Key": "arn:aws:kms:{region}:{account}:key/{id}",
-    "aws:lb/loadBalancer:LoadBalancer": "arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{name}/{digest}",
-    "aws:lb/targetGroup:TargetGroup": "arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/{name}/{digest}",
-    "aws:lb/listener:Listener": "arn:aws:elasticloadbalancing:{region}:{account}:listener/app/{name}/{digest}",
-    "aws:lb/listenerRule:ListenerRule": "arn:aws:elasticloadbalancing:{region}:{account}:listener-rule/app/{name}/{digest}",
-    "aws:autoscaling/group:Group": "arn:aws:autoscaling:{region}:{account}:autoScalingGroup:{digest}:autoScalingGroupName/{name}",
-    "aws:ecr/repository:Repository": "arn:aws:ecr:{region}:{account}:repository/{name}",
-    "aws:ecs/cluster:Cluster": "arn:aws:ecs:{region}:{account}:cluster/{name}",
-    "aws:ecs/service:Service": "arn:aws:ecs:{region}:{account}:service/{name}",
-    "aws:ecs/taskDefinition:TaskDefinition": "arn:aws:ecs:{region}:{account}:task-definition/{name}:1",
-    "aws:apigateway/restApi:RestApi": "arn:aws:apigateway:{region}::/restapis/{id}",
-    "aws:cloudfront/distribution:Distribution": "arn:aws:cloudfront::{account}:distribution/{id}",
-    "aws:sfn/stateMachine:StateMachine": "arn:aws:states:{region}:{account}:stateMachine:{name}",
-    "aws:backup/vault:Vault": "arn:aws:backup:{region}:{account}:backup-vault:{name}",
-    "aws:backup/plan:Plan": "arn:aws:backup:{region}:{account}:backup-plan:{id}",
-    "aws:ec2/vpc:Vpc": "arn:aws:ec2:{region}:{account}:vpc/{id}",
-    "aws:ec2/subnet:Subnet": "arn:aws:ec2:{region}:{account}:subnet/{id}",
-    "aws:ec2/securityGroup:SecurityGroup": "arn:aws:ec2:{region}:{account}:security-group/{id}",
-}
-
-# Resources whose physical name lives in another property than `name`.
-NAME_PROPERTY = {"aws:s3/bucket:Bucket": "bucket", "aws:s3/bucketV2:BucketV2": "bucket"}
-
-# Types whose id is their ARN (as the AWS provider reports it).
-ID_IS_ARN = {"aws:sns/topic:Topic", "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup",
-             "aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule", "aws:ecs/cluster:Cluster",
-             "aws:iam/openIdConnectProvider:OpenIdConnectProvider"}
-
-
-def _physical_name(type_: str, logical: str, inputs: dict[str, Any]) -> str:
-    prop = NAME_PROPERTY.get(type_, "name")
-    given = inputs.get(prop)
-    if isinstance(given, str) and given:
-        return given
-    prefix = inputs.get(f"{prop}Prefix")
-    # Auto-naming appends a random suffix; a hash of the logical name keeps it deterministic.
-    return f"{prefix or logical + '-'}{_digest(type_, logical, length=7)}"
-
-
-def _extra_outputs(type_: str, name: str, id_: str, region: str, arn: str | None,
-                   inputs: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Computed properties that consumers of a resource read."""
-    if type_ == "aws:lb/loadBalancer:LoadBalancer":
-        return {
-            "dnsName": f"{name}-{_digest(name, length=6)}.{region}.elb.amazonaws.com",
-            "arnSuffix": arn.split(":loadbalancer/")[1],
-            "zoneId": "Z32O12XQLNTSW2",
-        }
-    if type_ in ("aws:lb/targetGroup:TargetGroup",):
-        return {"arnSuffix": arn.split(":")[-1]}
-    if type_ == "aws:lambda/function:Function":
-        return {
-            "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
-            "qualifiedArn": f"{arn}:1",
-            "version": "1",
-        }
-    if type_ == "aws:sqs/queue:Queue":
-        return {"url": id_}
-    if type_ == "aws:dynamodb/table:Table":
-        return {"streamArn": f"{arn}/stream/2026-01-01T00:00:00.000"}
-    if type_ == "aws:apigateway/restApi:RestApi":
-        return {
-            "rootResourceId": f"root{_digest(id_, length=6)}",
-            "executionArn": f"arn:aws:execute-api:{region}:{ACCOUNT}:{id_}",
-        }
-    if type_ == "aws:apigateway/stage:Stage":
-        api, stage = (inputs or {}).get("restApi", "api"), (inputs or {}).get("stageName", name)
-        return {
-            "invokeUrl": f"https://{api}.execute-api.{region}.amazonaws.com/{stage}",
-            "executionArn": f"arn:aws:execute-api:{region}:{ACCOUNT}:{api}/{stage}",
-            "arn": f"arn:aws:apigateway:{region}::/restapis/{api}/stages/{stage}",
-        }
-    if type_ in NAME_PROPERTY:
-        return {
-            "bucket": name,
-            "bucketDomainName": f"{name}.s3.amazonaws.com",
-            "bucketRegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
-            "region": region,
-        }
-    if type_ == "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration":
-        return {"websiteEndpoint": f"{id_}.s3-website-{region}.amazonaws.com", "websiteDomain": f"s3-website-{region}.amazonaws.com"}
-    if type_ == "aws:cloudfront/distribution:Distribution":
-        return {"domainName": f"d{_digest(id_, length=12)}.cloudfront.net", "hostedZoneId": "Z2FDTNDATAQYW2"}
-    if type_ == "aws:ecr/repository:Repository":
-        return {"repositoryUrl": f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{name}", "registryId": ACCOUNT}
-    if type_ == "aws:kms/key:Key":
-        return {"keyId": id_}
-    if type_ == "aws:ec2/instance:Instance":
-        return {"primaryNetworkInterfaceId": f"eni-{_digest(id_, length=17)}",
-                "privateIp": "10.0.0.10", "publicIp": "203.0.113.10"}
-    if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
-        return {"latestVersion": 1, "defaultVersion": 1}
-    if type_ == "aws:iam/role:Role":
-        return {"uniqueId": f"AROA{_digest(name, length=16).upper()}"}
-    return {}
-
-
-def _package_outputs(type_: str, logical: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    """The few outputs of awsx/docker components that our code reads (nothing else is echoed)."""
-    if type_ == "awsx:ecr:Image":
-        # The pushed image by digest, as awsx reports it: `<repositoryUrl>@sha256:<64 hex>`.
-        digest = hashlib.sha256(f"{logical}/{inputs.get('imageTag')}".encode()).hexdigest()
-        return {"imageUri": f"{inputs.get('repositoryUrl')}@sha256:{digest}"}
-    return {}
+def _name_and_problems(type_: str, logical: str, inputs: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """The physical name pulumi-aws would give (None: the type has none) and what AWS would refuse."""
+    named = names.physical_name(type_, logical, inputs)
+    found = provider_rules.problems(type_, inputs)
+    return named.name, ([named.problem] if named.problem else []) + found
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -240,6 +98,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self._by_ref: dict[str, Recorded] = {}
         self._request = threading.local()
         self._lock = threading.Lock()
+        # What AWS or the provider would refuse, one line each (URN: problem); see `raise_if_rejected`.
+        self.rejections: list[str] = []
+
+    def raise_if_rejected(self) -> None:
+        """Fail like a preview would when a registration broke a provider or AWS rule."""
+        if self.rejections:
+            raise PlanRejectedError(list(self.rejections))
 
     # --- engine side -------------------------------------------------------------
     def region_for(self, provider_ref: str | None) -> str:
@@ -252,32 +117,40 @@ class RecordingMocks(pulumi.runtime.Mocks):
         request = getattr(self._request, "value", None)
         if type_.startswith("awsx:") or type_.startswith("docker-build:"):
             # Components from other packages: echoing inputs breaks their output typing.
-            id_ = f"{logical}-{_digest(type_, logical)}"
-            outputs: dict[str, Any] = _package_outputs(type_, logical, inputs)
+            id_ = f"{logical}-{digest(type_, logical)}"
+            outputs: dict[str, Any] = package_outputs(type_, logical, inputs)
         else:
             region = inputs.get("region") if type_ == "pulumi:providers:aws" else self.region_for(args.provider)
-            name = _physical_name(type_, logical, inputs)
+            physical, problems = _name_and_problems(type_, logical, inputs)
+            urn = request["urn"] if request else f"urn:unknown::{type_}::{logical}"
+            with self._lock:
+                self.rejections.extend(f"{urn}: {problem}" for problem in problems)
+            # Types without a name (routes, subnets) still get a deterministic handle for ids.
+            name = physical or f"{logical}-{digest(type_, logical, length=7)}"
             if type_ in ID_PREFIX:
-                id_ = f"{ID_PREFIX[type_]}-{_digest(type_, logical, length=17)}"
+                id_ = f"{ID_PREFIX[type_]}-{digest(type_, logical, length=17)}"
             elif type_ == "aws:sqs/queue:Queue":
                 id_ = f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/{name}"
+            elif type_ in ID_FROM_INPUT and inputs.get(ID_FROM_INPUT[type_]):
+                id_ = inputs[ID_FROM_INPUT[type_]]
             else:
                 id_ = name
             template = ARN.get(type_)
             arn = None
             if template:
                 arn = template.format(
-                    account=ACCOUNT, region=region, name=name, id=id_,
-                    digest=_digest(type_, logical, length=16), url=str(inputs.get("url", "")).removeprefix("https://"),
+                    account=ACCOUNT, region=region, name=name, id=id_, path=inputs.get("path") or "/",
+                    digest=digest(type_, logical, length=16), url=str(inputs.get("url", "")).removeprefix("https://"),
                 )
                 if type_ in ID_IS_ARN:
                     id_ = arn
             outputs = {**inputs, "id": id_}
-            if not type_.startswith("pulumi:providers:"):
-                outputs.setdefault(NAME_PROPERTY.get(type_, "name"), name)
+            rule = names.rule_for(type_)
+            if physical and rule:
+                outputs.setdefault(rule.prop, physical)
             if arn:
                 outputs["arn"] = arn
-            outputs.update(_extra_outputs(type_, name, id_, region, arn, inputs))
+            outputs.update(extra_outputs(type_, name, id_, region, arn, inputs))
         record = Recorded(
             urn=request["urn"] if request else f"urn:unknown::{type_}::{logical}",
             type=type_,
@@ -318,11 +191,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
             return {"id": PARTITION, "partition": PARTITION, "dnsSuffix": "amazonaws.com",
                     "reverseDnsPrefix": "com.amazonaws"}
         if token == "aws:ec2/getAmi:getAmi":
-            return {"id": f"ami-{_digest(region, str(args.args.get('filters')), length=17)}",
-                    "imageId": f"ami-{_digest(region, str(args.args.get('filters')), length=17)}",
+            return {"id": f"ami-{digest(region, str(args.args.get('filters')), length=17)}",
+                    "imageId": f"ami-{digest(region, str(args.args.get('filters')), length=17)}",
                     "name": "al2023-ami-2023.6.20260101.0-kernel-6.1-x86_64", "architecture": "x86_64"}
         if token == "aws:ssm/getParameter:getParameter":
-            value = f"ami-{_digest(region, str(args.args.get('name')), length=17)}"
+            value = f"ami-{digest(region, str(args.args.get('name')), length=17)}"
             return {"id": args.args.get("name"), "name": args.args.get("name"), "value": value,
                     "insecureValue": value, "type": "String", "arn": "", "version": 1, "withDecryption": True}
         if token == "aws:elb/getServiceAccount:getServiceAccount":

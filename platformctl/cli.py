@@ -265,10 +265,12 @@ def ocr(
 _USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 # Loaded only by the commands that can raise them: looked up in sys.modules, never imported here.
 _CONFIG_ERRORS = {"offline.stacks": "StackError", "components.settings.base": "SettingsError"}
+# A plan AWS or the provider would refuse (name too long, bad tag, ...): exit 1 like a failed preview.
+_PLAN_ERRORS = {"offline.provider_rules": "PlanRejectedError"}
 
 
-def _config_error(exc: Exception) -> bool:
-    types = tuple(getattr(sys.modules[m], n) for m, n in _CONFIG_ERRORS.items() if m in sys.modules)
+def _config_error(exc: Exception, errors: dict[str, str] = _CONFIG_ERRORS) -> bool:
+    types = tuple(getattr(sys.modules[m], n) for m, n in errors.items() if m in sys.modules)
     return isinstance(exc, types)
 
 
@@ -297,4 +299,7 @@ def main(argv: list[str] | None = None) -> None:
         if _config_error(exc):
             print(f"error: {exc}", file=sys.stderr)
             sys.exit(2)
+        if _config_error(exc, _PLAN_ERRORS):
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(1)
         raise

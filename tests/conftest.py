@@ -86,6 +86,7 @@ def build(pulumi_mocks):
 
     def run(program) -> RecordingMocks:
         run_program(program)
+        pulumi_mocks.raise_if_rejected()
         return pulumi_mocks
 
     return run

@@ -53,7 +53,7 @@ def network(name: str, cidr: str, azs: list[str], nat: bool, provider: aws.Provi
 
 def web(name: str, vpc, public, private, instance_type: str = "t3.micro", desired: int = 2):
     c = Component("cloud-platform:web:ScalingWebTier", name)
-    alb = aws.lb.LoadBalancer(f"{name}-alb", load_balancer_type="application", subnets=[s.id for s in public],
+    alb = aws.lb.LoadBalancer(f"{name}-alb", name_prefix="web-", load_balancer_type="application", subnets=[s.id for s in public],
                               opts=c.child)
     lt = aws.ec2.LaunchTemplate(f"{name}-lt", instance_type=instance_type, image_id="ami-123",
                                 block_device_mappings=[{"device_name": "/dev/xvda",
@@ -61,7 +61,7 @@ def web(name: str, vpc, public, private, instance_type: str = "t3.micro", desire
                                 opts=c.child)
     tgs = []
     for colour in ("blue", "green"):
-        tg = aws.lb.TargetGroup(f"{name}-{colour}", port=80, protocol="HTTP", vpc_id=vpc.id, opts=c.child)
+        tg = aws.lb.TargetGroup(f"{name}-{colour}", name_prefix=f"{colour}-"[:6], port=80, protocol="HTTP", vpc_id=vpc.id, opts=c.child)
         aws.autoscaling.Group(f"{name}-{colour}", min_size=1 if colour == "blue" else 0, max_size=4,
                               desired_capacity=desired if colour == "blue" else 0,
                               launch_template={"id": lt.id, "version": "$Latest"},
@@ -77,7 +77,7 @@ def container(name: str, vpc, private, desired: int = 2, spot_weight: int = 1):
     c = Component("cloud-platform:container:ContainerService", name)
     repo = aws.ecr.Repository(f"{name}-repo", opts=c.child)
     cluster = aws.ecs.Cluster(f"{name}-cluster", opts=c.child)
-    tg = aws.lb.TargetGroup(f"{name}-tg", port=8080, protocol="HTTP", target_type="ip", vpc_id=vpc.id, opts=c.child)
+    tg = aws.lb.TargetGroup(f"{name}-tg", name_prefix="app-", port=8080, protocol="HTTP", target_type="ip", vpc_id=vpc.id, opts=c.child)
     task = aws.ecs.TaskDefinition(
         f"{name}-task", family=f"{name}-task", cpu="256", memory="512", network_mode="awsvpc",
         requires_compatibilities=["FARGATE"], runtime_platform={"cpu_architecture": "ARM64", "operating_system_family": "LINUX"},

@@ -34,9 +34,10 @@ PRIVATE = ["subnet-private-a", "subnet-private-b"]
 PUBLIC = ["subnet-public-a", "subnet-public-b"]
 
 
-def make(settings: ContainerSettings | None = None, shared: SharedLoadBalancer | None = None, tag: str = "abc123def456"):
+def make(settings: ContainerSettings | None = None, shared: SharedLoadBalancer | None = None, tag: str = "abc123def456",
+         name: str = "t-ctr"):
     return ContainerService(
-        "t-ctr",
+        name,
         ContainerServiceArgs(
             settings=settings or ContainerSettings(enabled=True),
             environment="test",
@@ -416,3 +417,15 @@ def test_invalid_fargate_sizes_stop_the_program(plan_with, overrides, message):
 
 def test_service_autoscaling_owns_desired_count_after_creation(dev_plan):
     assert one(dev_plan.mocks, SERVICE).ignore_changes == ["desiredCount"]
+
+
+@pytest.mark.parametrize("shared", [None, SHARED])
+def test_elb_names_fit_32_characters_under_the_shipped_component_name(build, shared):
+    """Regression: autonamed from `cloud-platform-prod-container-tg` (+ 8) = 40 > 32, so `pulumi preview`
+    failed on both stacks; a 4-character name_prefix + 26 generated characters fits."""
+    mocks = build(lambda: make(shared=shared, name="cloud-platform-prod-container"))
+    elb = mocks.of_type(TG) + mocks.of_type(ALB)
+    assert len(elb) == (1 if shared else 2)
+    for resource in elb:
+        assert resource.inputs["namePrefix"] == "app-"
+        assert resource.outputs["name"].startswith("app-") and len(resource.outputs["name"]) == 30

@@ -1,0 +1,211 @@
+"""What the AWS provider and the AWS APIs reject at preview or create time, as small rules.
+
+Each rule is one entry in `RULES`: the resource types it applies to and a function from the
+resource's inputs (camelCase, as the engine sends them) to problems (one clause each). The
+recording mock runs every rule on every registration plus the name rules of `offline.names`;
+a problem fails the plan like a failed preview (`PlanRejectedError`: one line naming the URN).
+
+Add a rule: write `def _my_rule(inputs) -> Iterator[str]` and append `Rule((types...), _my_rule)`.
+Sources: AWS API references (Tag, CreateVpc, PutMetricAlarm, CreateListener, RunInstances),
+AWS Backup's schedule expressions, botocore's partition data for the `aws` partition's regions.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+PROVIDER = "pulumi:providers:aws"
+ALL = "*"
+
+
+class PlanRejectedError(Exception):
+    """The plan would fail in AWS: the first problem on one line (all of them in `.problems`)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"{problems[0]}{more}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    types: tuple[str, ...]
+    check: Callable[[dict[str, Any]], Iterable[str]]
+
+    def applies(self, type_: str) -> bool:
+        return ALL in self.types or type_ in self.types
+
+
+# --- tags (EC2/Resource Groups Tagging "Tag" reference) --------------------------------------
+TAG_EXTRA = set("_.:/=+-@")
+
+
+def _tag_chars_ok(text: str) -> bool:
+    """`^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$`: letters, separators (spaces), numbers and _.:/=+-@."""
+    return all(unicodedata.category(c)[0] in "LZN" or c in TAG_EXTRA for c in text)
+
+
+def _tag_pairs(inputs: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    tags = inputs.get("tags")
+    if isinstance(tags, dict):
+        yield from tags.items()
+    elif isinstance(tags, list):  # aws:autoscaling/group: [{key, value, propagateAtLaunch}]
+        yield from ((t.get("key"), t.get("value")) for t in tags if isinstance(t, dict))
+    default = inputs.get("defaultTags")
+    if isinstance(default, str):  # provider inputs arrive as JSON text
+        try:
+            default = json.loads(default)
+        except json.JSONDecodeError:
+            default = None
+    if isinstance(default, dict) and isinstance(default.get("tags"), dict):
+        yield from default["tags"].items()
+
+
+def _tags(inputs: dict[str, Any]) -> Iterator[str]:
+    pairs = list(_tag_pairs(inputs))
+    if len({k for k, _ in pairs}) > 50:
+        yield f"has {len(pairs)} tags; AWS allows at most 50 per resource"
+    for key, value in pairs:
+        key, value = str(key or ""), "" if value is None else str(value)
+        if not 1 <= len(key) <= 128:
+            yield f"tag key '{key}' is {len(key)} characters; AWS allows 1-128"
+        elif key.lower().startswith("aws:"):
+            yield f"tag key '{key}' uses the reserved prefix 'aws:'"
+        elif not _tag_chars_ok(key):
+            yield f"tag key '{key}' has characters AWS rejects (allowed: letters, numbers, spaces and _.:/=+-@)"
+        if len(value) > 256:
+            yield f"tag '{key}' value is {len(value)} characters; AWS allows at most 256"
+        elif not _tag_chars_ok(value):
+            yield f"tag '{key}' value '{value}' has characters AWS rejects (allowed: letters, numbers, spaces and _.:/=+-@)"
+
+
+# --- VPC and subnet CIDRs (CreateVpc / CreateSubnet) ------------------------------------------
+RESERVED_NETWORKS = {
+    "loopback": ipaddress.ip_network("127.0.0.0/8"),
+    "link-local": ipaddress.ip_network("169.254.0.0/16"),
+    "multicast": ipaddress.ip_network("224.0.0.0/4"),
+    "reserved": ipaddress.ip_network("240.0.0.0/4"),
+    "'this network'": ipaddress.ip_network("0.0.0.0/8"),
+}
+
+
+def _cidr(inputs: dict[str, Any]) -> Iterator[str]:
+    value = inputs.get("cidrBlock")
+    if not isinstance(value, str):
+        return
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        yield f"cidrBlock '{value}' is not a network address ({exc})"
+        return
+    if not 16 <= network.prefixlen <= 28:
+        yield f"cidrBlock '{value}' is a /{network.prefixlen}; AWS allows /16 to /28"
+    for kind, reserved in RESERVED_NETWORKS.items():
+        if network.overlaps(reserved):
+            yield f"cidrBlock '{value}' is in the {kind} range {reserved}, which AWS rejects"
+
+
+# --- regions of the `aws` partition (botocore's endpoint data) --------------------------------
+@cache
+def aws_regions() -> frozenset[str]:
+    import botocore.loaders
+
+    partitions = botocore.loaders.create_loader().load_data("endpoints")["partitions"]
+    return frozenset(next(p for p in partitions if p["partition"] == "aws")["regions"])
+
+
+def _region_problem(what: str, region: Any) -> Iterator[str]:
+    if isinstance(region, str) and region and region not in aws_regions():
+        yield f"{what} '{region}' is not a region of the aws partition (peering and providers cannot cross partitions)"
+
+
+def _provider_region(inputs: dict[str, Any]) -> Iterator[str]:
+    yield from _region_problem("region", inputs.get("region"))
+
+
+def _peer_region(inputs: dict[str, Any]) -> Iterator[str]:
+    yield from _region_problem("peerRegion", inputs.get("peerRegion"))
+
+
+# --- AWS Backup schedules -----------------------------------------------------------------------
+def _backup_schedules(inputs: dict[str, Any]) -> Iterator[str]:
+    from components.settings.backup import check_cron
+
+    for rule in inputs.get("rules") or []:
+        schedule = rule.get("schedule") if isinstance(rule, dict) else None
+        if isinstance(schedule, str):
+            try:
+                check_cron(schedule)
+            except ValueError as exc:
+                yield f"rule '{rule.get('ruleName')}' schedule '{schedule}' {exc}"
+
+
+# --- CloudWatch alarms (PutMetricAlarm) ----------------------------------------------------------
+def _alarm(inputs: dict[str, Any]) -> Iterator[str]:
+    periods = [inputs.get("period")] + [
+        ((q.get("metric") or {}).get("period")) for q in inputs.get("metricQueries") or [] if isinstance(q, dict)
+    ]
+    evaluation = inputs.get("evaluationPeriods")
+    for period in (p for p in periods if isinstance(p, int | float)):
+        if not (period in (10, 20, 30) or (period >= 60 and period % 60 == 0)):
+            yield f"period {period} s; AWS allows 10, 20, 30 or a multiple of 60"
+        if isinstance(evaluation, int | float) and period * evaluation > 86400:
+            yield (f"period {period} s x evaluationPeriods {evaluation} = {period * evaluation} s; AWS allows at "
+                   "most 86400 s (one day)")
+    datapoints = inputs.get("datapointsToAlarm")
+    if isinstance(datapoints, int | float) and isinstance(evaluation, int | float) and datapoints > evaluation:
+        yield f"datapointsToAlarm {datapoints} is more than evaluationPeriods {evaluation}"
+
+
+# --- ELB security policies (DescribeSSLPolicies, Application Load Balancer guide) ----------------
+SSL_POLICIES = frozenset({
+    "ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-2015-05",
+    "ELBSecurityPolicy-TLS-1-0-2015-04", "ELBSecurityPolicy-TLS-1-1-2017-01", "ELBSecurityPolicy-TLS-1-2-2017-01",
+    "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+    "ELBSecurityPolicy-FS-2018-06", "ELBSecurityPolicy-FS-1-1-2019-08", "ELBSecurityPolicy-FS-1-2-2019-08",
+    "ELBSecurityPolicy-FS-1-2-Res-2019-08", "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+    *(f"ELBSecurityPolicy-TLS13-{v}-2021-06" for v in ("1-0", "1-1", "1-2", "1-2-Res", "1-2-Ext1", "1-2-Ext2", "1-3")),
+    *(f"ELBSecurityPolicy-TLS13-{v}-PQ-2025-09" for v in ("1-0", "1-2", "1-2-Res", "1-2-Ext1", "1-2-Ext2", "1-3")),
+    *(f"ELBSecurityPolicy-TLS13-{v}-FIPS-2023-04" for v in
+      ("1-0", "1-1", "1-2", "1-2-Res", "1-2-Ext0", "1-2-Ext1", "1-2-Ext2", "1-3")),
+    *(f"ELBSecurityPolicy-TLS13-{v}-FIPS-PQ-2025-09" for v in ("1-2", "1-2-Res", "1-2-Ext0", "1-2-Ext1", "1-2-Ext2", "1-3")),
+})
+
+
+def _ssl_policy(inputs: dict[str, Any]) -> Iterator[str]:
+    policy = inputs.get("sslPolicy")
+    if isinstance(policy, str) and policy not in SSL_POLICIES:
+        yield f"sslPolicy '{policy}' is not an ELB security policy (e.g. ELBSecurityPolicy-TLS13-1-2-Res-2021-06)"
+
+
+# --- EC2 instance types: `<family>.<size>` (RunInstances InstanceType) ---------------------------
+INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|metal(-\d+xl)?|\d*xlarge)")
+
+
+def _instance_type(inputs: dict[str, Any]) -> Iterator[str]:
+    value = inputs.get("instanceType")
+    if isinstance(value, str) and not INSTANCE_TYPE.fullmatch(value):
+        yield f"instanceType '{value}' is not an EC2 instance type of the form <family>.<size> (e.g. t3.micro)"
+
+
+RULES: list[Rule] = [
+    Rule((ALL,), _tags),
+    Rule(("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet"), _cidr),
+    Rule((PROVIDER,), _provider_region),
+    Rule(("aws:ec2/vpcPeeringConnection:VpcPeeringConnection",), _peer_region),
+    Rule(("aws:backup/plan:Plan",), _backup_schedules),
+    Rule(("aws:cloudwatch/metricAlarm:MetricAlarm",), _alarm),
+    Rule(("aws:lb/listener:Listener",), _ssl_policy),
+    Rule(("aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"), _instance_type),
+]
+
+
+def problems(type_: str, inputs: dict[str, Any]) -> list[str]:
+    return [p for rule in RULES if rule.applies(type_) for p in rule.check(inputs)]
