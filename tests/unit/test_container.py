@@ -383,6 +383,11 @@ def test_shared_alb_through_the_program(plan_with, monkeypatch):
         alb_arn_suffix = SHARED.arn_suffix
         alb_dns_name = SHARED.dns_name
 
+        def alarm_targets(self):
+            from components.alarms import AlarmTargets
+
+            return AlarmTargets()
+
     def fake_web(p):
         p.web = FakeWeb()
 
