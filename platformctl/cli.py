@@ -188,13 +188,18 @@ def sandbox(
     """Serve site/, the real API handler and the messaging worker on 127.0.0.1, AWS emulated by moto (no account)."""
     import gc
 
-    from .sandbox import SandboxError, run
+    from .prerequisites import missing_dev_package
 
     gc.enable()  # a server runs for hours: collect cycles (`__main__` turned the GC off for short commands)
     try:
-        run(port, api_port)
-    except SandboxError as exc:
-        raise CommandError(str(exc)) from None
+        from .sandbox import SandboxError, run
+
+        try:
+            run(port, api_port)
+        except SandboxError as exc:
+            raise CommandError(str(exc)) from None
+    except ModuleNotFoundError as exc:  # moto, Powertools: requirements-dev.txt, not requirements.txt
+        raise CommandError(missing_dev_package(exc, "platformctl sandbox")) from None
 
 
 class LatencyPath(StrEnum):

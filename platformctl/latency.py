@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import statistics
-import subprocess
 import time
 import urllib.request
 import uuid
@@ -284,17 +283,12 @@ class StackOutputs(Protocol):
 
 def pulumi_outputs(stack: str) -> dict[str, Any]:
     """`pulumi stack output --json` of a deployed stack (needs the Pulumi CLI and a login)."""
+    from .prerequisites import PrerequisiteError, pulumi_stack_outputs
+
     try:
-        done = subprocess.run(
-            ["pulumi", "stack", "output", "--json", "--stack", stack], capture_output=True, text=True, timeout=120
-        )
-    except FileNotFoundError:
-        raise LatencyError(
-            "the pulumi CLI is not installed; save `pulumi stack output --json` to a file and pass --outputs FILE"
-        ) from None
-    if done.returncode != 0:
-        raise LatencyError(f"pulumi stack output failed: {(done.stderr or done.stdout).strip().splitlines()[-1:]}")
-    return json.loads(done.stdout)
+        return pulumi_stack_outputs(stack)
+    except PrerequisiteError as exc:
+        raise LatencyError(str(exc)) from None
 
 
 def file_outputs(path: Path) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 from components.settings.web import COLOURS
 from offline.stacks import ROOT
 
+from .prerequisites import pulumi_cli_missing, qualified_stack_name
+
 WEIGHT_KEY = "cloud-platform:web.traffic.{colour}"
 # Every cutover step is a real `up`: the compliance pack guards it as it guards the deploy workflow.
 POLICY_PACK = ROOT / "policy"
@@ -52,6 +54,9 @@ class AutomationStackBackend:
         if stack is None:
             from pulumi import automation as auto
 
+            missing = pulumi_cli_missing("the command reads and changes the deployed stack through it")
+            if missing:
+                raise StackBackendError(missing)
             try:
                 stack = auto.select_stack(stack_name=name, work_dir=str(work_dir))
             except Exception as exc:  # CLI missing, not logged in, stack not initialised
@@ -130,15 +135,6 @@ class FileStackBackend:
         state.setdefault("outputs", {})["trafficWeights"] = self.get_weights()
         state["ups"] = int(state.get("ups", 0)) + 1
         self._save(state)
-
-
-def qualified_stack_name(stack: str) -> str:
-    """`<PULUMI_ORG>/cloud-platform/<stack>` when $PULUMI_ORG is set (as in the workflows),
-    else the bare name (the backend's default organization). A qualified name is kept."""
-    org = os.environ.get("PULUMI_ORG", "").strip()
-    if "/" in stack or not org:
-        return stack
-    return f"{org}/cloud-platform/{stack}"
 
 
 def open_backend(stack: str) -> StackBackend:
