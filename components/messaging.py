@@ -29,6 +29,9 @@ from .alarms import AlarmTargets
 from .blocks import LambdaFunction, LambdaFunctionArgs, Moved, package_handler, statement
 from .settings.messaging import MAX_RETENTION_SECONDS, MessagingSettings
 
+# Powertools idempotency's defaults (DynamoDBPersistenceLayer key_attr / expiry_attr).
+IDEMPOTENCY_KEY_ATTRIBUTE = "id"
+IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 
 
@@ -236,9 +239,10 @@ class Messaging(pulumi.ComponentResource):
             f"{name}-idempotency",
             name=f"{name}-idempotency",
             billing_mode="PAY_PER_REQUEST",
-            hash_key="id",
-            attributes=[aws.dynamodb.TableAttributeArgs(name="id", type="S")],
-            ttl=aws.dynamodb.TableTtlArgs(attribute_name="expiresAt", enabled=True),
+            hash_key=IDEMPOTENCY_KEY_ATTRIBUTE,
+            attributes=[aws.dynamodb.TableAttributeArgs(name=IDEMPOTENCY_KEY_ATTRIBUTE, type="S")],
+            # What Powertools' DynamoDBPersistenceLayer reads and writes (functions/worker/idempotency.py).
+            ttl=aws.dynamodb.TableTtlArgs(attribute_name=IDEMPOTENCY_TTL_ATTRIBUTE, enabled=True),
             server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True, kms_key_arn=self.key.arn),
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=self._settings.protect),
             deletion_protection_enabled=self._settings.protect,
@@ -281,8 +285,9 @@ class Messaging(pulumi.ComponentResource):
     def _worker(self, functions_dir: Path) -> None:
         w = self._settings.worker
         statements = pulumi.Output.all(self.queue.arn, self.key.arn, self.table.arn).apply(lambda a: [
+            # ChangeMessageVisibility (+ GetQueueUrl to address it): records returned with a backoff.
             statement("ConsumeQueue", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
-                                        "sqs:GetQueueAttributes"], [a[0]]),
+                                        "sqs:GetQueueAttributes", "sqs:GetQueueUrl"], [a[0]]),
             # Decrypt SSE-KMS messages; encrypt/decrypt idempotency items (table SSE with this key).
             statement("UseMessagingKey", ["kms:Decrypt", "kms:GenerateDataKey"], [a[1]]),
             statement("IdempotencyRecords", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
@@ -295,6 +300,7 @@ class Messaging(pulumi.ComponentResource):
                 "IDEMPOTENCY_TTL_SECONDS": str(self._settings.idempotency_ttl_seconds),
                 # A claim outlives the invocation that made it by no more than this.
                 "IDEMPOTENCY_LOCK_SECONDS": str(w.timeout_seconds),
+                **({} if w.retry_delay_seconds is None else {"RETRY_DELAY_SECONDS": str(w.retry_delay_seconds)}),
             },
         )
         self.event_source_mapping = aws.lambda_.EventSourceMapping(

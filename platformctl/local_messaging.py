@@ -17,6 +17,7 @@ import json
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -48,17 +49,17 @@ class LocalMessaging:
     sns: Any = field(repr=False)
     dynamodb: Any = field(repr=False)
 
-    def worker_store(self, ttl_seconds: int = 14 * 24 * 3600, lock_seconds: int = 30):
-        from functions.worker.store import IdempotencyStore
+    def worker_idempotency(self, ttl_seconds: int = 14 * 24 * 3600):
+        from functions.worker.idempotency import EventIdempotency
 
-        return IdempotencyStore(self.dynamodb, self.table_name, ttl_seconds=ttl_seconds, lock_seconds=lock_seconds)
+        return EventIdempotency(self.table_name, client=self.dynamodb, ttl_seconds=ttl_seconds)
 
     def worker_loop(self, handler: Handler | None = None, **options: Any) -> WorkerLoop:
         """A loop feeding the real worker handler, pointed at this table (unless `handler` is given)."""
         if handler is None:
             from functions.worker import app
 
-            app.configure(self.worker_store())
+            app.configure(self.worker_idempotency(), sqs=self.sqs)
             handler = app.lambda_handler
         return WorkerLoop(self.sqs, self.queue_url, self.queue_arn, handler, region=self.region, **options)
 
@@ -109,7 +110,7 @@ def create_local_messaging(
             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         )
         ddb.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 10})
-        ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"})
+        ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"})
     except ddb.exceptions.ResourceInUseException:
         pass
 
@@ -163,11 +164,18 @@ class BatchOutcome:
     failed: list[str] = field(default_factory=list)
 
 
+class WorkerCrash(BaseException):
+    """Raised inside the handler to emulate a worker that dies mid-batch (game day, tests): not an
+    Exception, so neither Powertools nor the handler cleans up; the claims it made stay in progress."""
+
+
 class WorkerLoop:
     """Lambda's SQS event source mapping, in a thread: poll, invoke, delete successes.
 
-    `retry_delay` is the visibility timeout given back to failed records (Lambda leaves them
-    for the queue's full timeout; locally 0 makes the redrive to the DLQ happen in seconds).
+    As in Lambda, records reported as failed are left alone (the worker itself decides when
+    they come back, see functions/worker/app.py), and a crashed invocation leaves its whole
+    batch to the queue's visibility timeout. Each invocation gets a context whose deadline is
+    `timeout_seconds` after its start, as the function's timeout does in Lambda.
     """
 
     def __init__(
@@ -178,17 +186,19 @@ class WorkerLoop:
         handler: Handler,
         batch_size: int = 10,
         poll_interval: float = 0.2,
-        retry_delay: int = 0,
+        timeout_seconds: float = 30,
         region: str = "eu-west-1",
         stopping: threading.Event | None = None,
     ):
         if not 1 <= batch_size <= 10:
             raise ValueError(f"batch_size must be 1..10 (one SQS receive), got {batch_size}")
         self.sqs, self.queue_url, self.queue_arn, self.handler = sqs, queue_url, queue_arn, handler
-        self.batch_size, self.poll_interval, self.retry_delay, self.region = batch_size, poll_interval, retry_delay, region
+        self.batch_size, self.poll_interval, self.timeout_seconds, self.region = (
+            batch_size, poll_interval, timeout_seconds, region)
         self.processed = 0
         self.failed = 0
         self.errors = 0
+        self.crashes = 0
         self._stop = threading.Event()
         # An outside stop signal (the sandbox's): the thread also ends, within one poll_interval, once it is set.
         self._stopping = stopping or threading.Event()
@@ -196,6 +206,8 @@ class WorkerLoop:
 
     # --- one round, usable without a thread ---------------------------------------------------
     def poll_once(self) -> BatchOutcome:
+        from functions.worker.idempotency import Deadline
+
         messages = self.sqs.receive_message(
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=self.batch_size,
@@ -207,27 +219,40 @@ class WorkerLoop:
             return BatchOutcome()
         event = {"Records": [self._record(m) for m in messages]}
         try:
-            response = self.handler(event, None) or {}
-            failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
-        except Exception:  # a crashed invocation fails the whole batch, as in Lambda
-            log.exception("worker invocation failed; the whole batch will be retried")
-            failed = {m["MessageId"] for m in messages}
+            response = self.handler(event, Deadline(self.timeout_seconds)) or {}
+        except (Exception, WorkerCrash):  # a crashed invocation: the whole batch comes back after the visibility timeout
+            log.warning("worker invocation crashed; its batch returns after the queue's visibility timeout")
+            self.crashes += 1
+            return BatchOutcome(received=len(messages), failed=sorted(m["MessageId"] for m in messages))
+        failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
-        retry = [m for m in messages if m["MessageId"] in failed]
         if done:
             self.sqs.delete_message_batch(
                 QueueUrl=self.queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
-        if retry:
-            self.sqs.change_message_visibility_batch(
-                QueueUrl=self.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": self.retry_delay}
-                         for i, m in enumerate(retry)],
-            )
         self.processed += len(done)
-        self.failed += len(retry)
+        self.failed += len(messages) - len(done)
         return BatchOutcome(received=len(messages), failed=sorted(failed))
+
+    def queue_depth(self) -> int:
+        """Messages on the queue, visible and in flight."""
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return sum(int(v) for v in attributes.values())
+
+    def settle(self, timeout: float) -> bool:
+        """Poll until the queue holds nothing, visible or in flight (records returned later
+        included); False if `timeout` seconds were not enough."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.poll_once().received == 0:
+                if self.queue_depth() == 0:
+                    return True
+                time.sleep(self.poll_interval)
+        return False
 
     def drain(self, max_rounds: int = 1000) -> int:
         """Poll until a receive comes back empty (or `max_rounds`); returns the rounds used."""
@@ -333,9 +358,10 @@ def create_messaging(aws: LocalAws) -> Callable[[], None]:
     local = create_local_messaging(session=session, endpoint_url=aws.endpoint_url, prefix=SANDBOX_PREFIX,
                                    region=aws.region)
     aws.env["EVENTS_TOPIC_ARN"] = local.topic_arn  # read by functions/api/store.py
+    aws.env["RETRY_DELAY_SECONDS"] = "0"  # read by the worker: failed records come back at once
     aws.resources.update(topic=local.topic_arn, queue=local.queue_url, dlq=local.dlq_url,
                          worker_table=local.table_name)
-    app.configure(local.worker_store())  # the worker's IDEMPOTENCY_TABLE, on this moto server
+    app.configure(local.worker_idempotency(), sqs=local.sqs)  # the worker's IDEMPOTENCY_TABLE, on this moto server
     loop = WorkerLoop(local.sqs, local.queue_url, local.queue_arn, reporting(app.lambda_handler),
                       region=aws.region, stopping=aws.stopping).start()
 

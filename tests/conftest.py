@@ -238,9 +238,11 @@ class SandboxProcess:
         return sum(int(v) for v in attributes.values())
 
     def worker_records(self, email_domain: str) -> list[dict]:
-        """The worker's idempotency records whose effect welcomed a subscriber of `email_domain`."""
+        """The worker's completed idempotency records (their stored results) whose effect welcomed
+        a subscriber of `email_domain`."""
         items = self.client("dynamodb").scan(TableName=self.urls["worker_table"], ConsistentRead=True)["Items"]
-        return [i for i in items if "result" in i and json.loads(i["result"]["S"]).get("emailDomain") == email_domain]
+        results = [json.loads(i["data"]["S"]) for i in items if i["status"]["S"] == "COMPLETED" and "data" in i]
+        return [r for r in results if r["result"].get("emailDomain") == email_domain]
 
     def wait_until_worker_processed(self, email_domain: str, timeout: float = 20.0) -> dict:
         """Poll (bounded) until the worker has completed the `subscriber.created` event of the
@@ -249,7 +251,7 @@ class SandboxProcess:
         while time.monotonic() < deadline:
             records = self.worker_records(email_domain)
             state = (records, self.queue_depth("queue"), self.queue_depth("dlq"))
-            if len(records) == 1 and records[0]["status"]["S"] == "COMPLETED" and state[1:] == (0, 0):
+            if len(records) == 1 and state[1:] == (0, 0):
                 return records[0]
             time.sleep(0.2)
         raise AssertionError(f"worker did not process the event for {email_domain} within {timeout} s: "
@@ -306,14 +308,16 @@ def sandbox_process():
     finally:
         stop_sandbox(sandbox)
 @pytest.fixture
-def messaging(aws):
+def messaging(aws, monkeypatch):
     """Topic, queue, DLQ (maxReceiveCount 3), subscription and idempotency table in moto,
-    with the real worker handler pointed at that table. Yields a LocalMessaging."""
+    with the real worker handler pointed at that table; failed records come back at once
+    (RETRY_DELAY_SECONDS 0, as the local stack sets it). Yields a LocalMessaging."""
     from functions.worker import app
     from platformctl.local_messaging import create_local_messaging
 
+    monkeypatch.setenv("RETRY_DELAY_SECONDS", "0")
     local = create_local_messaging(max_receive_count=3)
-    app.configure(local.worker_store())
+    app.configure(local.worker_idempotency(), sqs=local.sqs)
     yield local
     app.configure(None)
 

@@ -109,7 +109,9 @@ class LambdaFunction(pulumi.ComponentResource):
         if a.powertools_layer_version is not None:
             version = a.powertools_layer_version
             layers = [pulumi.Output.from_input(a.region).apply(lambda r: powertools_layer_arn(r, version, a.architecture))]
-        env = {"POWERTOOLS_SERVICE_NAME": a.service_name or name, "POWERTOOLS_LOG_LEVEL": "INFO", **a.environment}
+        env = {"POWERTOOLS_SERVICE_NAME": a.service_name or name, "POWERTOOLS_LOG_LEVEL": "INFO",
+               # Powertools Tracer in the handler records segments only when X-Ray is on.
+               "POWERTOOLS_TRACE_DISABLED": "false" if a.tracing else "true", **a.environment}
         self.function = aws.lambda_.Function(
             name,
             name=name,

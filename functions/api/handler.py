@@ -4,6 +4,7 @@ Environment:
   TABLE_NAME        DynamoDB table of subscribers (hash key `email`)      required
   ALLOWED_ORIGIN    CORS origin allowed to call the API                    default `*`
   EVENTS_TOPIC_ARN  SNS topic for `subscriber.created` events               optional
+  POWERTOOLS_TRACE_DISABLED  "false" traces with Powertools Tracer (X-Ray)  default: traced in Lambda
   POWERTOOLS_SERVICE_NAME / POWERTOOLS_LOG_LEVEL as usual for Powertools.
 
 Every response is JSON and carries the CORS headers; client mistakes are 4xx with
@@ -16,7 +17,7 @@ import json
 import os
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
@@ -36,6 +37,9 @@ CORS_HEADERS = {
 SUBSCRIBED = "subscription received"
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "subscriptions-api"))
+# X-Ray segments per invocation and boto3 call when `serverless.tracing` is on (ServerlessApi sets
+# POWERTOOLS_TRACE_DISABLED from it); off outside Lambda (tests, the sandbox).
+tracer = Tracer()
 app = APIGatewayRestResolver(cors=CORS)
 
 
@@ -126,6 +130,7 @@ def _is_proxy_request(event: Any) -> bool:
     return isinstance(event, dict) and isinstance(event.get("httpMethod"), str) and isinstance(event.get("path"), str)
 
 
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     if not _is_proxy_request(event):

@@ -57,9 +57,9 @@ def test_posted_subscriber_flows_through_sns_and_sqs_to_the_worker(sandbox_proce
                            {"Content-Type": "application/json"})
     assert status == 202, body
     record = sandbox_process.wait_until_worker_processed(domain)
-    assert record["type"]["S"] == "subscriber.created"
-    assert json.loads(record["result"]["S"]) == {"welcomed": True, "emailDomain": domain}
-    event_id = record["id"]["S"]
+    assert record["type"] == "subscriber.created"
+    assert record["result"] == {"welcomed": True, "emailDomain": domain}
+    event_id = record["eventId"]
     assert str(uuid.UUID(event_id)) == event_id  # the API's event id, the idempotency key
     line = f"worker processed subscriber.created {event_id}\n"
     deadline = time.monotonic() + 5  # printed right after the record is completed
@@ -171,7 +171,7 @@ def test_stop_ends_the_worker_thread_and_restores_the_worker():
     try:
         assert len(worker_threads()) == 1
         assert os.environ["EVENTS_TOPIC_ARN"] == sandbox.aws.resources["topic"]
-        assert app.store().table == sandbox.aws.resources["worker_table"]
+        assert app.idempotency().table == sandbox.aws.resources["worker_table"]
     finally:
         sandbox.stop()
     assert worker_threads() == []

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import random
 import threading
 import time
-import uuid
 from collections import Counter
 
 import boto3
 import pytest
 
 from functions.worker import app
+from platformctl.delivery_check import EventMix, dead_event_ids
 from platformctl.local_messaging import WorkerLoop, create_local_messaging
 
 from .events import subscriber_created
@@ -23,8 +22,9 @@ def publish(local, event: dict | str) -> None:
 
 
 def completed_ids(local) -> set[str]:
+    """Event ids the worker completed (its idempotency items keep the id in their stored result)."""
     found = local.dynamodb.scan(TableName=local.table_name, ConsistentRead=True)["Items"]
-    return {i["id"]["S"] for i in found if i["status"]["S"] == "COMPLETED"}
+    return {json.loads(i["data"]["S"])["eventId"] for i in found if i["status"]["S"] == "COMPLETED"}
 
 
 def test_sns_publish_reaches_the_queue_raw(messaging):
@@ -50,8 +50,8 @@ def test_message_sits_in_dlq_after_max_receive_count_failed_receives(messaging):
 
 
 def test_no_message_lost_none_processed_twice(messaging, monkeypatch):
-    """200 events, 15% poison, 10% published twice: processed once + in DLQ == all, exactly."""
-    rng = random.Random(7)
+    """1000 events, 10% poison, 10% published twice, arriving while the worker runs:
+    every good event processed exactly once, every poison copy parked once, nothing else."""
     effects: Counter[str] = Counter()
     original = app.EFFECTS["subscriber.created"]
 
@@ -60,31 +60,16 @@ def test_no_message_lost_none_processed_twice(messaging, monkeypatch):
         return original(event)
 
     monkeypatch.setitem(app.EFFECTS, "subscriber.created", counting)
-    good, poison = set(), set()
-    poison_publishes = 0
-    for _ in range(200):
-        event_id = str(uuid.uuid4())
-        if rng.random() < 0.15:
-            poison.add(event_id)
-            event = {"type": "subscriber.created", "id": event_id, "subscriber": {"name": "p", "email": "invalid"}}
-        else:
-            good.add(event_id)
-            event = subscriber_created(event_id)
-        copies = 2 if rng.random() < 0.10 else 1  # at-least-once delivery: sometimes the same event again
-        for _ in range(copies):
-            publish(messaging, event)
-        poison_publishes += copies if event_id in poison else 0
+    mix = EventMix.generate(1000, poison_rate=0.10, duplicate_rate=0.10, seed=7)
+    assert len(mix.poison) > 50 and len(mix.messages) > 1050
     loop = messaging.worker_loop(batch_size=10)
-    loop.drain(max_rounds=500)
+    mix.publish(messaging.sns, messaging.topic_arn, between=loop.poll_once)
+    assert loop.settle(timeout=300)
 
-    dead_ids = Counter(json.loads(m["Body"])["id"] for m in messaging.dlq_messages())
-    assert set(effects) == good and set(effects.values()) == {1}     # every good one, exactly once
-    assert completed_ids(messaging) == good
-    assert set(dead_ids) == poison                                     # every poison one parked
-    assert set(effects).isdisjoint(dead_ids)
-    assert sum(dead_ids.values()) == poison_publishes                  # each poison copy parked once
-    assert len(good) + len(poison) == 200 and len(poison) > 10         # nothing missing
-    assert messaging.sqs.receive_message(QueueUrl=messaging.queue_url, WaitTimeSeconds=0).get("Messages") is None
+    verdict = mix.judge(effects, dead_event_ids(messaging.dlq_messages()))
+    assert verdict.ok, verdict.summary()
+    assert completed_ids(messaging) == mix.good
+    assert set(effects.values()) == {1}
 
 
 def test_worker_loop_thread_processes_and_stops(messaging):
@@ -144,9 +129,11 @@ def test_worker_loop_rejects_batch_larger_than_one_receive(messaging):
         WorkerLoop(messaging.sqs, messaging.queue_url, messaging.queue_arn, app.lambda_handler, batch_size=11)
 
 
-def test_local_messaging_against_moto_server():
+def test_local_messaging_against_moto_server(monkeypatch):
     """The sandbox's setup: a moto server on 127.0.0.1, resources created over HTTP, the loop in a thread."""
     from moto.server import ThreadedMotoServer
+
+    monkeypatch.setenv("RETRY_DELAY_SECONDS", "0")
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import pytest
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 QUEUE = "aws:sqs/queue:Queue"
 TOPIC = "aws:sns/topic:Topic"
@@ -193,6 +195,12 @@ def test_functions_logs_and_role_wiring(stack, dev_plan, prod_plan):
             f"arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-{arch}:27"]
     env = one(plan, "worker").inputs["environment"]["variables"]
     assert env["IDEMPOTENCY_TABLE"] == one(plan, "idempotency").outputs["name"]
+    assert "RETRY_DELAY_SECONDS" not in env  # unset: failed records keep the queue's visibility timeout
+
+
+def test_worker_retry_delay_reaches_the_function(plan_with):
+    plan = plan_with("dev", {"cloud-platform:messaging": {"worker": {"retryDelaySeconds": 7}}})
+    assert one(plan, "worker").inputs["environment"]["variables"]["RETRY_DELAY_SECONDS"] == "7"
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -200,8 +208,11 @@ def test_idempotency_table(stack, dev_plan, prod_plan):
     plan = plans(stack, dev_plan, prod_plan)
     table = one(plan, "idempotency")
     assert table.inputs["billingMode"] == "PAY_PER_REQUEST"
-    assert table.inputs["hashKey"] == "id"
-    assert table.inputs["ttl"] == {"attributeName": "expiresAt", "enabled": True}
+    # The attributes the worker's Powertools DynamoDBPersistenceLayer uses (its defaults).
+    layer = inspect.signature(DynamoDBPersistenceLayer).parameters
+    assert table.inputs["hashKey"] == layer["key_attr"].default == "id"
+    assert table.inputs["attributes"] == [{"name": "id", "type": "S"}]
+    assert table.inputs["ttl"] == {"attributeName": layer["expiry_attr"].default, "enabled": True}
     assert table.inputs["serverSideEncryption"] == {"enabled": True, "kmsKeyArn": one(plan, "key").outputs["arn"]}
     assert table.inputs["tags"]["Backup"] == "true"
     prod = stack == "prod"

@@ -83,6 +83,9 @@ def test_function_runtime_layer_logs_and_env(plan):
     assert fn.inputs["handler"] == "api.handler.lambda_handler"
     assert (fn.inputs["memorySize"], fn.inputs["timeout"]) == s[:2]
     assert fn.inputs["tracingConfig"]["mode"] == s[3]
+    # The handler's Powertools Tracer records only when X-Ray tracing is on.
+    traced = fn.inputs["environment"]["variables"]["POWERTOOLS_TRACE_DISABLED"] == "false"
+    assert traced is (s[3] == "Active")
     assert fn.inputs["layers"] == [
         "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:27"]
     assert fn.inputs["environment"]["variables"]["TABLE_NAME"] == table.outputs["name"]
