@@ -149,7 +149,8 @@ def test_function_log_group_first_role_for_this_account_and_only_given_statement
     assert given["Resource"] == [table]
     assert fn.inputs["tracingConfig"] == {"mode": "PassThrough"}
     assert fn.inputs["layers"] == ["arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:27"]
-    assert fn.inputs["environment"]["variables"] == {"POWERTOOLS_SERVICE_NAME": "t-fn", "POWERTOOLS_LOG_LEVEL": "INFO", "TABLE": "t"}
+    assert fn.inputs["environment"]["variables"] == {
+        "POWERTOOLS_SERVICE_NAME": "t-fn", "POWERTOOLS_LOG_LEVEL": "INFO", "POWERTOOLS_TRACE_DISABLED": "true", "TABLE": "t"}
     assert "kmsKeyId" not in logs.inputs
 
 
@@ -157,6 +158,7 @@ def test_function_tracing_and_encrypted_logs(build):
     mocks = build(lambda: LambdaFunction("t-fn", function_args(tracing=True, log_kms_key_arn=KEY_ARN)))
     fn, logs = only(mocks, "aws:lambda/function:Function"), only(mocks, "aws:cloudwatch/logGroup:LogGroup")
     assert fn.inputs["tracingConfig"] == {"mode": "Active"} and "layers" not in fn.inputs
+    assert fn.inputs["environment"]["variables"]["POWERTOOLS_TRACE_DISABLED"] == "false"
     assert logs.inputs["kmsKeyId"] == KEY_ARN
     statements = json.loads(only(mocks, "aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"]
     assert [s["Sid"] for s in statements] == ["OwnLogGroup", "Tracing"]
