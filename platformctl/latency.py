@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from functions.worker.idempotency import record_key
+
 PATHS = ("direct-invoke", "api-gateway", "sns-sqs-worker", "step-functions")
 
 
@@ -161,7 +163,7 @@ class SnsToWorker:
         deadline = self.clock.now() + self.timeout
         while True:
             item = self.dynamodb_client.get_item(
-                TableName=self.table, Key={"id": {"S": event["id"]}}, ConsistentRead=True
+                TableName=self.table, Key={"id": {"S": record_key(event["id"])}}, ConsistentRead=True
             ).get("Item")
             if item and item.get("status", {}).get("S") == "COMPLETED":
                 return

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from functions.worker.idempotency import record_key
 from platformctl import latency as lab
 from platformctl.cli import main
 
@@ -51,7 +52,7 @@ class FakeSnsAndTable:
     def publish(self, TopicArn, Message):
         event = json.loads(Message)
         self.published.append((TopicArn, event))
-        self.ready_at[event["id"]] = self.clock.now() + self.delay
+        self.ready_at[record_key(event["id"])] = self.clock.now() + self.delay  # the worker's table key
 
     def get_item(self, TableName, Key, ConsistentRead):
         ready = self.ready_at.get(Key["id"]["S"])
@@ -269,4 +270,4 @@ def test_sns_path_against_moto_with_the_local_worker(messaging):
         result = lab.measure("sns-sqs-worker", driver, 3, clock)
     assert result.errors == [] and len(result.samples) == 3
     probes = messaging.dynamodb.scan(TableName=messaging.table_name)["Items"]
-    assert sorted(i["type"]["S"] for i in probes) == ["latency.probe"] * 3
+    assert sorted(json.loads(i["data"]["S"])["type"] for i in probes) == ["latency.probe"] * 3
