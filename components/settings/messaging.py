@@ -45,7 +45,8 @@ class WorkerSettings(Section):
     maximum_concurrency: int | None = Field(None, ge=2, le=1000)
     """Most concurrent worker invocations from the queue (2-1000; 0: no limit)."""
     retry_delay_seconds: int | None = Field(None, ge=0, le=MAX_VISIBILITY_SECONDS)
-    """Seconds until a failed record (poison, effect error) is received again (unset: the queue's visibility timeout). A record whose event another invocation is processing always waits for that claim to lapse instead."""
+    """Seconds until a failed record (poison, effect error) is received again (unset: the queue's
+    visibility timeout); a record whose event is being processed elsewhere waits for that claim instead."""
 
     @model_validator(mode="after")
     def _batch_rules(self) -> WorkerSettings:
