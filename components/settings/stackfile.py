@@ -26,8 +26,9 @@ class _DuplicateKeyError(Exception):
         super().__init__(f"key {key!r} appears twice (lines {first} and {again}); YAML would keep only the last")
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a mapping with the same key twice, at any depth."""
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """SafeLoader that refuses a mapping with the same key twice, at any depth (libyaml's
+    parser where PyYAML has it: a plan reads the stack file up to three times)."""
 
 
 def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
