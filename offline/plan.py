@@ -39,6 +39,7 @@ class Plan:
                     "urn": r.urn,
                     "type": r.type,
                     "name": r.name,
+                    "physicalName": r.physical_name,
                     "id": r.id if r.custom else None,
                     "parent": r.parent,
                     "provider": (

@@ -73,6 +73,12 @@ class Recorded:
     """URNs this resource had before (pulumi.Alias), resolved as the engine resolves alias specs."""
 
     @property
+    def physical_name(self) -> str | None:
+        """The name AWS gets (explicit, prefix + 26 or autonamed); None for types without one."""
+        rule = names.rule_for(self.type) if self.custom else None
+        return self.outputs.get(rule.prop) if rule else None
+
+    @property
     def region(self) -> str | None:
         """Region of the explicit provider, if any (None: the default provider)."""
         return self.provider.inputs.get("region") if self.provider else None

@@ -69,6 +69,14 @@ def test_plan_refused_by_aws_exits_1_with_one_line(tmp_path):
 
 
 def test_plan_json_carries_the_physical_names(dev_plan):
+    """What a checker recomputes: each resource's physical name next to its logical one."""
     doc = json.loads(json.dumps(dev_plan.to_json()))
-    tgs = [r for r in doc["resources"] if r["type"] == "aws:lb/targetGroup:TargetGroup"]
-    assert tgs and all(len(dev_plan.mocks.by_urn(r["urn"]).outputs["name"]) <= 32 for r in tgs)
+    by_type = {}
+    for r in doc["resources"]:
+        by_type.setdefault(r["type"], []).append(r)
+    tgs = by_type["aws:lb/targetGroup:TargetGroup"]
+    assert tgs and all(r["physicalName"].startswith(("blue-", "green-", "app-")) and len(r["physicalName"]) <= 32
+                       for r in tgs)
+    assert all(r["physicalName"] is None for r in by_type["aws:ec2/route:Route"])
+    role = next(r for r in by_type["aws:iam/role:Role"] if not r["inputs"].get("name"))
+    assert role["physicalName"].startswith(role["name"] + "-") and len(role["physicalName"]) == len(role["name"]) + 8
