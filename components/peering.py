@@ -52,6 +52,22 @@ class CrossRegionPeering(pulumi.ComponentResource):
         self.connection_id = connection.id
         # Routes wait for the accepter: a route to a pending connection is rejected by EC2.
         after_accept = pulumi.ResourceOptions(parent=self, depends_on=[accepter])
+        # DNS over the peering: a query from one side for a public DNS hostname of an instance on
+        # the other side answers its private address, so traffic by name stays on the peering.
+        # Inter-region, each side's option can only be set in that side's region, on an active
+        # connection (hence the accepter's provider and the dependency).
+        aws.ec2.PeeringConnectionOptions(
+            f"{name}-requester-dns",
+            vpc_peering_connection_id=accepter.id,
+            requester=aws.ec2.PeeringConnectionOptionsRequesterArgs(allow_remote_vpc_dns_resolution=True),
+            opts=after_accept,
+        )
+        aws.ec2.PeeringConnectionOptions(
+            f"{name}-accepter-dns",
+            vpc_peering_connection_id=accepter.id,
+            accepter=aws.ec2.PeeringConnectionOptionsAccepterArgs(allow_remote_vpc_dns_resolution=True),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.peer_provider, depends_on=[accepter]),
+        )
         self._routes(f"{name}-to-peer", home, peer.vpc_cidr, connection.id, after_accept)
         self._routes(
             f"{name}-to-home",

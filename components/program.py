@@ -17,6 +17,7 @@ from .container import ContainerService, ContainerServiceArgs, SharedLoadBalance
 from .messaging import Messaging, MessagingArgs
 from .networking import NetworkingBase, NetworkingBaseArgs
 from .peering import CrossRegionPeering, CrossRegionPeeringArgs
+from .peering_probe import HomeEndpoint, PeeringProbe, PeeringProbeArgs
 from .providers import aws_provider
 from .settings import Settings, load_settings
 from .settings.base import Section
@@ -44,6 +45,7 @@ class Platform:
     network: NetworkingBase | None = None
     peer_network: NetworkingBase | None = None
     peer_provider: aws.Provider | None = None
+    peering: CrossRegionPeering | None = None
     web: ScalingWebTier | None = None
     container: ContainerService | None = None
     messaging: Messaging | None = None
@@ -82,7 +84,7 @@ def build_networking(p: Platform) -> None:
         privateSubnetIds=p.network.private_subnet_ids,
         privateRouteTableIds=p.network.private_route_table_ids,
     )
-    if net.peer is None:
+    if net.peer is None or not net.peer.enabled:
         return
     peer_provider = p.peer_provider = aws_provider(s, net.peer.region, "peer")
     p.peer_network = NetworkingBase(
@@ -96,7 +98,7 @@ def build_networking(p: Platform) -> None:
         ),
         opts=pulumi.ResourceOptions(providers={"aws": peer_provider}, transformations=p.transformations),
     )
-    peering = CrossRegionPeering(
+    peering = p.peering = CrossRegionPeering(
         f"{s.prefix}-peering",
         CrossRegionPeeringArgs(
             home=p.network, peer=p.peer_network, peer_region=net.peer.region, peer_provider=peer_provider
@@ -143,6 +145,37 @@ def build_web(p: Platform) -> None:
             for colour in web.weights
         },
     )
+
+
+def build_peering_probe(p: Platform) -> None:
+    """The probe in the peer VPC, calling the web instances at home across the peering."""
+    if p.peering is None or p.peer_provider is None:
+        return
+    s = p.settings
+    assert p.network is not None and p.peer_network is not None
+    endpoints = []
+    if p.web is not None:
+        endpoints.append(HomeEndpoint("web", p.web.instance_security_group_id, s.web.app_port))
+    probe = PeeringProbe(
+        f"{s.prefix}-peering-probe",
+        PeeringProbeArgs(home=p.network, peer=p.peer_network, peer_provider=p.peer_provider, endpoints=endpoints,
+                         log_retention_days=s.networking.flow_logs.retention_days),
+        opts=p.opts(),
+    )
+    # Everything `platformctl peering-check` needs to find the hops of the path.
+    p.outputs["peeringCheck"] = {
+        "connectionId": p.peering.connection_id,
+        "homeRegion": s.region,
+        "peerRegion": s.networking.peer.region,
+        "homeVpcId": p.network.vpc_id,
+        "peerVpcId": p.peer_network.vpc_id,
+        "homeCidr": p.network.vpc_cidr,
+        "peerCidr": p.peer_network.vpc_cidr,
+        "probeFunctionName": probe.function_name,
+        "probeSecurityGroupId": probe.security_group_id,
+        "probeSubnetIds": p.peer_network.private_subnet_ids,
+        "endpoints": [{"label": e.label, "securityGroupId": e.security_group_id, "port": e.port} for e in endpoints],
+    }
 
 
 def build_container(p: Platform) -> None:
@@ -289,7 +322,7 @@ def role_boundary(path_and_name: str, provider: aws.Provider):
 
 
 # Each step reads what the previous ones put on the Platform; order matters.
-STEPS = [build_networking, build_web, build_container, build_messaging, build_serverless, build_guardrails]
+STEPS = [build_networking, build_web, build_peering_probe, build_container, build_messaging, build_serverless, build_guardrails]
 
 
 def build(settings: Settings) -> Platform:

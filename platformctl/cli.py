@@ -223,13 +223,14 @@ def latency(
     from offline.stacks import stack_file
 
     from . import latency as lab
+    from .stack_outputs import OutputsError, stack_outputs
 
     stack_file(stack)  # an unknown stack is a usage error before any AWS call
     try:
-        values = lab.file_outputs(outputs) if outputs else lab.pulumi_outputs(stack)
+        values = stack_outputs(stack, outputs)
         only = [p.value for p in path] if path else list(lab.PATHS)
         results = lab.run_lab(values, runs, clients=lab.boto3_clients, timeout=timeout, only=only)
-    except lab.LatencyError as exc:
+    except (lab.LatencyError, OutputsError) as exc:
         raise CommandError(str(exc)) from None
     typer.echo(lab.render(stack, runs, results))
     measured = [r for r in results if not r.skipped]
@@ -262,6 +263,38 @@ def ocr(
         sys.stdout.write(json.dumps(result.as_dict(), indent=2) + "\n")
     else:
         sys.stdout.write(result.text)
+
+
+StackOutputsFile = Annotated[Path | None, typer.Option(
+    "--outputs", help="JSON of `pulumi stack output --json` (default: ask the pulumi CLI).")]
+
+
+@app.command("peering-check")
+def peering_check(
+    stack: Stack,
+    outputs: StackOutputsFile = None,
+    samples: Annotated[int, typer.Option("--samples", "-n", min=1, max=50, help="TCP connects per endpoint.")] = 10,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=5, help="Seconds one connect may take.")] = 2.0,
+) -> None:
+    """Check every hop of the cross-region peering and time TCP connects from the peer VPC's probe to home."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from offline.stacks import stack_file
+
+    from . import peering_check as check
+    from .latency import boto3_clients
+    from .stack_outputs import OutputsError, stack_outputs
+
+    stack_file(stack)
+    try:
+        report = check.run(stack_outputs(stack, outputs).get("peeringCheck"), boto3_clients, samples, timeout)
+    except check.HopFailedError as exc:
+        raise CommandError(f"peering-check failed at {exc}") from None
+    except (check.PeeringCheckError, OutputsError) as exc:
+        raise CommandError(str(exc)) from None
+    except (BotoCoreError, ClientError) as exc:
+        raise CommandError(f"AWS call failed: {str(exc).splitlines()[0]}") from None
+    typer.echo("\n".join(report.lines))
 
 
 # typer re-exports only BadParameter from its click exceptions; the base class of every usage

@@ -21,7 +21,6 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from functions.worker.idempotency import record_key
@@ -281,23 +280,3 @@ def render(stack: str, runs: int, results: list[PathResult]) -> str:
 # --- stack outputs ------------------------------------------------------------------------------
 class StackOutputs(Protocol):
     def __call__(self, stack: str) -> dict[str, Any]: ...
-
-
-def pulumi_outputs(stack: str) -> dict[str, Any]:
-    """`pulumi stack output --json` of a deployed stack (needs the Pulumi CLI and a login)."""
-    from .prerequisites import PrerequisiteError, pulumi_stack_outputs
-
-    try:
-        return pulumi_stack_outputs(stack)
-    except PrerequisiteError as exc:
-        raise LatencyError(str(exc)) from None
-
-
-def file_outputs(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise LatencyError(f"cannot read stack outputs from {path}: {exc}") from None
-    if not isinstance(data, dict):
-        raise LatencyError(f"{path} must hold a JSON object of stack outputs")
-    return data

@@ -80,6 +80,8 @@ class AddressPlan(Section):
 class PeerSettings(AddressPlan):
     """A second VPC in another region, peered with the home VPC (course project "Cross Region VPC")."""
 
+    enabled: bool = True
+    """false keeps the peer's settings in the stack file but builds nothing (dev: switch it on to try it)."""
     region: str = Field(pattern=REGION_PATTERN)
     """The peer VPC's region (another region of the aws partition than aws:region)."""
 

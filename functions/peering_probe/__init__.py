@@ -1,0 +1,1 @@
+"""Peering probe Lambda: from the peer VPC, times TCP connections to private endpoints at home."""
