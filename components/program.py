@@ -158,7 +158,8 @@ def build_peering_probe(p: Platform) -> None:
         endpoints.append(HomeEndpoint("web", p.web.instance_security_group_id, s.web.app_port))
     probe = PeeringProbe(
         f"{s.prefix}-peering-probe",
-        PeeringProbeArgs(home=p.network, peer=p.peer_network, peer_provider=p.peer_provider, endpoints=endpoints,
+        PeeringProbeArgs(home=p.network, peer=p.peer_network, peer_provider=p.peer_provider,
+                         peer_region=s.networking.peer.region, endpoints=endpoints,
                          log_retention_days=s.networking.flow_logs.retention_days),
         opts=p.opts(),
     )

@@ -22,6 +22,9 @@ from ..lambda_runtime import RUNTIME, powertools_layer_arn
 from .logs import log_group
 from .moved import Moved, child_options
 
+VPC_ACCESS_ACTIONS = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+                      "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+
 
 def statement(sid: str, actions: list[str], resources: list[Any], **extra: Any) -> dict[str, Any]:
     """One Allow statement of an IAM policy."""
@@ -76,6 +79,8 @@ class LambdaFunctionArgs:
     role_description: str | None = None
     permissions_boundary: pulumi.Input[str] | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    vpc_config: aws.lambda_.FunctionVpcConfigArgs | None = None
+    """Run in these subnets with these groups (the role then may manage the function's ENIs)."""
     moved: Moved | None = None
     """Where these resources lived before the block took them over (aliases, no replacement)."""
 
@@ -102,7 +107,8 @@ class LambdaFunction(pulumi.ComponentResource):
         )
         policy = aws.iam.RolePolicy(
             f"{name}-policy", role=self.role.id,
-            policy=pulumi.Output.all(self.log_group.arn, a.statements).apply(lambda v: self._document(v[0], v[1], a.tracing)),
+            policy=pulumi.Output.all(self.log_group.arn, a.statements).apply(
+                lambda v: self._document(v[0], v[1], a.tracing, a.vpc_config is not None)),
             opts=self._opts("policy", f"{name}-policy"),
         )
         layers = None
@@ -127,6 +133,7 @@ class LambdaFunction(pulumi.ComponentResource):
             environment={"variables": env},
             logging_config={"log_format": "JSON", "log_group": self.log_group.name},
             tracing_config={"mode": "Active" if a.tracing else "PassThrough"},
+            vpc_config=a.vpc_config,
             tags={"Name": name, **a.tags},
             opts=self._opts("function", name, depends_on=[self.log_group, policy]),
         )
@@ -137,7 +144,7 @@ class LambdaFunction(pulumi.ComponentResource):
         return child_options(self, self._moved, part, name, **kwargs)
 
     @staticmethod
-    def _document(log_group_arn: str, statements: list[dict[str, Any]], tracing: bool) -> str:
+    def _document(log_group_arn: str, statements: list[dict[str, Any]], tracing: bool, in_vpc: bool = False) -> str:
         own = [
             # The group is created above, so no logs:CreateLogGroup.
             statement("OwnLogGroup", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group_arn}:*"]),
@@ -145,4 +152,7 @@ class LambdaFunction(pulumi.ComponentResource):
         if tracing:
             # X-Ray has no resource-level permissions for these two actions.
             own.append(statement("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]))
+        if in_vpc:
+            # What AWSLambdaVPCAccessExecutionRole grants; EC2 offers no resource-level permission for these.
+            own.append(statement("VpcNetworkInterfaces", VPC_ACCESS_ACTIONS, ["*"]))
         return json.dumps({"Version": "2012-10-17", "Statement": [*own, *statements]})

@@ -14,7 +14,7 @@ DEV_PEER = {"cloud-platform:networking": {"peer": {"enabled": True}}}
 
 
 def _probe_function(plan):
-    (function,) = [f for f in plan.mocks.of_type(FUNCTION) if f.name.endswith("-peering-probe-function")]
+    (function,) = [f for f in plan.mocks.of_type(FUNCTION) if f.name.endswith("-peering-probe")]
     return function
 
 
