@@ -80,10 +80,15 @@ def test_instance_sg_ingress_only_from_alb_sg_on_app_port(stack, dev_plan, prod_
     alb_sg, instance_sg = one(plan, SG, "-web-alb-sg"), one(plan, SG, "-web-instance-sg")
     assert not instance_sg.inputs.get("ingress")
     rules = [r for r in plan.mocks.of_type(INGRESS) if r.inputs["securityGroupId"] == instance_sg.id]
+    # The peering probe's rule (peer VPC CIDR, app port) is the only CIDR rule: tests/unit/test_peering.py.
+    peer = [r for r in rules if plan.mocks.component_of(r).type == "cloud-platform:network:PeeringProbe"]
+    rules = [r for r in rules if r not in peer]
     assert [(r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"], r.inputs["toPort"]) for r in rules] == [
         (alb_sg.id, web_config(plan)["appPort"], web_config(plan)["appPort"])
     ]
     assert all("cidrIpv4" not in r.inputs and "cidrIpv6" not in r.inputs for r in rules)
+    assert [(r.inputs["cidrIpv4"], r.inputs["fromPort"]) for r in peer] == (
+        [("10.30.0.0/16", web_config(plan)["appPort"])] if stack == "prod" else [])
     # every launch template puts its instances in that group and nothing else
     for lt in plan.mocks.of_type(LT):
         assert lt.inputs["vpcSecurityGroupIds"] == [instance_sg.id]
