@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 import pulumi
@@ -31,9 +31,24 @@ if TYPE_CHECKING:  # imported where built: only stacks with a serverless area pa
 
 def args_from(section: Section, args_type: type[A], **inputs: object) -> A:
     """A component's plain args from its settings section: every args field the section has,
-    by the same name, plus the `inputs` only the program knows (other components' outputs)."""
-    names = {f.name for f in fields(args_type)} - inputs.keys()
-    return args_type(**{n: getattr(section, n) for n in names if hasattr(section, n)}, **inputs)
+    by the same name (nested sections onto nested args), plus the `inputs` only the program
+    knows (other components' outputs)."""
+    values = {}
+    for f in fields(args_type):
+        if f.name in inputs or not hasattr(section, f.name):
+            continue
+        value = getattr(section, f.name)
+        nested = nested_args(f)
+        values[f.name] = args_from(value, nested) if nested is not None and isinstance(value, Section) else value
+    return args_type(**values, **inputs)
+
+
+def nested_args(f: Field) -> type | None:
+    """The args type of a nested-args field (its default factory builds one), else None."""
+    if f.default_factory is MISSING:
+        return None
+    made = f.default_factory()
+    return type(made) if is_dataclass(made) else None
 
 
 @dataclass
@@ -120,13 +135,14 @@ def build_web(p: Platform) -> None:
         return
     p.web = web = ScalingWebTier(
         f"{s.prefix}-web",
-        ScalingWebTierArgs(
-            settings=s.web,
+        args_from(
+            s.web, ScalingWebTierArgs,
             vpc_id=p.network.vpc_id,
             vpc_cidr=p.network.vpc_cidr,
             public_subnet_ids=p.network.public_subnet_ids,
             private_subnet_ids=p.network.private_subnet_ids,
             tags=s.tags,
+            certificate_arn=s.web.certificate_arn or None,
         ),
         opts=p.opts(),
     )

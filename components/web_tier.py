@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import shlex
-from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -20,7 +19,7 @@ import pulumi_aws as aws
 from .alarms import AlarmTargets
 from .blocks import HardenedBucket, HardenedBucketArgs, LogDelivery, Moved
 from .ec2_instances import latest_al2023, ssm_instance_profile
-from .settings.web import COLOURS, ColourSettings, WebSettings
+from .web_tier_args import COLOURS, FleetArgs, ScalingWebTierArgs
 
 
 def bootstrap_script(colour: str, version: str, port: int, health_path: str) -> str:
@@ -57,26 +56,6 @@ systemctl enable --now httpd
 """
 
 
-@dataclass
-class ScalingWebTierArgs:
-    """Inputs of ScalingWebTier."""
-
-    settings: WebSettings
-    """The validated `cloud-platform:web` section (sizes, weights, images, ALB options)."""
-    vpc_id: pulumi.Input[str]
-    vpc_cidr: str
-    """The ALB may reach any port inside the VPC, so other services (ContainerService) can sit behind it."""
-    public_subnet_ids: list[pulumi.Input[str]]
-    """Where the ALB lives."""
-    private_subnet_ids: list[pulumi.Input[str]]
-    """Where the instances live (all of them, one ASG spans every AZ)."""
-    tags: dict[str, str] = field(default_factory=dict)
-    """Stack tags for what the provider's default_tags do not reach: instances and volumes an ASG launches."""
-    certificate_arn: pulumi.Input[str] | None = None
-    """ACM certificate issued by the program (the `domain` setting); overrides `web.certificateArn`.
-    Either one turns on the HTTPS listener and the 80 -> 443 redirect."""
-
-
 class ScalingWebTier(pulumi.ComponentResource):
     alb_arn: pulumi.Output[str]
     alb_arn_suffix: pulumi.Output[str]
@@ -95,8 +74,8 @@ class ScalingWebTier(pulumi.ComponentResource):
         super().__init__("cloud-platform:web:ScalingWebTier", name, None, opts)
         self._name = name
         self._args = args
-        self._s = s = args.settings
-        self._certificate = args.certificate_arn if args.certificate_arn is not None else (s.certificate_arn or None)
+        self._s = s = args
+        self._certificate = args.certificate_arn or None
         self._child = pulumi.ResourceOptions(parent=self)
         self.weights = s.traffic.as_dict()
 
@@ -368,14 +347,14 @@ class ScalingWebTier(pulumi.ComponentResource):
             )
 
     # --- fleets --------------------------------------------------------------------
-    def _image_id(self, fleet: ColourSettings) -> pulumi.Input[str]:
+    def _image_id(self, fleet: FleetArgs) -> pulumi.Input[str]:
         if fleet.ami_id:
             return fleet.ami_id
         # Settings allow this only for an idle colour (with requirePinnedImages): a new image
         # rolls the fleet, which is harmless at weight 0; `platformctl release` pins the id.
         return latest_al2023(self._s.instance_type, self)
 
-    def _user_data(self, colour: str, fleet: ColourSettings) -> str | None:
+    def _user_data(self, colour: str, fleet: FleetArgs) -> str | None:
         if fleet.user_data is not None:
             script = fleet.user_data
         elif fleet.bootstrap:
@@ -385,7 +364,7 @@ class ScalingWebTier(pulumi.ComponentResource):
         return base64.b64encode(script.encode()).decode()
 
     def _launch_template(
-        self, colour: str, fleet: ColourSettings, profile: aws.iam.InstanceProfile
+        self, colour: str, fleet: FleetArgs, profile: aws.iam.InstanceProfile
     ) -> aws.ec2.LaunchTemplate:
         name, s = f"{self._name}-{colour}", self._s
         image_id = self._image_id(fleet)
@@ -425,7 +404,7 @@ class ScalingWebTier(pulumi.ComponentResource):
         )
 
     def _auto_scaling_group(
-        self, colour: str, fleet: ColourSettings, template: aws.ec2.LaunchTemplate, tg: aws.lb.TargetGroup
+        self, colour: str, fleet: FleetArgs, template: aws.ec2.LaunchTemplate, tg: aws.lb.TargetGroup
     ) -> aws.autoscaling.Group:
         name, s = f"{self._name}-{colour}", self._s
         tags = {**self._args.tags, "Name": name, "Colour": colour, "Version": fleet.version}

@@ -14,28 +14,47 @@ import pytest
 
 from components.alarms import AlarmsArgs
 from components.backup import BackupsArgs
-from components.program import args_from
+from components.program import args_from, nested_args
 from components.settings.alarms import AlarmSettings
 from components.settings.backup import BackupSettings
+from components.settings.web import WebSettings
+from components.web_tier_args import ScalingWebTierArgs
+
+NETWORK = {"vpc_id": "vpc-1", "vpc_cidr": "10.0.0.0/16", "public_subnet_ids": ["subnet-a"], "private_subnet_ids": ["subnet-b"]}
 
 # (args type, settings section, fields the program passes from other components)
 PAIRS = [
     (AlarmsArgs, AlarmSettings, {"targets"}),
     (BackupsArgs, BackupSettings, {"peer_provider", "notification_topic_arn"}),
+    (ScalingWebTierArgs, WebSettings, {*NETWORK, "tags", "certificate_arn"}),
 ]
+
+
+def _fields_fed(args_type, section, program_inputs, path=""):
+    """Args fields (nested args included) that no settings field of the same name feeds."""
+    missing = []
+    for f in dataclasses.fields(args_type):
+        if f.name in program_inputs:
+            continue
+        if f.name not in section.model_fields:
+            missing.append(path + f.name)
+        elif (nested := nested_args(f)) is not None:
+            missing += _fields_fed(nested, section.model_fields[f.name].annotation, set(), f"{path}{f.name}.")
+    return missing
 
 
 @pytest.mark.parametrize(("args_type", "section", "program_inputs"), PAIRS, ids=lambda v: getattr(v, "__name__", ""))
 def test_every_args_field_comes_from_the_section_or_the_program(args_type, section, program_inputs):
     names = {f.name for f in dataclasses.fields(args_type)}
     assert program_inputs <= names
-    assert names - program_inputs <= set(section.model_fields), "args fields no setting feeds"
+    assert _fields_fed(args_type, section, program_inputs) == [], "args fields no setting feeds"
 
 
 @pytest.mark.parametrize(("args_type", "section", "program_inputs"), PAIRS, ids=lambda v: getattr(v, "__name__", ""))
 def test_args_defaults_are_the_settings_defaults(args_type, section, program_inputs):
-    standalone = args_type()
-    from_empty_config = args_from(section(), args_type)
+    inputs = {k: v for k, v in NETWORK.items() if k in program_inputs}
+    standalone = args_type(**inputs)
+    from_empty_config = args_from(section(), args_type, **inputs)
     for f in dataclasses.fields(args_type):
         if f.name not in program_inputs:
             assert getattr(standalone, f.name) == getattr(from_empty_config, f.name), f.name
@@ -44,3 +63,13 @@ def test_args_defaults_are_the_settings_defaults(args_type, section, program_inp
 def test_args_from_takes_the_program_inputs_over_the_section():
     args = args_from(BackupSettings(copy_to_peer=False), BackupsArgs, peer_provider=None, protect_vault=True)
     assert (args.copy_to_peer, args.protect_vault, args.peer_provider) == (False, True, None)
+
+
+def test_nested_sections_become_nested_args():
+    web = WebSettings(enabled=True, stickiness={"enabled": True, "duration_seconds": 600},
+                      green={"min_size": 1, "max_size": 3, "desired_capacity": 1, "ami_id": "ami-0123456789abcdef0"},
+                      traffic={"blue": 90, "green": 10})
+    args = args_from(web, ScalingWebTierArgs, **NETWORK)
+    assert (args.stickiness.enabled, args.stickiness.duration_seconds) == (True, 600)
+    assert args.colour("green").ami_id == "ami-0123456789abcdef0" and args.colour("green").max_size == 3
+    assert args.traffic.as_dict() == {"blue": 90, "green": 10}

@@ -122,12 +122,11 @@ def test_certificate_from_the_program_turns_on_https(build):
     in the args, not a literal in config, still gives the redirect and the HTTPS listener."""
     import pulumi
 
-    from components.settings.web import WebSettings
     from components.web_tier import ScalingWebTier, ScalingWebTierArgs
 
     issued = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
     mocks = build(lambda: ScalingWebTier("w", ScalingWebTierArgs(
-        settings=WebSettings(enabled=True), vpc_id="vpc-1", vpc_cidr="10.0.0.0/16",
+        vpc_id="vpc-1", vpc_cidr="10.0.0.0/16",
         public_subnet_ids=["subnet-a", "subnet-b"], private_subnet_ids=["subnet-c", "subnet-d"],
         certificate_arn=pulumi.Output.from_input(issued),
     )))
