@@ -8,7 +8,11 @@ Per-stack settings: the engine tells the analyzer which stack it analyses, with 
 stack's config, in `ConfigureStack`. pulumi_policy 1.21 keeps only the tags of that
 request, so `install_stack_hooks` also reads `cloud-platform:compliance` from it and lets
 that section's `enforcement` decide each policy's level (an explicit
-`--policy-pack-config` entry still wins).
+`--policy-pack-config` entry still wins). Where pulumi-policy has its own mechanism it is used:
+every policy declares the compliance settings as its `config_schema`, so
+`--policy-pack-config '{"dynamodb-pitr": {"requirePitr": true}}'` overrides a setting for one
+policy and one run, and levels come from the pack config's `enforcementLevel`. Only reading the
+stack's own config needs the analyzer hook (`offline.sdk.patch_policy_analyzer`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +123,28 @@ class PackState:
         return state
 
 
+@cache
+def config_schema() -> pp.PolicyConfigSchema:
+    """Each policy's `--policy-pack-config` schema: the compliance settings (camelCase, as in
+    `cloud-platform:compliance`) it may override for one run. No defaults in the schema: the
+    engine would fill them in and silently override the stack's own values. Levels use the pack
+    config's native `enforcementLevel`, so `enforcement` is not offered here."""
+    properties = ComplianceSettings.model_json_schema(by_alias=True)["properties"]
+    return pp.PolicyConfigSchema(properties={
+        key: {k: v for k, v in prop.items() if k not in ("title", "default")}
+        for key, prop in properties.items() if key != "enforcement"
+    })
+
+
+def _context(state: PackState, args) -> Context:
+    """The stack's context, with what `--policy-pack-config` gives this policy laid over it."""
+    overrides = dict(args.get_config() or {})
+    if not overrides:
+        return state.context
+    merged = {**state.context.settings.model_dump(by_alias=True), **overrides}
+    return Context(compliance_from_config({CONFIG_KEY: json.dumps(merged)}), state.context.stack)
+
+
 def _report(report, message: str, fix: str, urn: str | None = None) -> None:
     report(f"{message} (fix: {fix})", urn)
 
@@ -128,13 +155,13 @@ def _resource_policy(policy: Policy, state: PackState) -> pp.ResourceValidationP
     def validate(args: pp.ResourceValidationArgs, report) -> None:
         if args.resource_type not in types or state.context.level(policy) == "disabled":
             return
-        for message in policy.check(resource_from_args(args), state.context):
+        for message in policy.check(resource_from_args(args), _context(state, args)):
             _report(report, message, policy.fix)
 
     return pp.ResourceValidationPolicy(
         name=policy.name, description=policy.description, validate=validate,
         enforcement_level=pp.EnforcementLevel(policy.enforcement), remediation_steps=policy.fix,
-        tags=[policy.scope],
+        tags=[policy.scope], config_schema=config_schema(),
     )
 
 
@@ -143,13 +170,13 @@ def _stack_policy(policy: Policy, state: PackState) -> pp.StackValidationPolicy:
         if state.context.level(policy) == "disabled":
             return
         resources = [resource_from_policy_resource(r) for r in args.resources]
-        for finding in policy.check(resources, state.context):
+        for finding in policy.check(resources, _context(state, args)):
             _report(report, finding.message, policy.fix, finding.resource.urn if finding.resource else None)
 
     return pp.StackValidationPolicy(
         name=policy.name, description=policy.description, validate=validate,
         enforcement_level=pp.EnforcementLevel(policy.enforcement), remediation_steps=policy.fix,
-        tags=[policy.scope],
+        tags=[policy.scope], config_schema=config_schema(),
     )
 
 

@@ -133,3 +133,22 @@ def test_context_refuses_enforcement_of_unknown_policies():
     message = one_line_error(Context, ComplianceSettings(enforcement={"no-ssh": "advisory"}))
     assert message.startswith("cloud-platform:compliance.enforcement names unknown policies no-ssh (known: ")
     assert Context(ComplianceSettings(enforcement={"vpc-flow-logs": "advisory"})).stack == ""
+
+
+def test_policy_pack_config_overrides_a_compliance_setting_for_one_policy():
+    """pulumi-policy's own mechanism: each policy's config_schema lists the compliance settings
+    (no defaults, so the engine cannot silently override the stack's values)."""
+    state = PackState()
+    state.configure("dev", {})
+    policy = _policies(state)["dynamodb-pitr"]
+    properties = policy.config_schema.properties
+    assert "requirePitr" in properties and "enforcement" not in properties
+    assert all("default" not in p for p in properties.values())
+    table = ("aws:dynamodb/table:Table", {"pointInTimeRecovery": {"enabled": False}}, "urn:t", "t", _opts(), None)
+    reports = []
+    policy.validate(pp.ResourceValidationArgs(*table), lambda m, urn=None: reports.append(m))
+    assert reports == []
+    policy.validate(pp.ResourceValidationArgs(*table, config={"requirePitr": True}), lambda m, urn=None: reports.append(m))
+    assert reports and reports[0].startswith("table has no point-in-time recovery")
+    with pytest.raises(SettingsError, match="cloud-platform:compliance.requirePitr"):
+        policy.validate(pp.ResourceValidationArgs(*table, config={"requirePitr": "maybe"}), lambda m, urn=None: None)
