@@ -50,11 +50,12 @@ class Row:
     note: str = ""
 
 
-def run(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+def run(cmd: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> tuple[float, float]:
     """(CPU seconds, wall seconds) of one child process; it must succeed."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(cmd, cwd=cwd, env={**ENV, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
@@ -62,12 +63,13 @@ def run(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
     return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall
 
 
-def paired(name: str, cmd: list[str], base: list[str], runs: int, cwd: Path = ROOT, note: str = "") -> Row:
-    run(cmd, cwd), run(base, cwd)  # warm-up: bytecode caches, page cache
+def paired(name: str, cmd: list[str], base: list[str], runs: int, cwd: Path = ROOT, note: str = "",
+           env: dict[str, str] | None = None) -> Row:
+    run(cmd, cwd, env), run(base, cwd, env)  # warm-up: bytecode caches, page cache
     a, b = [], []
     for _ in range(runs):
-        a.append(run(cmd, cwd))
-        b.append(run(base, cwd))
+        a.append(run(cmd, cwd, env))
+        b.append(run(base, cwd, env))
     ratio = statistics.median(x[0] / y[0] for x, y in zip(a, b, strict=True))
     med = lambda xs, i: statistics.median(x[i] for x in xs)  # noqa: E731
     return Row(name, med(a, 0), med(a, 1), med(b, 0), med(b, 1), ratio, note)
@@ -111,9 +113,11 @@ def handler_rows(runs: int) -> list[Row]:
             continue
         libraries = imports_of(package)
         base = [PY, "-c", "; ".join(libraries) or "pass"]
-        # Lambda imports `<package>.<module>` with functions/ as the code root.
+        # Lambda imports `<package>.<module>` with functions/ as the code root; dev's environment
+        # (tracing off: with it on, Powertools' Tracer loads and patches the X-Ray SDK at import).
         rows.append(paired(f"handler {handler}", [PY, "-c", f"import {handler}"], base, runs, cwd=functions,
-                           note=f"baseline: {len(libraries)} imports of the package"))
+                           env={"POWERTOOLS_TRACE_DISABLED": "true"},
+                           note=f"baseline: {len(libraries)} imports of the package; tracing off (dev)"))
     return rows
 
 
