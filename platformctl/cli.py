@@ -184,6 +184,8 @@ def sandbox(
         "--port", "-p", min=0, max=65535, help="Port of the website (0: any free port).")] = 8000,
     api_port: Annotated[int | None, typer.Option(
         "--api-port", min=0, max=65535, help="Port of the API (default: --port + 1; 0: any free port).")] = None,
+    outputs: Annotated[Path | None, typer.Option(
+        "--outputs", help="Write the sandbox's stack outputs (the shape of `pulumi stack output --json`) here.")] = None,
 ) -> None:
     """Serve site/, the real API handler and the messaging worker on 127.0.0.1, AWS emulated by moto (no account)."""
     import gc
@@ -195,11 +197,38 @@ def sandbox(
         from .sandbox import SandboxError, run
 
         try:
-            run(port, api_port)
+            run(port, api_port, outputs_file=outputs)
         except SandboxError as exc:
             raise CommandError(str(exc)) from None
     except ModuleNotFoundError as exc:  # moto, Powertools: requirements-dev.txt, not requirements.txt
         raise CommandError(missing_dev_package(exc, "platformctl sandbox")) from None
+
+
+@app.command()
+def smoke(
+    stack: Stack,
+    outputs: Annotated[Path | None, typer.Option(
+        "--outputs", help="JSON of `pulumi stack output --json` (default: ask the pulumi CLI).")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds a probe may take.")] = 60.0,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Skip the site probe in Chromium.")] = False,
+) -> None:
+    """Probe a deployed stack: web colours, container, API + CORS, site in Chromium, worker. Exit 1 on any failure."""
+    from offline.stacks import stack_file
+
+    from . import smoke as probes
+    from .prerequisites import PrerequisiteError, pulumi_stack_outputs
+
+    stack_file(stack)  # an unknown stack is a usage error before any request
+    try:
+        values = probes.read_outputs(outputs) if outputs else pulumi_stack_outputs(stack)
+    except (probes.SmokeError, PrerequisiteError) as exc:
+        raise CommandError(str(exc)) from None
+    results = probes.run(values, timeout=timeout, browser=not no_browser, emit=typer.echo)
+    failed = [r.probe for r in results if r.status == "FAIL"]
+    if failed:
+        raise CommandError(f"smoke {stack}: {len(failed)} of {len(results)} probes failed ({', '.join(failed)})")
+    typer.echo(f"smoke {stack}: {sum(r.status == 'ok' for r in results)} probes ok, "
+               f"{sum(r.status == 'skip' for r in results)} skipped")
 
 
 class LatencyPath(StrEnum):

@@ -244,6 +244,16 @@ class Sandbox:
         self._saved_env: dict[str, str] | None = None
         self.aws: LocalAws | None = None
 
+    # Stack-output names (`pulumi stack output --json`) of what the hooks create: `outputs()`
+    # has the shape of a deployed stack's outputs, so `platformctl smoke` probes either.
+    OUTPUT_KEYS = {"table": "tableName", "topic": "topicArn", "queue": "queueUrl", "dlq": "dlqUrl",
+                   "worker_table": "idempotencyTableName"}
+
+    def outputs(self) -> dict[str, str]:
+        assert self.aws is not None, "start() first"
+        found = {self.OUTPUT_KEYS[k]: v for k, v in self.aws.resources.items() if k in self.OUTPUT_KEYS}
+        return {"apiUrl": self.api_url, "siteUrl": self.site_url, **found}
+
     @property
     def site_url(self) -> str:
         return f"http://{HOST}:{self._servers[1].server_address[1]}/"
@@ -340,8 +350,9 @@ class Sandbox:
             logging.getLogger("sandbox").exception("could not reset moto")
 
 
-def run(port: int, api_port: int | None, site_dir: Path = SITE_DIR, out: Any = None) -> None:
-    """Start, print the URLs, serve until SIGINT/SIGTERM, stop everything."""
+def run(port: int, api_port: int | None, site_dir: Path = SITE_DIR, out: Any = None,
+        outputs_file: Path | None = None) -> None:
+    """Start, print the URLs (and write the stack-shaped outputs), serve until SIGINT/SIGTERM, stop."""
     out = out or sys.stdout
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -356,6 +367,11 @@ def run(port: int, api_port: int | None, site_dir: Path = SITE_DIR, out: Any = N
         print(f"aws: {sandbox.aws.endpoint_url}/", file=out)
         for key, value in sandbox.aws.resources.items():
             print(f"{key}: {value}", file=out)
+        if outputs_file is not None:
+            try:
+                outputs_file.write_text(json.dumps(sandbox.outputs(), indent=2) + "\n")
+            except OSError as exc:
+                raise SandboxError(f"cannot write {outputs_file}: {exc.strerror}") from None
         out.flush()
         print("serving; Ctrl-C or SIGTERM stops the sandbox", file=sys.stderr, flush=True)
         while not stop.wait(1.0):
