@@ -11,19 +11,35 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from platformctl import smoke
-from platformctl.sandbox import Sandbox
 
 CHROMIUM = shutil.which("chromium")
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    box = Sandbox(port=0, api_port=0)
-    box.start()
+def sandbox_outputs(tmp_path_factory):
+    """`platformctl sandbox --outputs FILE` in its own process: the stack-shaped outputs, the process."""
+    from tests.conftest import start_sandbox, stop_sandbox
+
+    path = tmp_path_factory.mktemp("sandbox") / "outputs.json"
+    process = start_sandbox("--outputs", str(path))
     try:
-        yield box
+        yield json.loads(path.read_text()), process
     finally:
-        box.stop()
+        stop_sandbox(process)
+
+
+@pytest.fixture
+def outputs(sandbox_outputs, monkeypatch):
+    """The sandbox's outputs, with this process's AWS clients pointed at its moto (as a deploy
+    job's are at the account) and dummy credentials to sign with."""
+    values, process = sandbox_outputs
+    monkeypatch.setenv("AWS_ENDPOINT_URL", process.urls["aws"].rstrip("/"))
+    for key, value in {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox",
+                       "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    return values
 
 
 def lines_of(outputs, **kwargs):
@@ -33,8 +49,9 @@ def lines_of(outputs, **kwargs):
     return {r.probe: r for r in results}, out
 
 
-def test_sandbox_outputs_have_the_stack_shape(sandbox, dev_plan):
-    outputs = sandbox.outputs()
+def test_sandbox_outputs_have_the_stack_shape(outputs, sandbox_outputs, dev_plan):
+    _, process = sandbox_outputs
+    assert outputs["apiUrl"] == process.api and outputs["siteUrl"] == process.site
     assert set(outputs) <= set(dev_plan.outputs)
     assert {"apiUrl", "siteUrl", "idempotencyTableName", "topicArn", "tableName"} <= set(outputs)
     for key in ("apiUrl", "siteUrl"):
@@ -42,11 +59,11 @@ def test_sandbox_outputs_have_the_stack_shape(sandbox, dev_plan):
 
 
 @pytest.mark.browser
-def test_smoke_passes_against_the_sandbox(sandbox, tmp_path, cli):
+def test_smoke_passes_against_the_sandbox(outputs, tmp_path, cli):
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium; .ci/run does it)")
     path = tmp_path / "outputs.json"
-    path.write_text(json.dumps(sandbox.outputs()))
+    path.write_text(json.dumps(outputs))
     code, out, err = cli("smoke", "--stack", "local", "--outputs", str(path), "--timeout", "30")
     assert code == 0, out + err
     lines = out.strip().splitlines()
@@ -56,17 +73,16 @@ def test_smoke_passes_against_the_sandbox(sandbox, tmp_path, cli):
     assert lines[-1] == "smoke local: 4 probes ok, 2 skipped"
 
 
-def test_api_probes_and_worker_against_the_sandbox_without_browser(sandbox):
-    results, out = lines_of(sandbox.outputs(), timeout=30, browser=False)
+def test_api_probes_and_worker_against_the_sandbox_without_browser(outputs):
+    results, out = lines_of(outputs, timeout=30, browser=False)
     assert {p: r.status for p, r in results.items()} == {
         "web": "skip", "container": "skip", "api-hello": "ok", "api-subscribe": "ok", "site": "skip", "worker": "ok"}
     assert "CORS for http://127.0.0.1:" in results["api-hello"].detail
     assert all(len(line.splitlines()) == 1 for line in out)
 
 
-def test_a_wrong_origin_fails_the_cors_probes(sandbox):
-    outputs = {**sandbox.outputs(), "siteUrl": "https://elsewhere.example.org/"}
-    results, _ = lines_of(outputs, timeout=10, browser=False)
+def test_a_wrong_origin_fails_the_cors_probes(outputs):
+    results, _ = lines_of({**outputs, "siteUrl": "https://elsewhere.example.org/"}, timeout=10, browser=False)
     assert results["api-hello"].status == "FAIL"
     assert "does not admit https://elsewhere.example.org" in results["api-hello"].detail
     assert results["api-subscribe"].status == "FAIL"
