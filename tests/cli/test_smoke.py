@@ -21,7 +21,7 @@ def sandbox_outputs(tmp_path_factory):
     from tests.conftest import start_sandbox, stop_sandbox
 
     path = tmp_path_factory.mktemp("sandbox") / "outputs.json"
-    process = start_sandbox("--outputs", str(path))
+    process = start_sandbox("--outputs", str(path), timeout=90.0)
     try:
         yield json.loads(path.read_text()), process
     finally:
