@@ -1,9 +1,11 @@
 """`platformctl cutover`: shift the web tier's traffic to the other colour, step by step.
 
-Each step writes the weights into stack config and runs `up`, so config stays the single
-source of truth. Before any change the target colour must have at least its minimum of
-healthy targets; after each step its health (and 5xx count) is watched for the bake time.
-Any failure rolls back to the weights the cutover started from and exits non-zero.
+Each step writes the weights into `Pulumi.<stack>.yaml` (atomically) and runs an `up`
+targeted at the listener only, so nothing else main holds ships during a shift and config
+stays the one source of truth. Before any change the target colour needs its minimum of
+healthy targets and every alarm named in `web.rollout.alarmNames` must exist. After each
+step the colour is watched (health, target 5xx, alarms) for the bake time, which is at least
+the stickiness duration when stickiness is on. Any failure rolls back (`rollout.Transaction`).
 """
 
 from __future__ import annotations
@@ -11,25 +13,26 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass
 
 import typer
 from rich.console import Console
 
-from components.settings.web import COLOURS
+from components.settings.web import COLOURS, WebSettings
 from offline.stacks import stack_config, stack_file
 
 from .common import CommandError
+from .config_file import ConfigWriteError, StackConfigFile
+from .rollout import Transaction, Watch, WebStack, describe, other, show
 from .web_aws import AwsError, Boto3WebAws, WebAws
 from .web_stack import StackBackend, StackBackendError, open_backend
 
-DEFAULT_STEPS = (10, 50, 100)
-# Looked up when the command runs, so tests (and checkers) can make baking instantaneous.
+__all__ = ["WebStack", "cutover", "open_aws", "open_backend"]
+
+# Looked up when the command runs, so tests (and checkers) can make waiting instantaneous.
 SLEEP: Callable[[float], None] = time.sleep
 CLOCK: Callable[[], float] = time.monotonic
-REQUIRED_OUTPUTS = ("targetGroupArns", "asgNames")
+DEFAULT_BAKE = 60.0
 
 
 def parse_steps(text: str) -> tuple[int, ...]:
@@ -48,67 +51,42 @@ def parse_steps(text: str) -> tuple[int, ...]:
 
 
 def split(target: str, percent: int) -> dict[str, int]:
-    other = next(c for c in COLOURS if c != target)
-    return {target: percent, other: 100 - percent}
+    return {target: percent, other(target): 100 - percent}
 
 
-def show(weights: dict[str, int]) -> str:
-    return " / ".join(f"{c} {weights[c]}" for c in COLOURS)
-
-
-@dataclass
-class WebStack:
-    """What cutover and status need from the stack outputs."""
-
-    target_group_arns: dict[str, str]
-    asg_names: dict[str, str]
-    target_group_arn_suffixes: dict[str, str] = field(default_factory=dict)
-    alb_arn_suffix: str | None = None
-    listener_arn: str | None = None
-    releases: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @classmethod
-    def from_outputs(cls, stack: str, outputs: dict[str, Any]) -> WebStack:
-        missing = [k for k in REQUIRED_OUTPUTS if not isinstance(outputs.get(k), dict)]
-        if missing:
-            raise CommandError(
-                f"stack {stack!r} has no web tier outputs ({', '.join(missing)}): "
-                "is cloud-platform:web.enabled true and has the stack been deployed?"
-            )
-        return cls(
-            target_group_arns=outputs["targetGroupArns"],
-            asg_names=outputs["asgNames"],
-            target_group_arn_suffixes=outputs.get("targetGroupArnSuffixes") or {},
-            alb_arn_suffix=outputs.get("albArnSuffix"),
-            listener_arn=outputs.get("listenerArn"),
-            releases=outputs.get("webReleases") or {},
-        )
-
-
-class CutoverRolledBackError(CommandError):
-    """The cutover changed something and then had to roll back (or could not)."""
+def bake_for(web: WebSettings, requested: float | None) -> float:
+    """Stickiness stays on during a shift; each step then bakes at least its duration, so
+    every sticky client has picked a colour again at the new weights before the next step."""
+    floor = float(web.stickiness.duration_seconds) if web.stickiness.enabled else 0.0
+    if requested is None:
+        return max(DEFAULT_BAKE, floor)
+    if requested < floor:
+        raise CommandError(
+            f"--bake-seconds {requested:g} is shorter than web.stickiness.durationSeconds ({floor:g}): sticky "
+            "clients would not see the new weights before the next step; bake longer or turn stickiness off. "
+            "Nothing changed.")
+    return requested
 
 
 @dataclass
 class Cutover:
+    stack: str
     backend: StackBackend
     aws: WebAws
+    config: StackConfigFile
     console: Console
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     poll_seconds: float = 10.0
     max_5xx: int = 0
 
-    def load(self) -> WebStack:
-        return WebStack.from_outputs(self.backend.name, self.backend.outputs())
-
     def required_healthy(self, web: WebStack, colour: str) -> int:
         size = self.aws.group_size(web.asg_names[colour])
         if size is None:
-            raise CommandError(f"auto scaling group {web.asg_names[colour]!r} of {colour} not found")
+            raise CommandError(f"auto scaling group {web.asg_names[colour]!r} of {colour} not found. Nothing changed.")
         return max(1, size.min_size)
 
-    def preflight(self, web: WebStack, target: str) -> int:
+    def preflight(self, watch: Watch, web: WebStack, target: str) -> int:
         """Refuse (changing nothing) unless the target colour can take traffic now."""
         needed = self.required_healthy(web, target)
         health = self.aws.target_health(web.target_group_arns[target])
@@ -117,84 +95,62 @@ class Cutover:
                 f"refusing to cut over to {target}: {health.describe()} in its target group, needs at "
                 f"least {needed} (its minSize); scale {target} up and wait for health checks. Nothing changed."
             )
+        missing = watch.missing_alarms(target)
+        if missing:
+            raise CommandError(f"refusing to cut over: alarm {', '.join(missing)} (web.rollout.alarmNames) does not "
+                               "exist, so it could not stop a bad shift. Nothing changed.")
         return needed
 
-    def problem(self, web: WebStack, target: str, needed: int, since: datetime) -> str | None:
-        health = self.aws.target_health(web.target_group_arns[target])
-        if health.healthy < needed:
-            return f"{target} has {health.describe()}, needs {needed}"
-        suffix = web.target_group_arn_suffixes.get(target)
-        if web.alb_arn_suffix and suffix:
-            errors = self.aws.target_5xx(web.alb_arn_suffix, suffix, since)
-            if errors is not None and errors > self.max_5xx:
-                return f"{target} answered {errors} 5xx (allowed {self.max_5xx})"
-        return None
-
-    def bake(self, web: WebStack, target: str, needed: int, seconds: float) -> str | None:
-        """Watch the target colour for `seconds`; the first problem seen ends the bake."""
-        since = datetime.now(UTC)
-        start = self.clock()
-        while True:
-            found = self.problem(web, target, needed, since)
-            if found:
-                return found
-            left = seconds - (self.clock() - start)
-            if left <= 0:
-                return None
-            self.sleep(min(self.poll_seconds, left))
-
-    def apply(self, weights: dict[str, int]) -> None:
-        self.backend.set_weights(weights)
-        self.backend.up()
-
-    def run(self, target: str, steps: tuple[int, ...], bake_seconds: float, confirm: Callable[[str], None]) -> None:
-        web = self.load()
-        start = self.backend.get_weights()
+    def run(self, target: str, steps: tuple[int, ...], bake: float | None, confirm: Callable[[str], None]) -> None:
+        web = WebStack.from_outputs(self.stack, self.backend.outputs())
+        settings = self.config.web()
+        start = settings.traffic.as_dict()
+        live = web.live_weights(self.aws)
+        if live is not None and live != start:
+            raise CommandError(
+                f"the listener carries {show(live)} but {self.config.path.name} says {show(start)}: settle that "
+                f"first (`platformctl status --stack {self.stack}`). Nothing changed.")
         if start[target] == 100:
             self.console.print(f"{target} already takes all traffic ({show(start)}); nothing to do.")
             return
+        bake_seconds = bake_for(settings, bake)
+        fleet = settings.colour(target)
+        if settings.require_pinned_images and fleet.ami_id is None:
+            raise CommandError(f"refusing to cut over to {target}: it has no pinned amiId (requirePinnedImages); "
+                               f"stage it with `platformctl release --colour {target}` first. Nothing changed.")
+        watch = Watch(self.aws, web, list(settings.rollout.alarm_names), self.max_5xx)
         todo = [s for s in steps if s > start[target]]
-        needed = self.preflight(web, target)
+        needed = self.preflight(watch, web, target)
         self.console.print(
-            f"stack {self.backend.name}: {show(start)} -> {target} in steps {', '.join(map(str, todo))}% "
+            f"stack {self.stack}: {show(start)} -> {target} in steps {', '.join(map(str, todo))}% "
             f"(bake {bake_seconds:g}s each, {target} needs {needed} healthy)"
         )
-        confirm(f"Shift traffic of stack {self.backend.name} to {target}?")
-        for percent in todo:
-            weights = split(target, percent)
-            try:
-                self.apply(weights)
+        confirm(f"Shift traffic of stack {self.stack} to {target}?")
+        tx = Transaction(self.stack, "cutover", self.backend, self.aws, self.config, web, self.console)
+        listener = tx.listener_urns()
+
+        def steps_() -> str:
+            for percent in todo:
+                weights = split(target, percent)
+                tx.apply({f"traffic.{c}": weights[c] for c in COLOURS}, listener)
                 self.console.print(f"step {percent}%: deployed {show(weights)}; baking {bake_seconds:g}s")
-                failure = self.bake(web, target, needed, bake_seconds)
-            except (StackBackendError, AwsError) as exc:
-                failure = str(exc)
-            except KeyboardInterrupt:
-                failure = "interrupted by the operator"
-            if failure:
-                self.rollback(start, f"step {percent}% failed: {failure}")
-            self.console.print(f"step {percent}%: {target} healthy")
-        self.console.print(f"cutover complete: {show(split(target, 100))}")
+                failure = watch.hold(target, needed, bake_seconds, self.sleep, self.clock, self.poll_seconds)
+                if failure:
+                    raise CommandError(f"step {percent}% failed: {failure}")
+                self.console.print(f"step {percent}%: {target} healthy")
+            return f"cutover complete: {show(split(target, 100))}"
 
-    def rollback(self, start: dict[str, int], reason: str) -> None:
-        self.console.print(f"{reason}; rolling back to {show(start)}")
-        try:
-            self.apply(start)
-        except StackBackendError as exc:
-            raise CutoverRolledBackError(
-                f"cutover failed ({reason}) and the rollback to {show(start)} failed too: {exc}; "
-                "fix the stack and run `pulumi up` with the config as it stands"
-            ) from None
-        raise CutoverRolledBackError(f"cutover failed ({reason}); rolled back to {show(start)}")
+        self.console.print(tx.run(steps_))
 
 
-def _confirmer(yes: bool) -> Callable[[str], None]:
+def confirmer(yes: bool, what: str) -> Callable[[str], None]:
     def confirm(question: str) -> None:
         if yes:
             return
         if not sys.stdin.isatty():
-            raise CommandError("refusing to change traffic without --yes in a non-interactive run. Nothing changed.")
+            raise CommandError(f"refusing to {what} without --yes in a non-interactive run. Nothing changed.")
         if not typer.confirm(question, default=False):
-            raise CommandError("cutover cancelled. Nothing changed.")
+            raise CommandError(f"{what.split()[0]} cancelled. Nothing changed.")
 
     return confirm
 
@@ -203,9 +159,23 @@ def open_aws(stack: str) -> WebAws:
     return Boto3WebAws(region=stack_config(stack).get("aws:region"))
 
 
-def cutover(stack: str, to: str, steps: str, bake_seconds: float, poll_seconds: float, max_5xx: int,
+def guarded(what: str, body: Callable[[], None]) -> None:
+    """Every failure of a command ends as one line (CommandError), never a traceback."""
+    try:
+        body()
+    except (CommandError, typer.Exit, typer.Abort, SystemExit):
+        raise
+    except (StackBackendError, AwsError, ConfigWriteError) as exc:
+        raise CommandError(str(exc)) from None
+    except KeyboardInterrupt:
+        raise CommandError(f"{what} interrupted before changing anything. Nothing changed.") from None
+    except Exception as exc:  # noqa: BLE001 - a bug must still end in one line
+        raise CommandError(f"{what} failed: {describe(exc)}") from None
+
+
+def cutover(stack: str, to: str, steps: str, bake_seconds: float | None, poll_seconds: float, max_5xx: int,
             yes: bool) -> None:
-    """Shift web traffic to the other colour in steps, rolling back on failure."""
+    """Shift web traffic to the other colour in steps (listener-only ups), rolling back on any failure."""
     if to not in COLOURS:
         raise typer.BadParameter(f"must be one of {', '.join(COLOURS)} (got {to!r})", param_hint="'--to'")
     try:
@@ -215,11 +185,13 @@ def cutover(stack: str, to: str, steps: str, bake_seconds: float, poll_seconds: 
         raise
     stack_file(stack)
     console = Console(highlight=False, soft_wrap=True)
-    try:
+
+    def body() -> None:
+        backend = open_backend(stack)
         job = Cutover(
-            backend=open_backend(stack), aws=open_aws(stack), console=console,
-            poll_seconds=poll_seconds, max_5xx=max_5xx, sleep=SLEEP, clock=CLOCK,
+            stack=stack, backend=backend, aws=open_aws(stack), config=StackConfigFile(stack, backend.config_path()),
+            console=console, poll_seconds=poll_seconds, max_5xx=max_5xx, sleep=SLEEP, clock=CLOCK,
         )
-        job.run(to, plan, bake_seconds, _confirmer(yes))
-    except (StackBackendError, AwsError) as exc:
-        raise CommandError(str(exc)) from None
+        job.run(to, plan, bake_seconds, confirmer(yes, "change traffic"))
+
+    guarded("cutover", body)

@@ -6,6 +6,7 @@ implementation honours the usual environment (region, credentials, AWS_ENDPOINT_
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,6 +14,8 @@ from typing import Protocol
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+
+from components.settings.web import AMI_PATTERN
 
 
 class AwsError(Exception):
@@ -48,6 +51,16 @@ class WebAws(Protocol):
     def listener_weights(self, listener_arn: str) -> dict[str, int]:
         """Target group ARN -> weight of the listener's forward action, as deployed."""
 
+    def alarm_states(self, names: list[str]) -> dict[str, str]:
+        """Alarm name -> state (OK, ALARM, INSUFFICIENT_DATA); alarms that do not exist are absent."""
+
+    def set_desired(self, asg_name: str, desired: int) -> None: ...
+
+    def latest_image(self, parameter: str) -> str:
+        """The image id an SSM parameter holds (AWS's public "latest" ones or a pipeline's output)."""
+
+    def image_exists(self, ami_id: str) -> bool: ...
+
 
 class Boto3WebAws:
     def __init__(self, session: boto3.session.Session | None = None, region: str | None = None):
@@ -55,6 +68,8 @@ class Boto3WebAws:
         self._elbv2 = session.client("elbv2")
         self._autoscaling = session.client("autoscaling")
         self._cloudwatch = session.client("cloudwatch")
+        self._ssm = session.client("ssm")
+        self._ec2 = session.client("ec2")
 
     def target_health(self, target_group_arn: str) -> TargetHealth:
         try:
@@ -105,6 +120,41 @@ class Boto3WebAws:
                     return {g["TargetGroupArn"]: int(g.get("Weight", 1)) for g in groups}
                 return {action["TargetGroupArn"]: 1}
         return {}
+
+
+    def alarm_states(self, names: list[str]) -> dict[str, str]:
+        if not names:
+            return {}
+        try:
+            found = self._cloudwatch.describe_alarms(AlarmNames=list(names))["MetricAlarms"]
+        except (ClientError, BotoCoreError) as exc:
+            raise AwsError(f"describe_alarms: {_message(exc)}") from None
+        return {a["AlarmName"]: a["StateValue"] for a in found}
+
+    def set_desired(self, asg_name: str, desired: int) -> None:
+        try:
+            self._autoscaling.set_desired_capacity(AutoScalingGroupName=asg_name, DesiredCapacity=desired)
+        except (ClientError, BotoCoreError) as exc:
+            raise AwsError(f"set_desired_capacity {asg_name}: {_message(exc)}") from None
+
+    def latest_image(self, parameter: str) -> str:
+        try:
+            value = self._ssm.get_parameter(Name=parameter)["Parameter"]["Value"]
+        except (ClientError, BotoCoreError) as exc:
+            raise AwsError(f"get_parameter {parameter}: {_message(exc)}") from None
+        if not re.match(AMI_PATTERN, value):
+            raise AwsError(f"SSM parameter {parameter} holds {value!r}, not an image id")
+        return value
+
+    def image_exists(self, ami_id: str) -> bool:
+        try:
+            return bool(self._ec2.describe_images(ImageIds=[ami_id])["Images"])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code", "").startswith("InvalidAMIID"):
+                return False
+            raise AwsError(f"describe_images {ami_id}: {_message(exc)}") from None
+        except BotoCoreError as exc:
+            raise AwsError(f"describe_images {ami_id}: {_message(exc)}") from None
 
 
 def _message(exc: Exception) -> str:

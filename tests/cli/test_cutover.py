@@ -1,275 +1,274 @@
-"""`platformctl cutover` and `status` against a fake stack and moto's ELBv2/Auto Scaling/EC2.
+"""`platformctl cutover` against moto and the file-backed stack (tests/cli/bluegreen.py).
 
-The fake stack stands in for the Pulumi Automation API: its `up` does what deploying the
-program would do to the listener (weights from config), so moto's listener follows config.
-Targets are real: moto ASGs launch EC2 instances and register them in the target groups.
+Every exit is checked the same way: one `error:` line (or none) and the listener carrying
+exactly what Pulumi.prod.yaml says.
 """
 
 from __future__ import annotations
 
+import errno
 import json
-import subprocess
 import sys
-from dataclasses import dataclass, field
-from typing import Any
 
 import boto3
 import pytest
 
-from platformctl import cli, cutover
-from platformctl.web_stack import AutomationStackBackend, FileStackBackend, StackBackendError
+from platformctl import config_file, cutover
+from platformctl.web_aws import Boto3WebAws
+from platformctl.web_stack import AutomationStackBackend, StackBackendError
+from tests.cli.bluegreen import ALARMS, AMIS, Faults, install, make_world
 from tests.conftest import ROOT
 
-COLOURS = ("blue", "green")
-
-
-@dataclass
-class FakeStack:
-    """A StackBackend whose `up` deploys the configured weights to moto's listener."""
-
-    name: str
-    outputs_: dict[str, Any]
-    weights: dict[str, int]
-    ups: list[dict[str, int]] = field(default_factory=list)
-    writes: int = 0
-    on_up: Any = None  # hook(step_number, weights)
-    fail_up_at: int | None = None
-
-    def outputs(self) -> dict[str, Any]:
-        return self.outputs_
-
-    def get_weights(self) -> dict[str, int]:
-        return dict(self.weights)
-
-    def set_weights(self, weights: dict[str, int]) -> None:
-        self.writes += 1
-        self.weights = dict(weights)
-
-    def up(self) -> None:
-        self.ups.append(dict(self.weights))
-        if self.fail_up_at == len(self.ups):
-            raise StackBackendError(f"pulumi up of stack {self.name!r} failed: boom")
-        tgs = self.outputs_["targetGroupArns"]
-        boto3.client("elbv2").modify_listener(
-            ListenerArn=self.outputs_["listenerArn"],
-            DefaultActions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": [
-                {"TargetGroupArn": tgs[c], "Weight": self.weights[c]} for c in COLOURS]}}],
-        )
-        if self.on_up:
-            self.on_up(len(self.ups), self.weights)
-
-
-@dataclass
-class World:
-    stack: FakeStack
-    asg_names: dict[str, str]
-    tg_arns: dict[str, str]
-
-    def instances(self, colour: str) -> list[str]:
-        group = boto3.client("autoscaling").describe_auto_scaling_groups(
-            AutoScalingGroupNames=[self.asg_names[colour]])["AutoScalingGroups"][0]
-        return [i["InstanceId"] for i in group["Instances"]]
-
-    def break_colour(self, colour: str) -> None:
-        """Stop the colour's instances: moto then reports its targets as unused (not healthy)."""
-        boto3.client("ec2").stop_instances(InstanceIds=self.instances(colour))
-
-    def live_weights(self) -> dict[str, int]:
-        listener = boto3.client("elbv2").describe_listeners(ListenerArns=[self.stack.outputs_["listenerArn"]])
-        groups = listener["Listeners"][0]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]
-        by_arn = {g["TargetGroupArn"]: g["Weight"] for g in groups}
-        return {c: by_arn[self.tg_arns[c]] for c in COLOURS}
-
-
-class FakeTime:
-    """Injected clock and sleep: baking takes no wall time, and we can see how long it 'waited'."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def make_world(green_min: int = 2, green_desired: int = 2, weights=None) -> World:
-    ec2, elb, asg = boto3.client("ec2"), boto3.client("elbv2"), boto3.client("autoscaling")
-    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"eu-west-1{z}")
-               ["Subnet"]["SubnetId"] for i, z in enumerate("ab")]
-    alb = elb.create_load_balancer(Name="cloud-platform-prod-web-alb", Subnets=subnets)["LoadBalancers"][0]
-    tgs = {c: elb.create_target_group(Name=f"prod-web-{c}", Protocol="HTTP", Port=80, VpcId=vpc,
-                                      HealthCheckPath="/health")["TargetGroups"][0] for c in COLOURS}
-    weights = weights or {"blue": 100, "green": 0}
-    listener = elb.create_listener(
-        LoadBalancerArn=alb["LoadBalancerArn"], Protocol="HTTP", Port=80,
-        DefaultActions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": [
-            {"TargetGroupArn": tgs[c]["TargetGroupArn"], "Weight": weights[c]} for c in COLOURS]}}],
-    )["Listeners"][0]
-    template = ec2.create_launch_template(
-        LaunchTemplateName="prod-web", LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t3.small"}
-    )["LaunchTemplate"]["LaunchTemplateId"]
-    sizes = {"blue": (2, 2), "green": (green_min, green_desired)}
-    names = {}
-    for colour in COLOURS:
-        names[colour] = f"cloud-platform-prod-web-{colour}-asg-0001"
-        asg.create_auto_scaling_group(
-            AutoScalingGroupName=names[colour], MinSize=sizes[colour][0], MaxSize=6, DesiredCapacity=sizes[colour][1],
-            LaunchTemplate={"LaunchTemplateId": template, "Version": "1"}, VPCZoneIdentifier=",".join(subnets),
-            TargetGroupARNs=[tgs[colour]["TargetGroupArn"]], HealthCheckType="ELB", HealthCheckGracePeriod=60,
-        )
-    tg_arns = {c: tgs[c]["TargetGroupArn"] for c in COLOURS}
-    outputs = {
-        "albArn": alb["LoadBalancerArn"],
-        "albArnSuffix": alb["LoadBalancerArn"].split(":loadbalancer/")[1],
-        "albDnsName": alb["DNSName"],
-        "listenerArn": listener["ListenerArn"],
-        "targetGroupArns": tg_arns,
-        "targetGroupArnSuffixes": {c: a.split(":")[-1] for c, a in tg_arns.items()},
-        "asgNames": names,
-        "trafficWeights": dict(weights),
-        "webReleases": {"blue": {"version": "1.0.0", "amiId": "ami-12c6146b"},
-                        "green": {"version": "1.1.0", "amiId": "ami-12c6146b"}},
-    }
-    return World(stack=FakeStack("prod", outputs, dict(weights)), asg_names=names, tg_arns=tg_arns)
+GO = ("cutover", "--stack", "prod", "--to", "green", "--yes")
+LISTENER = ["cloud-platform-prod-web-http"]
 
 
 @pytest.fixture
-def world(aws, monkeypatch):
-    w = make_world()
-    monkeypatch.setattr(cutover, "open_backend", lambda stack: w.stack)
+def world(aws, tmp_path, monkeypatch):
+    w = make_world(tmp_path, green=(2, 6, 2))
+    install(monkeypatch, w)
     return w
 
 
-@pytest.fixture
-def fake_time(monkeypatch) -> FakeTime:
-    t = FakeTime()
-    monkeypatch.setattr(cutover, "SLEEP", t.sleep)
-    monkeypatch.setattr(cutover, "CLOCK", t.clock)
-    return t
+def one_line(err: str) -> bool:
+    return err.startswith("error: ") and err.count("\n") == 1
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_:
-        cli.main(list(args))
-    out = capsys.readouterr()
-    return exit_.value.code, out.out, out.err
+def test_each_step_deploys_only_the_listener_and_bakes_the_stickiness_duration(world, fake_time, cli):
+    code, out, err = cli(*GO, "--poll-seconds", "100")
+    assert (code, err) == (0, ""), err
+    assert world.ups() == [LISTENER] * 3
+    deployed = [u["deployed"][0]["weights"] for u in world.state()["ups"]]
+    assert deployed == [{"blue": 90, "green": 10}, {"blue": 50, "green": 50}, {"blue": 0, "green": 100}]
+    assert world.written_weights() == {"blue": 0, "green": 100} == world.live_weights()
+    assert fake_time.now == 3 * 600  # prod: stickiness on for 600 s, so every step bakes 600 s
+    assert "step 10%: deployed blue 90 / green 10; baking 600s" in out and "cutover complete: blue 0 / green 100" in out
+    text = world.config_path.read_text()
+    assert "# Each cutover step bakes at least this long" in text  # comments survive the writes
 
 
-def test_happy_path_one_up_per_step_ends_at_0_100(world, fake_time, capsys):
-    code, out, err = run(capsys, "cutover", "--stack", "prod", "--to", "green", "--bake-seconds", "30",
-                         "--poll-seconds", "10", "--yes")
+def test_a_bake_shorter_than_stickiness_is_refused(world, fake_time, cli):
+    code, _, err = cli(*GO, "--bake-seconds", "60")
+    assert code == 1 and one_line(err)
+    assert err.startswith("error: --bake-seconds 60 is shorter than web.stickiness.durationSeconds (600)")
+    assert world.ups() == [] and world.agree()
+
+
+def test_without_stickiness_the_default_bake_is_60s(aws, tmp_path, monkeypatch, fake_time, cli):
+    w = make_world(tmp_path, green=(2, 6, 2), config={"stickiness.enabled": False})
+    install(monkeypatch, w)
+    code, _, err = cli(*GO, "--steps", "25,100")
+    assert (code, err) == (0, "") and fake_time.now == 120
+
+
+@pytest.mark.parametrize(
+    ("prepare", "message"),
+    [
+        (lambda w: w.break_colour("green"),
+         "error: refusing to cut over to green: 0/2 healthy (2 unused) in its target group, needs at least 2"),
+        (lambda w: boto3.client("cloudwatch").delete_alarms(AlarmNames=[ALARMS[1].format(colour="green")]),
+         "error: refusing to cut over: alarm cloud-platform-prod-alarms-alb-green-unhealthy-hosts "
+         "(web.rollout.alarmNames) does not exist"),
+        (lambda w: w.config.update({"traffic.blue": 90, "traffic.green": 10}),
+         "error: the listener carries blue 100 / green 0 but Pulumi.prod.yaml says blue 90 / green 10"),
+    ],
+)
+def test_refusals_change_nothing(world, fake_time, cli, prepare, message):
+    prepare(world)
+    before = world.config_path.read_text()
+    code, _, err = cli(*GO)
+    assert code == 1 and one_line(err) and err.startswith(message), err
+    assert world.ups() == [] and world.config_path.read_text() == before
+
+
+def test_refused_when_target_colour_is_unpinned_or_scaled_to_zero(aws, tmp_path, monkeypatch, fake_time, cli):
+    w = make_world(tmp_path)
+    install(monkeypatch, w)
+    code, _, err = cli(*GO)
+    assert code == 1 and one_line(err) and err.startswith(
+        "error: refusing to cut over to green: it has no pinned amiId (requirePinnedImages); stage it with "
+        "`platformctl release --colour green` first. Nothing changed.")
+    w.config.update({"green.amiId": AMIS["green"]})
+    code, _, err = cli(*GO)
+    assert code == 1 and "0/0 healthy in its target group, needs at least 1" in err and w.ups() == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ("unhealthy", "step 50% failed: green has 0/2 healthy (2 unused), needs 2"),
+        ("5xx", "step 50% failed: green answered 7 5xx (allowed 0)"),
+        ("alarm", "step 50% failed: alarm cloud-platform-prod-alarms-alb-green-target-5xx in ALARM"),
+    ],
+)
+def test_trouble_during_the_bake_rolls_back_to_the_start(world, fake_time, cli, fault, reason):
+    def trouble(seconds):
+        if world.live_weights()["green"] != 50:
+            return
+        if fault == "unhealthy":
+            world.break_colour("green")
+        elif fault == "alarm":
+            world.set_alarm("green")
+        else:
+            out = world.state()["outputs"]
+            boto3.client("cloudwatch").put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[{
+                "MetricName": "HTTPCode_Target_5XX_Count", "Value": 7, "Unit": "Count",
+                "Dimensions": [{"Name": "LoadBalancer", "Value": out["albArnSuffix"]},
+                               {"Name": "TargetGroup", "Value": out["targetGroupArnSuffixes"]["green"]}]}])
+
+    fake_time.on_sleep = trouble
+    code, out, err = cli(*GO)
+    assert code == 1 and one_line(err)
+    assert err == (f"error: cutover failed ({reason}); rolled back: Pulumi.prod.yaml and the listener say "
+                   "blue 100 / green 0\n")
+    assert world.ups() == [LISTENER] * 3  # 10%, 50%, rollback
+    assert world.written_weights() == {"blue": 100, "green": 0} == world.live_weights()
+
+
+class Boom(Exception):
+    pass
+
+
+UP_FAULTS = [StackBackendError("pulumi up of stack 'prod' failed: boom"), RuntimeError("kaput"), Boom(),
+             KeyError("listenerArn"), KeyboardInterrupt(), MemoryError()]
+
+
+@pytest.mark.parametrize("call", [1, 2, 3])
+@pytest.mark.parametrize("exc", UP_FAULTS, ids=lambda e: type(e).__name__)
+def test_any_exception_in_any_up_rolls_back_and_leaves_config_equal_to_listener(world, fake_time, cli,
+                                                                                 monkeypatch, call, exc):
+    backend = Faults(world.backend).fail("up", call, exc)
+    install(monkeypatch, world, backend)
+    code, _, err = cli(*GO)
+    assert code == 1 and one_line(err), err
+    assert "rolled back: Pulumi.prod.yaml and the listener say blue 100 / green 0" in err
+    assert world.written_weights() == {"blue": 100, "green": 0} == world.live_weights()
+
+
+@pytest.mark.parametrize("exc", [RuntimeError("aws flaked"), KeyboardInterrupt(), TypeError("bug")],
+                         ids=lambda e: type(e).__name__)
+def test_exceptions_of_the_watch_roll_back_too(world, fake_time, cli, monkeypatch, exc):
+    aws = Faults(Boto3WebAws()).fail("target_health", 3, exc)  # 1: preflight, 2: step 10%, 3: step 50%
+    install(monkeypatch, world, aws=aws)
+    code, _, err = cli(*GO)
+    assert code == 1 and one_line(err) and "rolled back" in err
+    assert world.written_weights() == {"blue": 100, "green": 0} == world.live_weights()
+
+
+def test_ctrl_c_twice_finishes_the_rollback_then_exits(world, fake_time, cli, monkeypatch):
+    backend = Faults(world.backend).fail("up", 3, KeyboardInterrupt())  # the rollback's first up
+    install(monkeypatch, world, backend)
+    fake_time.on_sleep = lambda s: (_ for _ in ()).throw(KeyboardInterrupt()) if world.live_weights()["green"] == 50 else None
+    code, out, err = cli(*GO)
+    assert code == 1 and one_line(err)
+    assert err.startswith("error: cutover failed (interrupted by the operator); rolled back: Pulumi.prod.yaml and "
+                          "the listener say blue 100 / green 0 (Ctrl-C during the rollback was held until it finished)")
+    assert "interrupted again: finishing the rollback first" in out
+    assert world.written_weights() == {"blue": 100, "green": 0} == world.live_weights()
+
+
+def disk_full_from(monkeypatch, call: int) -> None:
+    """Every config write from the `call`-th on fails after the bytes are written (ENOSPC at fsync)."""
+    real, seen = config_file.os.fsync, {"n": 0}
+
+    def fsync(fd):
+        seen["n"] += 1
+        if seen["n"] >= call and config_file.os.fstat(fd).st_size:  # a file's fsync, not the directory's
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd)
+
+    monkeypatch.setattr(config_file.os, "fsync", fsync)
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temp_file(world, fake_time, cli, monkeypatch):
+    disk_full_from(monkeypatch, 1)
+    before = world.config_path.read_text()
+    code, _, err = cli(*GO)
+    assert code == 1 and one_line(err)
+    assert err == ("error: cutover failed before changing anything (cannot write Pulumi.prod.yaml: No space left on "
+                   "device; it still holds the previous config). Nothing changed.\n")
+    assert world.config_path.read_text() == before and world.ups() == []
+    assert [p.name for p in world.root.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_disk_full_mid_cutover_stops_where_config_and_listener_still_agree(world, fake_time, cli, monkeypatch):
+    # step 10% writes and deploys; the 50% write fails, and so does every rollback write
+    real_update = config_file.StackConfigFile.update
+    calls = {"n": 0}
+
+    def update(self, changes):
+        calls["n"] += 1
+        if calls["n"] >= 2:
+            disk_full_from(monkeypatch, 1)
+        return real_update(self, changes)
+
+    monkeypatch.setattr(config_file.StackConfigFile, "update", update)
+    code, _, err = cli(*GO)
+    assert code == 1 and one_line(err)
+    assert world.written_weights() == {"blue": 90, "green": 10} == world.live_weights()
+    assert ("and the rollback failed (cannot write Pulumi.prod.yaml: No space left on device; it still holds the "
+            "previous config): deployed and written agree (Pulumi.prod.yaml and the listener say blue 90 / green 10)"
+            ) in err
+    assert "run: pulumi up --stack prod --target 'urn:pulumi:prod::cloud-platform::" in err
+
+
+def test_a_rollback_that_cannot_deploy_says_what_runs_and_what_is_written(world, fake_time, cli, monkeypatch):
+    backend = Faults(world.backend).fail("up", 2, StackBackendError("pulumi up of stack 'prod' failed: boom"))
+    backend.fail_from("up", 3, StackBackendError("pulumi up of stack 'prod' failed: still down"))
+    install(monkeypatch, world, backend)
+    code, _, err = cli(*GO)
+    assert code == 1 and one_line(err)
+    assert world.live_weights() == {"blue": 90, "green": 10} and world.written_weights() == {"blue": 100, "green": 0}
+    listener_urn = world.state()["resources"][0]["urn"]
+    assert err.endswith(
+        "the rollback failed (pulumi up of stack 'prod' failed: still down): the listener carries blue 90 / "
+        "green 10 while Pulumi.prod.yaml says blue 100 / green 0; to deploy what the file says run: "
+        f"pulumi up --stack prod --target '{listener_urn}'\n")
+    assert listener_urn.endswith("cloud-platform:web:ScalingWebTier$aws:lb/listener:Listener::cloud-platform-prod-web-http")
+
+
+def test_an_unexpected_exception_before_any_change_is_one_line(world, fake_time, cli, monkeypatch):
+    aws = Faults(Boto3WebAws()).fail("group_size", 1, ZeroDivisionError("division by zero"))
+    install(monkeypatch, world, aws=aws)
+    code, _, err = cli(*GO)
+    assert (code, err) == (1, "error: cutover failed: ZeroDivisionError: division by zero\n")
+    assert world.ups() == []
+
+
+def test_cutover_back_to_blue_starts_from_current_weights(aws, tmp_path, monkeypatch, fake_time, cli):
+    w = make_world(tmp_path, weights={"blue": 50, "green": 50}, green=(2, 6, 2))
+    install(monkeypatch, w)
+    code, _, err = cli("cutover", "--stack", "prod", "--to", "blue", "--yes")
     assert (code, err) == (0, "")
-    assert world.stack.ups == [{"blue": 90, "green": 10}, {"blue": 50, "green": 50}, {"blue": 0, "green": 100}]
-    assert world.stack.weights == {"blue": 0, "green": 100}
-    assert world.live_weights() == {"blue": 0, "green": 100}
-    assert fake_time.now == 90 and fake_time.sleeps == [10] * 9  # 30 s watched after each of 3 steps
-    assert "step 10%: deployed blue 90 / green 10" in out and "cutover complete: blue 0 / green 100" in out
+    assert w.ups() == [LISTENER] and w.live_weights() == {"blue": 100, "green": 0} == w.written_weights()
 
 
-def test_custom_steps_and_zero_bake(world, fake_time, capsys):
-    code, _, err = run(capsys, "cutover", "--stack", "prod", "--to", "green", "--steps", "25,100",
-                       "--bake-seconds", "0", "--yes")
-    assert (code, err) == (0, "")
-    assert [u["green"] for u in world.stack.ups] == [25, 100]
-    assert fake_time.sleeps == []
+def test_nothing_to_do_when_target_already_serves_everything(world, fake_time, cli):
+    code, out, _ = cli("cutover", "--stack", "prod", "--to", "blue", "--yes")
+    assert code == 0 and "blue already takes all traffic" in out and world.ups() == []
 
 
-def test_refused_when_target_colour_lacks_healthy_targets(world, fake_time, capsys):
-    world.break_colour("green")
-    code, _, err = run(capsys, "cutover", "--stack", "prod", "--to", "green", "--yes")
-    assert code == 1
-    assert err.count("\n") == 1 and err.startswith(
-        "error: refusing to cut over to green: 0/2 healthy (2 unused) in its target group, needs at least 2")
-    assert world.stack.ups == [] and world.stack.writes == 0
-    assert world.stack.weights == {"blue": 100, "green": 0} == world.live_weights()
-
-
-def test_refused_when_target_colour_is_scaled_to_zero(aws, monkeypatch, fake_time, capsys):
-    w = make_world(green_min=0, green_desired=0)
-    monkeypatch.setattr(cutover, "open_backend", lambda stack: w.stack)
-    code, _, err = run(capsys, "cutover", "--stack", "prod", "--to", "green", "--yes")
-    assert code == 1 and "0/0 healthy in its target group, needs at least 1" in err
-    assert w.stack.ups == [] and w.stack.writes == 0
-
-
-def test_health_failing_mid_way_rolls_back_to_start(world, fake_time, capsys):
-    # green dies right after the 50% step is deployed
-    world.stack.on_up = lambda n, weights: world.break_colour("green") if weights["green"] == 50 else None
-    code, out, err = run(capsys, "cutover", "--stack", "prod", "--to", "green", "--bake-seconds", "60", "--yes")
-    assert code == 1
-    assert [u["green"] for u in world.stack.ups] == [10, 50, 0]  # the last up is the rollback
-    assert world.stack.weights == {"blue": 100, "green": 0} == world.live_weights()
-    assert err == ("error: cutover failed (step 50% failed: green has 0/2 healthy (2 unused), needs 2); "
-                   "rolled back to blue 100 / green 0\n")
-    assert "rolling back to blue 100 / green 0" in out
-
-
-def test_5xx_during_bake_rolls_back(world, fake_time, capsys):
-    suffixes = world.stack.outputs_
-
-    def errors(n, weights):
-        boto3.client("cloudwatch").put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[{
-            "MetricName": "HTTPCode_Target_5XX_Count", "Value": 7, "Unit": "Count",
-            "Dimensions": [{"Name": "LoadBalancer", "Value": suffixes["albArnSuffix"]},
-                           {"Name": "TargetGroup", "Value": suffixes["targetGroupArnSuffixes"]["green"]}]}])
-
-    world.stack.on_up = errors
-    code, _, err = run(capsys, "cutover", "--stack", "prod", "--to", "green", "--max-5xx", "5", "--yes")
-    assert code == 1 and "step 10% failed: green answered 7 5xx (allowed 5)" in err
-    assert [u["green"] for u in world.stack.ups] == [10, 0]
-
-
-def test_failed_up_rolls_back(world, fake_time, capsys):
-    world.stack.fail_up_at = 2
-    code, _, err = run(capsys, "cutover", "--stack", "prod", "--to", "green", "--yes")
-    assert code == 1
-    assert "step 50% failed: pulumi up of stack 'prod' failed: boom" in err and "rolled back to blue 100 / green 0" in err
-    assert [u["green"] for u in world.stack.ups] == [10, 50, 0]
-    assert world.live_weights() == {"blue": 100, "green": 0}
-
-
-def test_cutover_back_to_blue_starts_from_current_weights(aws, monkeypatch, fake_time, capsys):
-    w = make_world(weights={"blue": 50, "green": 50})
-    monkeypatch.setattr(cutover, "open_backend", lambda stack: w.stack)
-    code, _, err = run(capsys, "cutover", "--stack", "prod", "--to", "blue", "--yes")
-    assert (code, err) == (0, "")
-    assert w.stack.ups == [{"blue": 100, "green": 0}]  # 10% and 50% are behind us already
-
-
-def test_nothing_to_do_when_target_already_serves_everything(world, fake_time, capsys):
-    code, out, _ = run(capsys, "cutover", "--stack", "prod", "--to", "blue", "--yes")
-    assert code == 0 and "blue already takes all traffic" in out and world.stack.ups == []
-
-
-def test_without_yes_in_a_non_interactive_run_refuses(world, fake_time, capsys, monkeypatch):
+def test_without_yes_in_a_non_interactive_run_refuses(world, fake_time, cli, monkeypatch):
     monkeypatch.setattr(sys.stdin, "isatty", lambda: False, raising=False)
-    code, _, err = run(capsys, "cutover", "--stack", "prod", "--to", "green")
+    code, _, err = cli("cutover", "--stack", "prod", "--to", "green")
     assert code == 1
     assert err == "error: refusing to change traffic without --yes in a non-interactive run. Nothing changed.\n"
-    assert world.stack.ups == [] and world.stack.writes == 0
+    assert world.ups() == []
 
 
-def test_interactive_confirmation_declined_changes_nothing(world, fake_time, capsys, monkeypatch):
+def test_interactive_confirmation_declined_changes_nothing(world, fake_time, cli, monkeypatch):
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
     monkeypatch.setattr(cutover.typer, "confirm", lambda *a, **k: False)
-    code, _, err = run(capsys, "cutover", "--stack", "prod", "--to", "green")
-    assert code == 1 and err == "error: cutover cancelled. Nothing changed.\n" and world.stack.ups == []
+    code, _, err = cli("cutover", "--stack", "prod", "--to", "green")
+    assert code == 1 and err == "error: change cancelled. Nothing changed.\n" and world.ups() == []
 
 
-def test_missing_web_outputs_is_one_line(aws, monkeypatch, capsys):
-    monkeypatch.setattr(cutover, "open_backend", lambda stack: FakeStack("dev", {"vpcId": "vpc-1"}, {"blue": 100, "green": 0}))
-    code, _, err = run(capsys, "cutover", "--stack", "dev", "--to", "green", "--yes")
-    assert code == 1 and err.startswith("error: stack 'dev' has no web tier outputs (targetGroupArns, asgNames)")
-
-
-def platformctl(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "platformctl", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, **kw)
+def test_missing_web_outputs_is_one_line(world, monkeypatch, cli):
+    state = world.state()
+    state["outputs"] = {"vpcId": "vpc-1"}
+    world.state_path.write_text(json.dumps(state))
+    code, _, err = cli(*GO)
+    assert code == 1 and err.startswith("error: stack 'prod' has no web tier outputs (targetGroupArns, asgNames)")
 
 
 @pytest.mark.parametrize(
@@ -286,109 +285,52 @@ def platformctl(*args: str, **kw) -> subprocess.CompletedProcess:
         ([], "error: Missing option '--to'"),
     ],
 )
-def test_bad_arguments_exit_2_with_one_line(args, message, monkeypatch, capsys):
+def test_bad_arguments_exit_2_with_one_line(args, message, monkeypatch, cli):
     def no_backend(stack):
         raise AssertionError("bad arguments must be rejected before the stack is opened")
 
     monkeypatch.setattr(cutover, "open_backend", no_backend)
     argv = ["cutover", *([] if "--stack" in args else ["--stack", "prod"]), *args, "--yes"]
-    code, out, err = run(capsys, *argv)
+    code, out, err = cli(*argv)
     assert code == 2
     assert err.startswith(message) and err.count("\n") == 1, err
 
 
-def test_help_lists_the_options(cli):
-    code, out, _ = cli("cutover", "--help")
-    assert code == 0
-    for option in ("--stack", "--to", "--steps", "--bake-seconds", "--yes"):
-        assert option in out
-    code, out, _ = cli("status", "--help")
-    assert code == 0 and "--stack" in out
-
-
-def test_status_shows_weight_capacity_health_release(world, capsys):
-    world.break_colour("green")
-    world.stack.weights = {"blue": 90, "green": 10}  # configured, not yet deployed: drift
-    code, out, err = run(capsys, "status", "--stack", "prod")
-    assert (code, err) == (0, "")
-    rows = {line.split()[1]: line.split() for line in out.splitlines() if line.startswith("│ blue") or line.startswith("│ green")}
-    cells = {c: [x for x in rows[c] if x != "│"] for c in COLOURS}
-    assert cells["blue"] == ["blue", "90", "100", "2", "2", "2/2", "1.0.0", "ami-12c6146b"]
-    assert cells["green"] == ["green", "10", "0", "2", "2", "0/2", "1.1.0", "ami-12c6146b"]
-    assert "drift: the listener does not carry the configured weights (blue config 90 live 100, green config 10 live 0)" in out
-
-
-def test_automation_backend_writes_weights_by_path_and_reports_failed_up():
-    from pulumi.automation import ConfigValue
-
-    class Out:
-        def __init__(self, value):
-            self.value = value
-
+def test_automation_backend_targets_its_up_and_reads_resources():
     class Summary:
         result = "failed"
 
+    class Deployment:
+        deployment = {"resources": [{"urn": "urn:a", "type": "aws:lb/listener:Listener", "outputs": {"arn": "x"}}]}
+
     class AutoStack:
         def __init__(self):
-            self.config = {"cloud-platform:web.traffic.blue": "100", "cloud-platform:web.traffic.green": "0"}
             self.calls = []
 
         def outputs(self):
-            return {"asgNames": Out({"blue": "a", "green": "b"})}
+            return {}
 
-        def get_config(self, key, path=False):
-            assert path is True
-            return ConfigValue(self.config[key])
+        def export_stack(self):
+            return Deployment()
 
-        def set_config(self, key, value, path=False):
-            assert path is True and isinstance(value, ConfigValue) and not value.secret
-            self.calls.append((key, value.value))
-            self.config[key] = value.value
-
-        def up(self, on_output=None, policy_packs=None):
-            self.calls.append(("up", policy_packs))
+        def up(self, **kwargs):
+            self.calls.append(kwargs)
             return type("UpResult", (), {"summary": Summary()})()
 
     fake = AutoStack()
     backend = AutomationStackBackend("prod", stack=fake)
-    assert backend.outputs() == {"asgNames": {"blue": "a", "green": "b"}}
-    assert backend.get_weights() == {"blue": 100, "green": 0}
-    backend.set_weights({"blue": 90, "green": 10})
-    assert fake.calls == [("cloud-platform:web.traffic.blue", "90"), ("cloud-platform:web.traffic.green", "10")]
+    assert backend.resources() == [{"urn": "urn:a", "type": "aws:lb/listener:Listener", "outputs": {"arn": "x"}}]
+    assert backend.config_path() == ROOT / "Pulumi.prod.yaml"
     with pytest.raises(StackBackendError, match="pulumi up of stack 'prod' ended failed"):
-        backend.up()
-    # Each step's `up` runs the compliance pack, as the deploy workflow's does.
-    assert fake.calls[-1] == ("up", [str(ROOT / "policy")]) and (ROOT / "policy" / "PulumiPolicy.yaml").is_file()
-
-
-def test_file_backend_and_moto_server_end_to_end(tmp_path, monkeypatch):
-    """As an operator (or checker) would rehearse it: a subprocess, a JSON stack, moto as a server."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")  # boto3 here and in the subprocess
-        world = make_world()
-        state = tmp_path / "prod.json"
-        state.write_text(json.dumps({"outputs": world.stack.outputs_, "weights": {"blue": 100, "green": 0}}))
-        monkeypatch.setenv("PLATFORMCTL_STACK_BACKEND", f"file:{state}")
-        result = platformctl("cutover", "--stack", "prod", "--to", "green", "--bake-seconds", "0", "--yes")
-        assert result.returncode == 0, result.stderr
-        saved = json.loads(state.read_text())
-        assert saved["weights"] == {"blue": 0, "green": 100} and saved["ups"] == 3
-        assert saved["outputs"]["trafficWeights"] == {"blue": 0, "green": 100}
-        status = platformctl("status", "--stack", "prod")
-        assert status.returncode == 0, status.stderr
-        green = next(line for line in status.stdout.splitlines() if line.startswith("│ green"))
-        assert green.split("│")[1:-1] and [c.strip() for c in green.split("│")[1:-1]][:2] == ["green", "100"]
-        assert "2/2" in green and "1.1.0" in green
-    finally:
-        server.stop()
+        backend.up(["urn:a"])
+    assert fake.calls[-1]["target"] == ["urn:a"] and fake.calls[-1]["policy_packs"] == [str(ROOT / "policy")]
+    with pytest.raises(StackBackendError, match="refusing an untargeted up"):
+        backend.up([])
 
 
 def test_file_backend_rejects_a_bad_spec(monkeypatch):
+    from platformctl.web_rehearsal import FileStackBackend
+
     monkeypatch.setenv("PLATFORMCTL_STACK_BACKEND", "s3:bucket")
     with pytest.raises(StackBackendError, match="must be file:<path to a JSON stack>"):
         cutover.open_backend("prod")
