@@ -14,6 +14,7 @@ import pulumi_aws as aws
 from .alarms import Alarms, AlarmsArgs, AlarmTargets
 from .backup import Backups, BackupsArgs
 from .container import ContainerService, ContainerServiceArgs, SharedLoadBalancer, image_tag
+from .image_pipeline import WebImagePipeline, WebImagePipelineArgs
 from .messaging import Messaging, MessagingArgs
 from .networking import NetworkingBase, NetworkingBaseArgs
 from .peering import CrossRegionPeering, CrossRegionPeeringArgs
@@ -161,6 +162,23 @@ def build_web(p: Platform) -> None:
             for colour in web.weights
         },
     )
+    if s.web.image_pipeline.enabled:
+        baked = WebImagePipeline(
+            f"{s.prefix}-web-image",
+            WebImagePipelineArgs(
+                vpc_id=p.network.vpc_id,
+                subnet_id=p.network.private_subnet_ids[0],
+                region=s.region,
+                instance_type=s.web.instance_type,
+                app_port=s.web.app_port,
+                health_path=s.web.health_check_path,
+                parameter_name=f"/{s.prefix}/web/baked-ami-id",
+                schedule=s.web.image_pipeline.schedule,
+            ),
+            opts=p.opts(),
+        )
+        # `platformctl release --ami baked` reads the newest baked image from here.
+        p.outputs.update(bakedImageParameter=baked.parameter_name, imagePipelineArn=baked.pipeline_arn)
 
 
 def build_peering_probe(p: Platform) -> None:

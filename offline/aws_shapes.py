@@ -75,6 +75,14 @@ ARN = {
     "aws:ec2/vpc:Vpc": "arn:aws:ec2:{region}:{account}:vpc/{id}",
     "aws:ec2/subnet:Subnet": "arn:aws:ec2:{region}:{account}:subnet/{id}",
     "aws:ec2/securityGroup:SecurityGroup": "arn:aws:ec2:{region}:{account}:security-group/{id}",
+    # Image Builder: versioned resources carry their semantic version (and build 1) in the ARN.
+    "aws:imagebuilder/component:Component": "arn:aws:imagebuilder:{region}:{account}:component/{name}/{version}/1",
+    "aws:imagebuilder/imageRecipe:ImageRecipe": "arn:aws:imagebuilder:{region}:{account}:image-recipe/{name}/{version}",
+    "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration":
+        "arn:aws:imagebuilder:{region}:{account}:infrastructure-configuration/{name}",
+    "aws:imagebuilder/distributionConfiguration:DistributionConfiguration":
+        "arn:aws:imagebuilder:{region}:{account}:distribution-configuration/{name}",
+    "aws:imagebuilder/imagePipeline:ImagePipeline": "arn:aws:imagebuilder:{region}:{account}:image-pipeline/{name}",
 }
 
 # Types whose id is one of their inputs (an accepter's id is the peering connection's `pcx-` id).

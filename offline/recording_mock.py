@@ -147,6 +147,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 arn = template.format(
                     account=ACCOUNT, region=region, name=name, id=id_, path=inputs.get("path") or "/",
                     digest=digest(type_, logical, length=16), url=str(inputs.get("url", "")).removeprefix("https://"),
+                    version=str(inputs.get("version", "")).lower(),
                 )
                 if type_ in ID_IS_ARN:
                     id_ = arn

@@ -212,11 +212,14 @@ def retire(
 def status(
     stack: Stack,
     format: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = TableFormat.table,
+    expect_no_drift: Annotated[bool, typer.Option(
+        "--expect-no-drift", help="Only check: exit 1 with one line when the listener differs from the stack file "
+        "(the deploy workflow's guard).")] = False,
 ) -> None:
     """Per colour: weight in config and on the listener, capacity, health, version, image; a drift line."""
     from .status import status as run
 
-    run(stack, format.value)
+    run(stack, format.value, expect_no_drift)
 
 
 @app.command()

@@ -49,14 +49,17 @@ def smoke_request(url: str, header: str, colour: str) -> tuple[int, str]:
 SMOKE: Callable[[str, str, str], tuple[int, str]] = smoke_request
 
 
-def resolve_image(aws: WebAws, web: WebSettings, ami: str) -> str:
+def resolve_image(aws: WebAws, web: WebSettings, ami: str, outputs: dict) -> str:
     if ami == "latest":
         from components.ec2_instances import architecture
 
         return aws.latest_image(AL2023_PARAMETER.format(arch=architecture(web.instance_type)))
     if ami == "baked":
-        raise CommandError("--ami baked needs the image pipeline (web.imagePipeline), which this stack does not "
-                           "configure; use --ami latest or an ami- id. Nothing changed.")
+        parameter = outputs.get("bakedImageParameter")
+        if not parameter:
+            raise CommandError("--ami baked needs the image pipeline (web.imagePipeline.enabled), which this stack "
+                               "has not deployed; use --ami latest or an ami- id. Nothing changed.")
+        return aws.latest_image(parameter)
     if not aws.image_exists(ami):
         raise CommandError(f"image {ami} does not exist in this account and region. Nothing changed.")
     return ami
@@ -121,7 +124,7 @@ def release(stack: str, colour: str, version: str, ami: str, smoke_path: str, wa
         stage = _stage(stack, console)
         web, settings = stage.idle_colour(colour, "release")
         live = other(colour)
-        image = resolve_image(stage.aws, settings, ami)
+        image = resolve_image(stage.aws, settings, ami, stage.backend.outputs())
         serving = settings.colour(live)
         changes = {f"{colour}.amiId": image, f"{colour}.version": version, f"{colour}.minSize": serving.min_size,
                    f"{colour}.maxSize": serving.max_size, f"{colour}.desiredCapacity": serving.desired_capacity}

@@ -13,10 +13,11 @@ from components.settings.web import COLOURS
 from offline.stacks import stack_file
 
 from . import cutover as cutover_module
+from .common import CommandError
 from .config_file import StackConfigFile
 from .rollout import WebStack
 from .web_aws import WebAws
-from .web_stack import StackBackend
+from .web_stack import StackBackend, StackNotDeployedError
 
 
 @dataclass(frozen=True)
@@ -94,18 +95,35 @@ def render(stack: str, rows: list[ColourStatus], console: Console) -> None:
         console.print(line)
 
 
-def status(stack: str, format: str = "table") -> None:
+def status(stack: str, format: str = "table", expect_no_drift: bool = False) -> None:
     """Per colour: weight in config and on the listener, capacity, health, version and image; drift."""
     stack_file(stack)
     result: dict = {}
 
     def body() -> None:
-        backend = cutover_module.open_backend(stack)
+        try:
+            backend = cutover_module.open_backend(stack)
+        except StackNotDeployedError:
+            if not expect_no_drift:
+                raise
+            result["rows"] = []  # a first deploy: nothing runs that could differ
+            return
         config = StackConfigFile(stack, backend.config_path())
+        if expect_no_drift and not isinstance(backend.outputs().get("targetGroupArns"), dict):
+            result["rows"] = []  # nothing of the web tier deployed yet: nothing can have drifted
+            return
         result["rows"] = collect(stack, backend, cutover_module.open_aws(stack), config)
 
     cutover_module.guarded("status", body)
     rows = result["rows"]
+    if expect_no_drift:
+        line = drift(rows)
+        if line:
+            raise CommandError(f"refusing to deploy stack {stack}: {line.removeprefix('drift: ')} "
+                               f"(see `platformctl status --stack {stack}`)")
+        typer.echo(f"stack {stack}: " + ("the listener carries the configured weights" if rows
+                                          else "no web tier deployed yet, nothing can differ"))
+        return
     if format == "json":
         typer.echo(json.dumps({"stack": stack, "colours": [asdict(r) for r in rows], "drift": drift(rows)}, indent=2))
         return

@@ -138,6 +138,14 @@ class RolloutSettings(Section):
         return self
 
 
+class ImagePipelineSettings(Section):
+    """EC2 Image Builder pipeline baking the web server into an AMI (`release --ami baked`)."""
+
+    enabled: bool = False
+    schedule: str = Field("", pattern=r"^(cron\([0-9*?,/ A-Za-z#L-]{9,120}\))?$")
+    """Image Builder cron expression, e.g. `cron(0 4 ? * MON *)`; empty: builds only when started."""
+
+
 class WebSettings(ComponentSection):
     """ScalingWebTier: the ALB and the blue and green fleets (docs/web-tier.md, docs/blue-green.md)."""
 
@@ -164,6 +172,7 @@ class WebSettings(ComponentSection):
     require_pinned_images: bool = False
     """A colour with traffic must name its image (`amiId`): no `up` may roll a live fleet to a new image."""
     rollout: RolloutSettings = RolloutSettings()
+    image_pipeline: ImagePipelineSettings = ImagePipelineSettings()
     blue: ColourSettings = ColourSettings(min_size=1, max_size=2, desired_capacity=1)
     """Percent of the listener's traffic to blue (blue + green = 100; written by platformctl cutover)."""
     green: ColourSettings = ColourSettings()

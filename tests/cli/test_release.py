@@ -267,3 +267,42 @@ def test_file_backend_and_moto_server_in_a_subprocess(tmp_path, monkeypatch):
         assert {c["colour"]: c["live_weight"] for c in json.loads(status.stdout)["colours"]} == {"blue": 0, "green": 100}
     finally:
         server.stop()
+
+
+def test_status_expect_no_drift_is_the_deploy_guard(world, cli, monkeypatch):
+    code, out, err = cli("status", "--stack", "prod", "--expect-no-drift")
+    assert (code, err) == (0, "") and out == "stack prod: the listener carries the configured weights\n"
+    world.config.update({"traffic.blue": 90, "traffic.green": 10, "green.minSize": 1, "green.desiredCapacity": 1,
+                         "green.amiId": AMIS["green"]})
+    code, _, err = cli("status", "--stack", "prod", "--expect-no-drift")
+    assert code == 1 and err == (
+        "error: refusing to deploy stack prod: the listener does not carry the configured weights (blue config 90 "
+        "live 100, green config 10 live 0); finish or roll back with `platformctl cutover`, never a plain deploy "
+        "(see `platformctl status --stack prod`)\n")
+
+
+def test_status_expect_no_drift_passes_before_the_first_deploy(cli, monkeypatch):
+    from platformctl import cutover
+    from platformctl.web_stack import StackNotDeployedError
+
+    def missing(stack):
+        raise StackNotDeployedError(f"stack {stack!r} does not exist yet")
+
+    monkeypatch.setattr(cutover, "open_backend", missing)
+    code, out, _ = cli("status", "--stack", "prod", "--expect-no-drift")
+    assert (code, out) == (0, "stack prod: no web tier deployed yet, nothing can differ\n")
+    code, _, err = cli("status", "--stack", "prod")
+    assert (code, err) == (1, "error: stack 'prod' does not exist yet\n")
+
+
+def test_release_baked_pins_the_image_the_pipeline_published(world, alb, fake_time, cli):
+    code, _, err = cli(*RELEASE, "--ami", "baked")
+    assert code == 1 and err.startswith("error: --ami baked needs the image pipeline (web.imagePipeline.enabled)")
+    state = world.state()
+    state["outputs"]["bakedImageParameter"] = "/cloud-platform-prod/web/baked-ami-id"
+    world.state_path.write_text(json.dumps(state))
+    boto3.client("ssm").put_parameter(Name="/cloud-platform-prod/web/baked-ami-id", Value=AMIS["green"],
+                                      Type="String", DataType="aws:ec2:image")
+    code, _, err = cli(*RELEASE, "--ami", "baked")
+    assert (code, err) == (0, ""), err
+    assert world.config.web().green.ami_id == AMIS["green"]

@@ -24,6 +24,7 @@ EXPECTED_FROM_OTHER_AREAS: set[str] = set()
 OIDC_ACTION = "aws-actions/configure-aws-credentials@"
 PULUMI_ACTION = "pulumi/actions@"
 STICKY_COMMENT = "marocchino/sticky-pull-request-comment@"
+COMMIT_SCRIPT = ".github/scripts/commit-stack-config.sh"
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
 
 
@@ -47,8 +48,8 @@ def uses(step: dict, action: str) -> bool:
     return str(step.get("uses", "")).startswith(action)
 
 
-def test_the_three_workflows_exist():
-    assert set(all_workflows()) == {"pull-request.yml", "deploy.yml", "cutover.yml"}
+def test_the_workflows_exist():
+    assert set(all_workflows()) == {"pull-request.yml", "deploy.yml", "cutover.yml", "release.yml", "drift.yml"}
 
 
 def test_actionlint_is_clean():
@@ -85,10 +86,15 @@ def test_permissions_are_minimal_per_job():
         assert doc["permissions"] == {}, f"{name}: default token permissions must be empty"
         for job_id, job in doc["jobs"].items():
             perms = job["permissions"]
-            assert all(allowed.get(k) == v for k, v in perms.items()), f"{name}:{job_id} {perms}"
+            # Only the jobs that commit the stack file back (release/cutover) may write contents.
+            commits = any(COMMIT_SCRIPT in s.get("run", "") for s in job.get("steps", []))
+            assert all((commits and k == "contents" and v == "write") or allowed.get(k) == v
+                       for k, v in perms.items()), f"{name}:{job_id} {perms}"
+            assert (perms.get("contents") == "write") == commits, f"{name}:{job_id}: contents: write only to commit"
             comments = any((uses(s, PULUMI_ACTION) and s.get("with", {}).get("comment-on-pr"))
                            or uses(s, STICKY_COMMENT) for s in job.get("steps", []))
-            assert ("pull-requests" in perms) == comments, f"{name}:{job_id}: pull-requests: write only where it comments"
+            assert ("pull-requests" in perms) == (comments or commits), \
+                f"{name}:{job_id}: pull-requests: write only where it comments or merges the stack file's PR"
             mints = any(uses(s, OIDC_ACTION) for s in job.get("steps", []))
             assert ("id-token" in perms) == mints, f"{name}:{job_id}: id-token only where AWS is assumed"
 
@@ -118,7 +124,7 @@ def test_pulumi_tokens_are_per_stack_and_previews_only_read():
     assert pulumi["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN_PREVIEW }}"
     jobs = load("deploy.yml")["jobs"]
     for job_id, stack in (("up-dev", "DEV"), ("up-prod", "PROD")):
-        [up] = [s for s in jobs[job_id]["steps"] if uses(s, PULUMI_ACTION)]
+        [up] = [s for s in jobs[job_id]["steps"] if uses(s, PULUMI_ACTION) and "with" in s]
         assert up["env"]["PULUMI_ACCESS_TOKEN"] == f"${{{{ secrets.PULUMI_ACCESS_TOKEN_{stack} }}}}"
     text = "".join(p.read_text() for p in WORKFLOWS.glob("*.yml"))
     assert "secrets.PULUMI_ACCESS_TOKEN }}" not in text  # no one token for every stack
@@ -175,7 +181,7 @@ def test_deploy_goes_dev_then_approved_prod_one_deployment_per_stack():
     assert jobs["up-prod"]["environment"] == "prod" and "environment" not in jobs["up-dev"]
     for job_id, stack in (("up-dev", "dev"), ("up-prod", "prod")):
         assert jobs[job_id]["concurrency"] == {"group": f"deploy-{stack}", "cancel-in-progress": False}
-        [pulumi] = [s for s in jobs[job_id]["steps"] if uses(s, PULUMI_ACTION)]
+        [pulumi] = [s for s in jobs[job_id]["steps"] if uses(s, PULUMI_ACTION) and "with" in s]
         assert pulumi["with"]["command"] == "up"
         assert pulumi["with"]["stack-name"] == f"${{{{ vars.PULUMI_ORG }}}}/{PROJECT}/{stack}"
         [oidc] = [s for s in jobs[job_id]["steps"] if uses(s, OIDC_ACTION)]
@@ -274,7 +280,7 @@ def test_every_preview_and_up_enforces_the_policy_pack():
     pulumi = [(name, job_id, job, step) for name, doc in all_workflows().items()
               for job_id, job, step in steps(doc) if uses(step, PULUMI_ACTION)]
     runs = [(name, job_id, step) for name, job_id, _, step in pulumi if "command" in step.get("with", {})]
-    assert len(runs) == 3  # preview (matrix), up dev, up prod
+    assert len(runs) == 4  # preview (matrix), up dev, up prod, drift preview (matrix)
     for name, job_id, step in runs:
         assert step["with"]["policyPacks"] == "policy", f"{name}:{job_id}"
     assert (ROOT / "policy" / "PulumiPolicy.yaml").is_file()
@@ -283,3 +289,131 @@ def test_every_preview_and_up_enforces_the_policy_pack():
     for name, job_id, job, _ in pulumi:
         installs = " ".join(s.get("run", "") for s in job["steps"])
         assert "-r policy/requirements.txt" in installs, f"{name}:{job_id}"
+
+
+def commit_step(job: dict) -> dict:
+    [step] = [s for s in job["steps"] if COMMIT_SCRIPT in s.get("run", "")]
+    return step
+
+
+@pytest.mark.parametrize(("name", "job_id", "command"), [("cutover.yml", "cutover", "cutover"),
+                                                         ("release.yml", "release", "release")])
+def test_release_and_cutover_commit_the_stack_file_under_the_deploy_lock(name, job_id, command):
+    job = load(name)["jobs"][job_id]
+    assert job["environment"] == "${{ inputs.stack }}"
+    assert job["concurrency"] == {"group": "deploy-${{ inputs.stack }}", "cancel-in-progress": False}
+    names = [s.get("name", s.get("uses", "")) for s in job["steps"]]
+    run_at = next(i for i, s in enumerate(job["steps"]) if f"platformctl {command}" in s.get("run", ""))
+    commit = commit_step(job)
+    assert job["steps"].index(commit) > run_at, names
+    # After a failure too: a rollback that could not finish leaves a file that says what runs.
+    assert commit["if"] == "${{ !cancelled() }}"
+    assert commit["env"]["CONFIG_COMMIT_MODE"] == "${{ vars.CONFIG_COMMIT_MODE || 'push' }}"
+    assert commit["env"]["STACK"] == "${{ inputs.stack }}" and "${STACK}" in commit["run"]
+    if name == "release.yml":
+        assert "platformctl retire" in job["steps"][run_at]["run"]
+
+
+def test_deploy_refuses_when_the_listener_differs_from_the_file_before_it_deploys():
+    jobs = load("deploy.yml")["jobs"]
+    for job_id, stack in (("up-dev", "dev"), ("up-prod", "prod")):
+        job_steps = jobs[job_id]["steps"]
+        guard = next(i for i, s in enumerate(job_steps) if "--expect-no-drift" in s.get("run", ""))
+        up = next(i for i, s in enumerate(job_steps) if s.get("with", {}).get("command") == "up")
+        install = next(i for i, s in enumerate(job_steps) if uses(s, PULUMI_ACTION) and "with" not in s)
+        assert install < guard < up
+        assert job_steps[guard]["run"] == f".venv/bin/python -m platformctl status --stack {stack} --expect-no-drift"
+        checkout = next(s for s in job_steps if uses(s, "actions/checkout@"))
+        assert checkout["with"]["ref"] == "main"  # a release/cutover commit that landed while waiting
+
+
+def test_drift_is_a_scheduled_refresh_preview_expecting_no_changes_per_stack():
+    doc = load("drift.yml")
+    assert doc["on"]["schedule"] and "workflow_dispatch" in doc["on"]
+    job = doc["jobs"]["drift"]
+    assert {m["stack"] for m in job["strategy"]["matrix"]["include"]} == {"dev", "prod"}
+    assert job["concurrency"] == {"group": "deploy-${{ matrix.stack }}", "cancel-in-progress": False}
+    [preview] = [s for s in job["steps"] if uses(s, PULUMI_ACTION)]
+    assert preview["with"]["command"] == "preview"
+    assert preview["with"]["refresh"] is True and preview["with"]["expect-no-changes"] is True
+
+
+def git(cwd, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def repos(tmp_path):
+    """A bare origin with main holding the stack files, and a CI-like clone of it."""
+    origin, seed, clone = tmp_path / "origin.git", tmp_path / "seed", tmp_path / "clone"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(tmp_path, "init", "-q", "-b", "main", str(seed))
+    for stack in ("dev", "prod"):
+        (seed / f"Pulumi.{stack}.yaml").write_text((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    (seed / "README.md").write_text("x\n")
+    git(seed, "add", "-A")
+    git(seed, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "seed")
+    git(seed, "push", "-q", str(origin), "main")
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    return origin, seed, clone
+
+
+def commit_config(clone, origin, *args: str, **env) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run(["bash", str(ROOT / COMMIT_SCRIPT), *args], cwd=clone, capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "REMOTE_URL": str(origin), **env})
+
+
+def test_commit_script_pushes_only_the_stack_file_on_top_of_a_moved_main(repos):
+    origin, seed, clone = repos
+    # main moves while the cutover runs
+    (seed / "README.md").write_text("y\n")
+    git(seed, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "meanwhile")
+    git(seed, "push", "-q", str(origin), "main")
+    stack_file = clone / "Pulumi.prod.yaml"
+    stack_file.write_text(stack_file.read_text().replace("      blue: 100\n      green: 0", "      blue: 0\n      green: 100"))
+    (clone / "README.md").write_text("local noise\n")  # never committed
+    result = commit_config(clone, origin, "prod", "cutover prod to green (run 7)")
+    assert result.returncode == 0, result.stdout + result.stderr
+    log = git(origin, "log", "--format=%s", "main")
+    assert log.splitlines()[:2] == ["cutover prod to green (run 7)", "meanwhile"]
+    assert git(origin, "show", "--name-only", "--format=", "main") == "Pulumi.prod.yaml"
+    assert "green: 100" in git(origin, "show", "main:Pulumi.prod.yaml")
+
+
+def test_commit_script_does_nothing_for_an_unchanged_file_and_refuses_an_unknown_mode(repos):
+    origin, _, clone = repos
+    result = commit_config(clone, origin, "dev", "release green of dev")
+    assert result.returncode == 0 and "unchanged: nothing to commit" in result.stdout
+    assert git(origin, "log", "--format=%s", "main") == "seed"
+    result = commit_config(clone, origin, "dev", "x", CONFIG_COMMIT_MODE="merge")
+    assert result.returncode == 2 and "CONFIG_COMMIT_MODE must be push or pull-request (got 'merge')" in result.stdout
+
+
+def test_commit_script_in_pull_request_mode_pushes_a_branch_and_merges_its_pr(repos, tmp_path):
+    origin, _, clone = repos
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "gh-calls"
+    fake_gh = bin_dir / "gh"
+    fake_gh.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n[ "$1" = pr ] && [ "$2" = create ] && echo https://pr/1\nexit 0\n')
+    fake_gh.chmod(0o755)
+    stack_file = clone / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text() + "# changed\n")
+    import os
+
+    result = commit_config(clone, origin, "dev", "release green of dev", CONFIG_COMMIT_MODE="pull-request",
+                           GITHUB_RUN_ID="42", PATH=f"{bin_dir}:{os.environ['PATH']}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "# changed" in git(origin, "show", "stack-config/dev-42:Pulumi.dev.yaml")
+    assert git(origin, "log", "--format=%s", "main") == "seed"  # main only through the merged PR
+    lines = calls.read_text().splitlines()
+    assert lines[0].startswith("pr create --base main --head stack-config/dev-42 --title release green of dev")
+    assert lines[1] == "pr merge https://pr/1 --merge --delete-branch"
+
+
+def test_commit_script_is_shellcheck_clean():
+    result = subprocess.run([str(BIN / "shellcheck"), str(ROOT / COMMIT_SCRIPT)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stdout
