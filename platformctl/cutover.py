@@ -23,7 +23,7 @@ from offline.stacks import stack_config, stack_file
 
 from .common import CommandError
 from .config_file import ConfigWriteError, StackConfigFile
-from .rollout import Transaction, Watch, WebStack, describe, other, show
+from .rollout import Transaction, Watch, WebStack, check_colour, describe, other, show
 from .web_aws import AwsError, Boto3WebAws, WebAws
 from .web_stack import StackBackend, StackBackendError, open_backend
 
@@ -176,8 +176,7 @@ def guarded(what: str, body: Callable[[], None]) -> None:
 def cutover(stack: str, to: str, steps: str, bake_seconds: float | None, poll_seconds: float, max_5xx: int,
             yes: bool) -> None:
     """Shift web traffic to the other colour in steps (listener-only ups), rolling back on any failure."""
-    if to not in COLOURS:
-        raise typer.BadParameter(f"must be one of {', '.join(COLOURS)} (got {to!r})", param_hint="'--to'")
+    check_colour(to, "--to")
     try:
         plan = parse_steps(steps)
     except typer.BadParameter as exc:

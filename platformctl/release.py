@@ -19,13 +19,13 @@ from dataclasses import dataclass
 import typer
 from rich.console import Console
 
-from components.settings.web import AMI_PATTERN, COLOURS, VERSION_PATTERN, WebSettings
+from components.settings.web import AMI_PATTERN, VERSION_PATTERN, WebSettings
 from offline.stacks import stack_file
 
 from . import cutover as cutover_module
 from .common import CommandError
 from .config_file import StackConfigFile
-from .rollout import Transaction, WebStack, other, show
+from .rollout import Transaction, WebStack, check_colour, other, show
 from .web_aws import WebAws
 from .web_stack import StackBackend
 
@@ -108,8 +108,7 @@ class Stage:
 
 def release(stack: str, colour: str, version: str, ami: str, smoke_path: str, wait_seconds: float,
             poll_seconds: float, yes: bool) -> None:
-    if colour not in COLOURS:
-        raise typer.BadParameter(f"must be one of {', '.join(COLOURS)} (got {colour!r})", param_hint="'--colour'")
+    check_colour(colour, "--colour")
     if not re.match(VERSION_PATTERN, version):
         raise typer.BadParameter(f"must match {VERSION_PATTERN} (got {version!r})", param_hint="'--version'")
     if ami not in ("latest", "baked") and not re.match(AMI_PATTERN, ami):
@@ -167,8 +166,7 @@ def _smoke(web: WebStack, settings: WebSettings, colour: str, version: str, path
 
 
 def retire(stack: str, colour: str, after: float | None, yes: bool) -> None:
-    if colour not in COLOURS:
-        raise typer.BadParameter(f"must be one of {', '.join(COLOURS)} (got {colour!r})", param_hint="'--colour'")
+    check_colour(colour, "--colour")
     stack_file(stack)
     console = Console(highlight=False, soft_wrap=True)
 

@@ -36,6 +36,14 @@ def show(weights: dict[str, int]) -> str:
     return " / ".join(f"{c} {weights[c]}" for c in COLOURS)
 
 
+def check_colour(value: str, option: str) -> None:
+    """A usage error (exit 2) naming the option, before anything is opened."""
+    if value not in COLOURS:
+        import typer
+
+        raise typer.BadParameter(f"must be one of {', '.join(COLOURS)} (got {value!r})", param_hint=f"'{option}'")
+
+
 def other(colour: str) -> str:
     return next(c for c in COLOURS if c != colour)
 
@@ -135,18 +143,21 @@ class Watch:
 
 
 @contextlib.contextmanager
-def deferred_sigint(console: Console) -> Iterator[None]:
-    """Ctrl-C while this block runs is noted, not raised: a rollback must not stop half-way."""
+def deferred_sigint(console: Console) -> Iterator[list[int]]:
+    """Ctrl-C while this block runs is noted (in the yielded list), not raised: a rollback must
+    not stop half-way. Outside the main thread signals cannot be caught; the block just runs."""
+    held: list[int] = []
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield held
         return
 
     def note(signum, frame):  # noqa: ARG001 - signal handler signature
+        held.append(signum)
         console.print("interrupted again: finishing the rollback first, then exiting")
 
     previous = signal.signal(signal.SIGINT, note)
     try:
-        yield
+        yield held
     finally:
         signal.signal(signal.SIGINT, previous)
 
@@ -205,7 +216,7 @@ class Transaction:
         written = self.config.web_raw()
         self.console.print(f"{self.what} failed: {reason}; rolling back")
         error, interrupted = None, False
-        with deferred_sigint(self.console):
+        with deferred_sigint(self.console) as held:
             for _ in range(ROLLBACK_ATTEMPTS):
                 try:
                     self.config.replace_web(self.snapshot)
@@ -219,6 +230,7 @@ class Transaction:
                 except Exception as exc:  # noqa: BLE001 - any failure: try again, then report exactly
                     error = describe(exc)
             mismatch = self.mismatch()
+        interrupted = interrupted or bool(held)
         if error is None and not mismatch:
             extra = " (Ctrl-C during the rollback was held until it finished)" if interrupted else ""
             raise CommandError(f"{self.what} failed ({reason}); rolled back: {self.written_state()}{extra}")

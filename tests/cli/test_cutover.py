@@ -336,3 +336,28 @@ def test_file_backend_rejects_a_bad_spec(monkeypatch):
         cutover.open_backend("prod")
     with pytest.raises(StackBackendError, match="no such file"):
         FileStackBackend("prod", ROOT / "missing.json")
+
+
+def test_a_real_sigint_during_the_rollback_is_held_until_it_finished(world, fake_time, cli, monkeypatch):
+    import os
+    import signal
+
+    real_up, calls = world.backend.up, {"n": 0}
+
+    class Backend(type(world.backend)):
+        def up(self, targets):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise StackBackendError("pulumi up of stack 'prod' failed: boom")
+            if calls["n"] == 3:  # the rollback: the operator presses Ctrl-C while it deploys
+                os.kill(os.getpid(), signal.SIGINT)
+            return real_up(targets)
+
+    install(monkeypatch, world, Backend("prod", world.state_path))
+    code, out, err = cli(*GO)
+    assert code == 1 and one_line(err) and err.endswith(
+        "rolled back: Pulumi.prod.yaml and the listener say blue 100 / green 0 (Ctrl-C during the rollback was held "
+        "until it finished)\n")
+    assert "interrupted again: finishing the rollback first, then exiting" in out
+    assert world.written_weights() == {"blue": 100, "green": 0} == world.live_weights()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back afterwards
