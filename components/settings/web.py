@@ -142,6 +142,7 @@ class ImagePipelineSettings(Section):
     """EC2 Image Builder pipeline baking the web server into an AMI (`release --ami baked`)."""
 
     enabled: bool = False
+    """Build the pipeline (recipe, build infrastructure, distribution to an SSM parameter)."""
     schedule: str = Field("", pattern=r"^(cron\([0-9*?,/ A-Za-z#L-]{9,120}\))?$")
     """Image Builder cron expression, e.g. `cron(0 4 ? * MON *)`; empty: builds only when started."""
 
