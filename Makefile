@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Mermaid's own parser (node + jsdom) for the diagram test; skipped when npm is not installed.
 MERMAID := tools/mermaid/node_modules/.package-lock.json
 
-.PHONY: test plan check lint clean docs cost bench
+.PHONY: test plan check lint clean docs cost bench bench-ocr
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ $(MERMAID): tools/mermaid/package.json tools/mermaid/package-lock.json
 test: $(STAMP) lint $(MERMAID)
 	$(PY) -m pytest -q -n auto
 	$(PY) tools/bench/bench.py --quick
+	$(PY) -m tools.ocr_bench.bench --quick --check
+
+# Screenshot-to-source quality: our OCR engine vs plain Tesseract on the rendered corpus (docs/ocr.md).
+bench-ocr: $(STAMP)
+	$(PY) -m tools.ocr_bench.bench --check
 
 # Paired performance measurements (plan vs floor, --help, handler imports, sandbox, suite, dev cost):
 # a table with ratios, see docs/performance.md. RUNS=n pairs per row.

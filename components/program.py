@@ -28,6 +28,7 @@ A = TypeVar("A")
 
 if TYPE_CHECKING:  # imported where built: only stacks with a serverless area pay for it
     from .serverless import ServerlessApi
+    from .text_extraction import TextExtraction
 
 
 def args_from(section: Section, args_type: type[A], **inputs: object) -> A:
@@ -66,6 +67,7 @@ class Platform:
     container: ContainerService | None = None
     messaging: Messaging | None = None
     serverless: ServerlessApi | None = None
+    ocr: TextExtraction | None = None
     guardrails: Guardrails | None = None
     outputs: dict[str, object] = field(default_factory=dict)
     transformations: list = field(default_factory=list)
@@ -269,6 +271,32 @@ def build_messaging(p: Platform) -> None:
         p.outputs["latencyStateMachineArn"] = m.state_machine_arn
 
 
+def build_ocr(p: Platform) -> None:
+    """TextExtraction: upload bucket, queue, Textract worker; its routes go on the API built next."""
+    s = p.settings
+    if not s.ocr.enabled:
+        return
+    from .text_extraction import TextExtraction, TextExtractionArgs
+
+    p.ocr = TextExtraction(
+        f"{s.prefix}-ocr",
+        TextExtractionArgs(
+            settings=s.ocr,
+            region=s.region,
+            events_topic_arn=p.messaging.topic_arn if p.messaging else None,
+            events_key_arn=p.messaging.key_arn if p.messaging else None,
+            powertools_layer_version=s.serverless.powertools_layer_version,
+        ),
+        opts=p.opts(),
+    )
+    p.outputs.update(
+        ocrBucketName=p.ocr.bucket_name,
+        ocrTableName=p.ocr.table_name,
+        ocrQueueUrl=p.ocr.queue_url,
+        ocrWorkerFunctionName=p.ocr.worker_function_name,
+    )
+
+
 def build_serverless(p: Platform) -> None:
     """ServerlessApi: API Gateway + Lambda + DynamoDB + website (publishes to Messaging's topic)."""
     s = p.settings
@@ -285,9 +313,12 @@ def build_serverless(p: Platform) -> None:
             events_topic_arn=p.messaging.topic_arn if p.messaging else None,
             events_key_arn=p.messaging.key_arn if p.messaging else None,
             manage_api_gateway_account=s.serverless.manage_api_gateway_account,
+            grants=[p.ocr.api_grant()] if p.ocr else [],
         ),
         opts=p.opts(),
     )
+    if p.ocr is not None:
+        p.ocr.allow_uploads_from(p.serverless.cors_origin)
     p.outputs.update(
         apiUrl=p.serverless.api_url,
         siteUrl=p.serverless.site_url,
@@ -304,7 +335,7 @@ class Guardrails:
 def alarm_targets(p: Platform) -> AlarmTargets:
     """What to alarm on: each built component names its own targets (absent ones add nothing)."""
     targets = AlarmTargets()
-    for component in (p.network, p.web, p.container, p.messaging, p.serverless):
+    for component in (p.network, p.web, p.container, p.messaging, p.serverless, p.ocr):
         if component is not None:
             targets.add(component.alarm_targets())
     return targets
@@ -357,7 +388,8 @@ def role_boundary(path_and_name: str, provider: aws.Provider):
 
 
 # Each step reads what the previous ones put on the Platform; order matters.
-STEPS = [build_networking, build_web, build_peering_probe, build_container, build_messaging, build_serverless, build_guardrails]
+STEPS = [build_networking, build_web, build_peering_probe, build_container, build_messaging, build_ocr, build_serverless,
+         build_guardrails]
 
 
 def build(settings: Settings) -> Platform:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -111,6 +112,9 @@ class ServerlessApiArgs:
     """Set the region's API Gateway CloudWatch role (`serverless.manageApiGatewayAccount`): one
     setting per account and region, so exactly one stack of an account may manage it; the
     stage's access logging needs it set, by that stack or once by hand."""
+    grants: list[Any] = field(default_factory=list)
+    """Routes other components add to this API (e.g. TextExtraction's /ocr/jobs): each an
+    `ApiGrant` with the environment and IAM statements the function needs for them."""
     function_dir: Path = FUNCTION_DIR
     """The handler package folder, named `api` (the handler is `api.handler.lambda_handler`)."""
     site_dir: Path = SITE_DIR
@@ -259,7 +263,12 @@ class ServerlessApi(pulumi.ComponentResource):
             topic if topic is not None else pulumi.Output.from_input(""),
             key if key is not None else pulumi.Output.from_input(""),
         ).apply(lambda a: self._statements(a[0], a[1] or None, a[2] or None))
+        if args.grants:
+            statements = pulumi.Output.all(statements, *(g.statements for g in args.grants)).apply(
+                lambda parts: [st for part in parts for st in part])
         env: dict[str, pulumi.Input[str]] = {"TABLE_NAME": self.table.name, "ALLOWED_ORIGIN": origin}
+        for grant in args.grants:
+            env.update(grant.environment)
         if topic is not None:
             env["EVENTS_TOPIC_ARN"] = topic
         self.api_function = LambdaFunction(
@@ -286,6 +295,7 @@ class ServerlessApi(pulumi.ComponentResource):
         )
         self.function, self.role, self.log_group = self.api_function.function, self.api_function.role, self.api_function.log_group
         self.function_name = self.function.name
+        self.cors_origin = origin
         self.function_arn = self.function.arn
         self.role_name = self.role.name
 

@@ -18,6 +18,7 @@ from functions.ocr.layout import Word
 
 # Beyond this the screenshot is not a screenshot (and Tesseract would take minutes).
 MAX_PIXELS = 40_000_000
+BORDER = 10  # white pixels around the page: Tesseract misses glyphs that touch the edge
 TARGET_LINE_PX = 28  # a text line scaled to about this height reads best (measured by the benchmark)
 
 
@@ -42,7 +43,7 @@ class TesseractEngine:
         ):
             if not text or not text.strip() or float(conf) < 0:
                 continue
-            words.append(Word(text=text, left=left / scale, top=top / scale, width=width / scale,
+            words.append(Word(text=text, left=(left - BORDER) / scale, top=(top - BORDER) / scale, width=width / scale,
                               height=height / scale, confidence=float(conf)))
         return words
 
@@ -88,7 +89,7 @@ def prepare(image: bytes):
 
         grey = grey.resize((round(grey.width * scale), round(grey.height * scale)), Image.Resampling.LANCZOS)
     # A white margin: Tesseract misses glyphs that touch the border.
-    return ImageOps.expand(grey, border=10, fill=255), scale
+    return ImageOps.expand(grey, border=BORDER, fill=255), scale
 
 
 def _scale_for(grey) -> float:

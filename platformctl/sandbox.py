@@ -44,6 +44,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .local_messaging import create_messaging
+from .local_ocr import create_ocr
 from .sandbox_events import proxy_event, response_parts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +94,7 @@ def create_table(aws: LocalAws) -> None:
     aws.resources["table"] = TABLE_NAME
 
 
-LOCAL_SETUP: list[LocalSetup] = [create_table, create_messaging]
+LOCAL_SETUP: list[LocalSetup] = [create_table, create_messaging, create_ocr]
 
 
 class SandboxContext:

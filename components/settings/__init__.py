@@ -21,6 +21,7 @@ from .container import ContainerSettings
 from .localstack import LocalStackSettings
 from .messaging import MessagingSettings
 from .networking import REGION_PATTERN, NetworkingSettings
+from .ocr import OcrSettings
 from .serverless import ServerlessSettings
 from .stackfile import read_stack_config
 from .web import WebSettings
@@ -54,6 +55,7 @@ class Settings(Section):
     compliance: ComplianceSettings = ComplianceSettings()
     backup: BackupSettings = BackupSettings()
     alarms: AlarmSettings = AlarmSettings()
+    ocr: OcrSettings = OcrSettings()
     permissions_boundary: str = Field("", pattern=r"^(([\w+=,.@-]+/)*[\w+=,.@-]{1,128})?$")
     """IAM policy `path/name` set as permissions boundary on every role the stack creates
     (the bootstrap's `github-deploy/cloud-platform-boundary`; the deploy roles require it). Empty: none."""
@@ -66,6 +68,8 @@ class Settings(Section):
                 "networking.peer.region",
                 f"must differ from the home region aws:region (both are {self.region!r})",
             )
+        if self.ocr.enabled and not self.serverless.enabled:
+            raise invalid("ocr.enabled", "requires cloud-platform:serverless.enabled: true (its routes live on that API)")
         needs_vpc = [n for n in ("web", "container") if getattr(self, n).enabled]
         if needs_vpc and not self.networking.enabled:
             raise invalid(

@@ -34,6 +34,7 @@ DEFAULT_WILDCARD_RESOURCE_ACTIONS = (
     "ec2:Describe*",
     "ssm:DescribeParameters",
     "sts:GetCallerIdentity",
+    "textract:DetectDocumentText",  # Textract defines no resource types: "*" is the only Resource
     "logs:DescribeLogGroups",
 )
 

@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 
-from . import store, validation
+from . import ocr_jobs, store, validation
 from .validation import InvalidInputError
 
 ALLOWED_ORIGIN = os.environ.get("ALLOWED_ORIGIN", "*")
@@ -41,6 +41,7 @@ logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "subscriptions
 # POWERTOOLS_TRACE_DISABLED from it); off outside Lambda (tests, the sandbox).
 tracer = Tracer()
 app = APIGatewayRestResolver(cors=CORS)
+app.include_router(ocr_jobs.router)  # /ocr/jobs: screenshot-to-source (functions/api/ocr_jobs.py)
 
 
 def _error(status: int, message: str) -> Response:

@@ -93,10 +93,18 @@ def probe(event: LatencyProbe) -> dict[str, Any]:
     return {"probe": True}
 
 
+def ocr_completed(event: Any) -> dict[str, Any]:
+    """Nothing to do yet but acknowledge (and so keep it out of the DLQ); the status is in the job."""
+    job = event.job or {}
+    logger.info("ocr job finished", extra={"event_id": event.id, "status": job.get("status")})
+    return {"ocrStatus": job.get("status")}
+
+
 # The business effect per event type; each runs at most once per event id.
 EFFECTS: dict[str, Callable[[Any], dict[str, Any] | None]] = {
     "subscriber.created": welcome,
     "latency.probe": probe,
+    "ocr.completed": ocr_completed,
 }
 
 

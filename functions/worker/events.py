@@ -51,9 +51,17 @@ class LatencyProbe(BaseEvent):
     sentAt: float | None = None  # noqa: N815 (wire format)
 
 
+class OcrCompleted(BaseEvent):
+    """Published by the `ocr` worker (functions/ocr/worker.py) when a screenshot job ends."""
+
+    type: Literal["ocr.completed"]
+    job: dict[str, Any] | None = None
+
+
 EVENT_TYPES: dict[str, type[BaseEvent]] = {
     "subscriber.created": SubscriberCreated,
     "latency.probe": LatencyProbe,
+    "ocr.completed": OcrCompleted,
 }
 
 

@@ -159,6 +159,7 @@ def test_local_setup_hooks_get_moto_env_and_cleanup():
 
 
 def test_stop_ends_the_worker_thread_and_restores_the_worker():
+    from functions.ocr import worker as ocr_worker
     from functions.worker import app
 
     def worker_threads():
@@ -169,14 +170,16 @@ def test_stop_ends_the_worker_thread_and_restores_the_worker():
     sandbox = Sandbox(port=0, api_port=0)
     sandbox.start()
     try:
-        assert len(worker_threads()) == 1
+        assert len(worker_threads()) == 2  # the messaging worker and the ocr worker
         assert os.environ["EVENTS_TOPIC_ARN"] == sandbox.aws.resources["topic"]
+        assert os.environ["OCR_BUCKET"] == sandbox.aws.resources["ocr_bucket"]
         assert app.idempotency().table == sandbox.aws.resources["worker_table"]
     finally:
         sandbox.stop()
     assert worker_threads() == []
     assert dict(os.environ) == before
     assert app._configured is False  # the next user builds its store from IDEMPOTENCY_TABLE again
+    assert ocr_worker._local == {}  # and the ocr worker is back to Textract
 
 
 def test_cli_port_in_use_exits_1_with_one_line(capsys):

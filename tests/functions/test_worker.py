@@ -157,7 +157,7 @@ def test_expiration_ttl_attribute_is_written(messaging):
     [
         ("{", "body is not JSON"),
         ('"text"', "event must be a JSON object, got str"),
-        ('{"id": "1"}', "unknown event type None (known: latency.probe, subscriber.created)"),
+        ('{"id": "1"}', "unknown event type None (known: latency.probe, ocr.completed, subscriber.created)"),
         ('{"type": "order.created", "id": "1"}', "unknown event type 'order.created'"),
         ('{"type": "subscriber.created", "id": ""}', "subscriber.created event: id: String should have at least 1 character"),
         ('{"type": "subscriber.created"}', "subscriber.created event: id: Field required"),

@@ -11,7 +11,7 @@ import Levenshtein
 import pytest
 
 from functions.ocr.codefix import fix_tokens, to_ascii
-from functions.ocr.layout import LayoutOptions, Word, rebuild
+from functions.ocr.layout import _BEARING, LayoutOptions, Word, rebuild
 from functions.ocr.textract import words_from_blocks
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -80,14 +80,15 @@ def test_multi_column_noise_does_not_reach_the_source():
 
 
 def grid(lines: list[str], cell: float = 8.0, pitch: float = 20.0, jitter: float = 0.0) -> list[Word]:
-    """Words exactly where a monospace renderer puts them (optionally off by `jitter` cells)."""
+    """Ink boxes where a monospace renderer puts them: a side bearing of 0.1 cell each side, the
+    first glyph's own offset (`.` inks late), optionally off by `jitter` cells more."""
     words = []
     for row, line in enumerate(lines):
         col = 0
         for part in line.split(" "):
             if part:
-                shift = jitter if (row + col) % 2 else -jitter
-                words.append(Word(part, (col + shift) * cell + 3, row * pitch + 5, len(part) * cell * 0.95, 13))
+                shift = (jitter if (row + col) % 2 else -jitter) + 0.1 + _BEARING.get(part[0], 0.0)
+                words.append(Word(part, (col + shift) * cell + 3, row * pitch + 5, (len(part) - 0.2) * cell, 13))
             col += len(part) + 1
     return words
 

@@ -212,6 +212,6 @@ def test_stack_alarm_names_say_what_they_watch(dev_plan):
     names = {a.name.removeprefix("cloud-platform-dev-alarms-") for a in dev_plan.mocks.of_type(ALARM)}
     assert names == {
         *(f"alb-{g}-{m}" for g in ("blue", "green", "app") for m in ("target-5xx", "unhealthy-hosts")),
-        *(f"lambda-{f}-{m}" for f in ("api", "notifier", "worker") for m in ("errors", "throttles")),
-        "dlq-messaging-depth", "api-subscribers-5xx", "ec2-nat-system-check", "ec2-nat-instance-check",
+        *(f"lambda-{f}-{m}" for f in ("api", "notifier", "worker", "ocr-worker") for m in ("errors", "throttles")),
+        "dlq-messaging-depth", "dlq-ocr-depth", "api-subscribers-5xx", "ec2-nat-system-check", "ec2-nat-instance-check",
     }
