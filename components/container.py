@@ -10,8 +10,6 @@ rule, so an environment pays for one ALB) or, without a web tier, through an ALB
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
@@ -20,48 +18,11 @@ import pulumi_awsx as awsx
 
 from .alarms import AlarmTargets
 from .blocks import Rule, add_rules, log_group, security_group
+from .container_args import APP_DIR, ContainerServiceArgs
 from .packaging import content_hash
-from .settings.container import ContainerSettings
 
-APP_DIR = Path(__file__).resolve().parent.parent / "app"
 CONTAINER_NAME = "app"
 APP_UID = "10001:10001"  # the user the Dockerfile creates; repeated so ECS enforces it too
-
-
-@dataclass
-class SharedLoadBalancer:
-    """An existing ALB (the web tier's) the service attaches to through a listener rule."""
-
-    listener_arn: pulumi.Input[str]
-    """The listener carrying application traffic; the service adds one rule to it."""
-    security_group_id: pulumi.Input[str]
-    """The ALB's security group: the only source the service's group admits."""
-    arn_suffix: pulumi.Input[str]
-    """`app/<name>/<id>`, for CloudWatch metrics of the ALB."""
-    dns_name: pulumi.Input[str]
-
-
-@dataclass
-class ContainerServiceArgs:
-    """Inputs of ContainerService."""
-
-    settings: ContainerSettings
-    """Task size, scaling, routing and repository policy (validated stack config)."""
-    environment: str
-    """Shown on the app's page and in its /health answer."""
-    region: str
-    """Region of this component's provider (awslogs, interface endpoint service names)."""
-    vpc_id: pulumi.Input[str]
-    private_subnet_ids: Sequence[pulumi.Input[str]]
-    """Where the tasks (and interface endpoints) run."""
-    public_subnet_ids: Sequence[pulumi.Input[str]]
-    """Where an own ALB goes when there is no shared one."""
-    image_tag: str
-    """Tag of the pushed image (`image_tag()`: configured version + content hash of app/)."""
-    shared_load_balancer: SharedLoadBalancer | None = None
-    """The web tier's ALB; None creates an ALB for this service."""
-    app_path: str = str(APP_DIR)
-    """Docker build context (holds the Dockerfile)."""
 
 
 def image_tag(version: str, app_dir: Path = APP_DIR) -> str:
@@ -93,7 +54,7 @@ class ContainerService(pulumi.ComponentResource):
         super().__init__("cloud-platform:container:ContainerService", name, None, opts)
         self._name = name
         self._args = args
-        self._cfg = args.settings
+        self._cfg = args
         self._child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOptions(parent=self)
         self._account = aws.get_caller_identity(opts=invoke).account_id

@@ -13,7 +13,8 @@ import pulumi_aws as aws
 
 from .alarms import Alarms, AlarmsArgs, AlarmTargets
 from .backup import Backups, BackupsArgs
-from .container import ContainerService, ContainerServiceArgs, SharedLoadBalancer, image_tag
+from .container import ContainerService, image_tag
+from .container_args import ContainerServiceArgs, SharedLoadBalancer
 from .image_pipeline import WebImagePipeline, WebImagePipelineArgs
 from .messaging import Messaging, MessagingArgs
 from .networking import NetworkingBase, NetworkingBaseArgs
@@ -232,8 +233,8 @@ def build_container(p: Platform) -> None:
         )
     p.container = ContainerService(
         f"{s.prefix}-container",
-        ContainerServiceArgs(
-            settings=s.container,
+        args_from(
+            s.container, ContainerServiceArgs,
             environment=s.environment,
             region=s.region,
             vpc_id=p.network.vpc_id,

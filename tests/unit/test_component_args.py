@@ -14,12 +14,15 @@ import pytest
 
 from components.alarms import AlarmsArgs
 from components.backup import BackupsArgs
+from components.container_args import ContainerServiceArgs
 from components.program import args_from, nested_args
 from components.settings.alarms import AlarmSettings
 from components.settings.backup import BackupSettings
+from components.settings.container import ContainerSettings
 from components.settings.web import WebSettings
 from components.web_tier_args import ScalingWebTierArgs
 
+CONTAINER = {"environment": "test", "region": "eu-west-1", "image_tag": "0.1.0-abc"}
 NETWORK = {"vpc_id": "vpc-1", "vpc_cidr": "10.0.0.0/16", "public_subnet_ids": ["subnet-a"], "private_subnet_ids": ["subnet-b"]}
 
 # (args type, settings section, fields the program passes from other components)
@@ -27,6 +30,8 @@ PAIRS = [
     (AlarmsArgs, AlarmSettings, {"targets"}),
     (BackupsArgs, BackupSettings, {"peer_provider", "notification_topic_arn"}),
     (ScalingWebTierArgs, WebSettings, {*NETWORK, "tags", "certificate_arn"}),
+    (ContainerServiceArgs, ContainerSettings, {"environment", "region", "vpc_id", "private_subnet_ids", "public_subnet_ids",
+                                               "image_tag", "shared_load_balancer", "app_path"}),
 ]
 
 
@@ -52,7 +57,7 @@ def test_every_args_field_comes_from_the_section_or_the_program(args_type, secti
 
 @pytest.mark.parametrize(("args_type", "section", "program_inputs"), PAIRS, ids=lambda v: getattr(v, "__name__", ""))
 def test_args_defaults_are_the_settings_defaults(args_type, section, program_inputs):
-    inputs = {k: v for k, v in NETWORK.items() if k in program_inputs}
+    inputs = {k: v for k, v in {**NETWORK, **CONTAINER}.items() if k in program_inputs}
     standalone = args_type(**inputs)
     from_empty_config = args_from(section(), args_type, **inputs)
     for f in dataclasses.fields(args_type):

@@ -6,8 +6,10 @@ import json
 
 import pytest
 
-from components.container import APP_DIR, ContainerService, ContainerServiceArgs, SharedLoadBalancer, image_tag
+from components.container import ContainerService, image_tag
+from components.container_args import APP_DIR, ContainerServiceArgs, SharedLoadBalancer
 from components.packaging import content_hash
+from components.program import args_from
 from components.settings import SettingsError
 from components.settings.container import ContainerSettings
 from offline.sdk import resolve
@@ -38,8 +40,8 @@ def make(settings: ContainerSettings | None = None, shared: SharedLoadBalancer |
          name: str = "t-ctr"):
     return ContainerService(
         name,
-        ContainerServiceArgs(
-            settings=settings or ContainerSettings(enabled=True),
+        args_from(
+            settings or ContainerSettings(enabled=True), ContainerServiceArgs,
             environment="test",
             region="eu-west-1",
             vpc_id="vpc-test",

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from components.blocks import package_handler
-from components.container import APP_DIR
+from components.container_args import APP_DIR
 from components.packaging import content_hash
 from components.serverless import FUNCTION_DIR, ServerlessApi, ServerlessApiArgs
 from components.settings.serverless import ServerlessSettings
