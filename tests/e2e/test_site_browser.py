@@ -71,3 +71,32 @@ def test_browser_blocks_other_origins(page, sandbox_process):
     assert page.evaluate(script, sandbox_process.api + "hello?name=x") == 200
     page.goto("data:text/html,<title>elsewhere</title>")
     assert page.evaluate(script, sandbox_process.api + "hello?name=x") == "blocked: TypeError"
+
+
+def test_screenshot_page_recovers_the_code(page, sandbox_process, code_screenshot):
+    """Drop a rendered screenshot on the OCR page: API job -> presigned upload to (moto) S3 ->
+    S3 -> SQS -> ocr worker (Tesseract + layout engine) -> the page shows the code."""
+    from tests.ocr.test_layout import indents
+
+    path, source = code_screenshot("shapes.py", size=15, theme="dark")
+    page.goto(sandbox_process.site + "ocr.html")
+    page.get_by_label("Screenshot").set_input_files(str(path))
+    status = page.get_by_role("status")
+    status.filter(has_text="Done.").wait_for(timeout=60_000)
+    shown = page.locator("#code").text_content()
+    assert indents(shown) == indents(source)
+    assert shown.splitlines()[0] == "from dataclasses import dataclass"
+    assert page.locator("#language").inner_text() == "Language: Python"
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=sandbox_process.site.rstrip("/"))
+    page.get_by_role("button", name="Copy").click()
+    assert page.evaluate("navigator.clipboard.readText()") == shown
+
+
+def test_screenshot_page_shows_why_an_upload_failed(page, sandbox_process, tmp_path):
+    not_an_image = tmp_path / "notes.png"
+    not_an_image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)  # a PNG header and nothing else
+    page.goto(sandbox_process.site + "ocr.html")
+    page.get_by_label("Screenshot").set_input_files(str(not_an_image))
+    status = page.get_by_role("status")
+    status.filter(has_text="could not be read").wait_for(timeout=60_000)
+    assert "error" in status.get_attribute("class")
