@@ -1,14 +1,16 @@
-"""Messaging without AWS: the topic, queue, DLQ and table in moto, and the real worker polling it.
+"""Messaging without AWS: the `local` stack's topic, queue, DLQ and table in moto, the real worker polling.
 
-For the local sandbox (API -> DynamoDB -> SNS -> SQS -> worker in one process) and for the
-no-loss tests. Lambda's SQS event source mapping is replaced by `WorkerLoop`, which does
-what the mapping does: receive a batch, hand it to the handler in Lambda's SQS event shape,
-delete the records that succeeded and leave the reported failures on the queue, whose
-redrive policy moves them to the DLQ after maxReceiveCount receives.
+For the local sandbox (API -> DynamoDB -> SNS -> SQS -> worker in one process), the no-loss
+tests and the game day. The resources come from the offline plan of the `local` stack
+(offline/materialise.py), so they are the program's own, with its settings. Lambda's SQS
+event source mapping is replaced by `WorkerLoop`, which does what the mapping does: receive
+a batch, hand it to the handler in Lambda's SQS event shape with a context whose deadline is
+the function's timeout, delete the records that succeeded and leave the reported failures
+on the queue, whose redrive policy moves them to the DLQ after maxReceiveCount receives.
 
-    local = create_local_messaging(endpoint_url="http://127.0.0.1:5000")   # or inside mock_aws
+    local = LocalMessaging.from_plan(run_offline("local"), clients)   # clients pointed at moto
     with local.worker_loop() as loop:        # a daemon thread; stopped (bounded) on exit
-        boto3.client("sns", ...).publish(TopicArn=local.topic_arn, Message=json.dumps(event))
+        local.sns.publish(TopicArn=local.topic_arn, Message=json.dumps(event))
 """
 
 from __future__ import annotations
@@ -32,9 +34,14 @@ log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
+ESM = "aws:lambda/eventSourceMapping:EventSourceMapping"
+FUNCTION = "aws:lambda/function:Function"
+WORKER_HANDLER = "worker.app.lambda_handler"
+
+
 @dataclass
 class LocalMessaging:
-    """What `create_local_messaging` built, plus the clients that reach it."""
+    """The Messaging component's resources as materialised from a plan, plus the clients that reach them."""
 
     topic_arn: str
     queue_url: str
@@ -44,15 +51,53 @@ class LocalMessaging:
     table_name: str
     subscription_arn: str
     max_receive_count: int
+    visibility_timeout: int
     region: str
     sqs: Any = field(repr=False)
     sns: Any = field(repr=False)
     dynamodb: Any = field(repr=False)
+    worker_env: dict[str, str] = field(default_factory=dict)
+    """The worker function's environment, as the plan gives it to Lambda."""
+    timeout_seconds: float = 30
+    batch_size: int = 10
 
-    def worker_idempotency(self, ttl_seconds: int = 14 * 24 * 3600):
+    @classmethod
+    def from_plan(cls, plan: Any, clients: dict[str, Any], region: str = "eu-west-1") -> LocalMessaging:
+        """Materialise `plan` with `clients` and find the worker's wiring in it: its event source
+        mapping, that mapping's queue, the queue's DLQ and the topic subscribed to it."""
+        from offline.materialise import SUBSCRIPTION, materialise
+
+        done = materialise(plan, clients)
+        custom = [r for r in plan.resources if r.custom]
+        by_arn = {r.outputs.get("arn"): r for r in custom if r.outputs.get("arn")}
+        wiring = [(m, by_arn.get(m.inputs["functionName"])) for m in custom if m.type == ESM]
+        found = [(m, f) for m, f in wiring if f is not None and f.inputs.get("handler") == WORKER_HANDLER]
+        if len(found) != 1:
+            raise LookupError(f"the {plan.stack} plan has {len(found)} event source mappings to {WORKER_HANDLER}, need 1")
+        mapping, function = found[0]
+        queue = by_arn[mapping.inputs["eventSourceArn"]]
+        redrive = json.loads(queue.inputs["redrivePolicy"])
+        dlq = by_arn[redrive["deadLetterTargetArn"]]
+        (subscription,) = [r for r in custom if r.type == SUBSCRIPTION and r.inputs.get("endpoint") == queue.outputs["arn"]]
+        sqs, sns = clients["sqs"], clients["sns"]
+        topic_arn = subscription.inputs["topic"]
+        (subscription_arn,) = [s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+                               if s["Endpoint"] == queue.outputs["arn"]]
+        env = (function.inputs.get("environment") or {}).get("variables") or {}
+        return cls(
+            topic_arn=topic_arn, queue_url=done.queue_urls[queue.outputs["url"]], queue_arn=queue.outputs["arn"],
+            dlq_url=done.queue_urls[dlq.outputs["url"]], dlq_arn=dlq.outputs["arn"], table_name=env["IDEMPOTENCY_TABLE"],
+            subscription_arn=subscription_arn, max_receive_count=int(redrive["maxReceiveCount"]),
+            visibility_timeout=int(queue.inputs.get("visibilityTimeoutSeconds", 30)), region=region,
+            sqs=sqs, sns=sns, dynamodb=clients["dynamodb"], worker_env={k: str(v) for k, v in env.items()},
+            timeout_seconds=float(function.inputs.get("timeout", 3)), batch_size=int(mapping.inputs.get("batchSize", 10)),
+        )
+
+    def worker_idempotency(self):
         from functions.worker.idempotency import EventIdempotency
 
-        return EventIdempotency(self.table_name, client=self.dynamodb, ttl_seconds=ttl_seconds)
+        ttl = int(self.worker_env.get("IDEMPOTENCY_TTL_SECONDS", 14 * 24 * 3600))
+        return EventIdempotency(self.table_name, client=self.dynamodb, ttl_seconds=ttl)
 
     def worker_loop(self, handler: Handler | None = None, **options: Any) -> WorkerLoop:
         """A loop feeding the real worker handler, pointed at this table (unless `handler` is given)."""
@@ -61,6 +106,7 @@ class LocalMessaging:
 
             app.configure(self.worker_idempotency(), sqs=self.sqs)
             handler = app.lambda_handler
+        options = {"batch_size": min(self.batch_size, 10), "timeout_seconds": self.timeout_seconds, **options}
         return WorkerLoop(self.sqs, self.queue_url, self.queue_arn, handler, region=self.region, **options)
 
     def dlq_messages(self, limit: int = 10_000) -> list[dict[str, Any]]:
@@ -84,78 +130,10 @@ class LocalMessaging:
         return messages
 
 
-def _clients(session: boto3.Session | None, endpoint_url: str | None, region: str) -> dict[str, Any]:
-    session = session or boto3.Session(region_name=region)
-    return {name: session.client(name, region_name=region, endpoint_url=endpoint_url) for name in ("sqs", "sns", "dynamodb")}
-
-
-def create_local_messaging(
-    session: boto3.Session | None = None,
-    endpoint_url: str | None = None,
-    prefix: str = "cloud-platform-local-messaging",
-    max_receive_count: int = 3,
-    visibility_timeout: int = 30,
-    region: str = "eu-west-1",
-) -> LocalMessaging:
-    """Create (or find again: names are fixed) the messaging resources, shaped like the stack's."""
-    c = _clients(session, endpoint_url, region)
-    sqs, sns, ddb = c["sqs"], c["sns"], c["dynamodb"]
-
-    table = f"{prefix}-idempotency"
-    try:
-        ddb.create_table(
-            TableName=table,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        )
-        ddb.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 10})
-        ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"})
-    except ddb.exceptions.ResourceInUseException:
-        pass
-
-    dlq_url = sqs.create_queue(QueueName=f"{prefix}-dlq", Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
-    dlq_arn = _arn(sqs, dlq_url)
-    queue_url = sqs.create_queue(
-        QueueName=f"{prefix}-queue",
-        Attributes={
-            "VisibilityTimeout": str(visibility_timeout),
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}),
-        },
-    )["QueueUrl"]
-    queue_arn = _arn(sqs, queue_url)
-
-    topic_arn = sns.create_topic(Name=f"{prefix}-events")["TopicArn"]
-    sqs.set_queue_attributes(
-        QueueUrl=queue_url,
-        Attributes={"Policy": json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": "sqs:SendMessage",
-                "Resource": queue_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
-            }],
-        })},
-    )
-    existing = [
-        s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
-        if s["Endpoint"] == queue_arn
-    ]
-    subscription_arn = existing[0] if existing else sns.subscribe(
-        TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn,
-        Attributes={"RawMessageDelivery": "true"}, ReturnSubscriptionArn=True,
-    )["SubscriptionArn"]
-    return LocalMessaging(
-        topic_arn=topic_arn, queue_url=queue_url, queue_arn=queue_arn, dlq_url=dlq_url, dlq_arn=dlq_arn,
-        table_name=table, subscription_arn=subscription_arn, max_receive_count=max_receive_count, region=region,
-        sqs=sqs, sns=sns, dynamodb=ddb,
-    )
-
-
-def _arn(sqs: Any, url: str) -> str:
-    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+def local_clients(endpoint_url: str | None = None, region: str = "eu-west-1") -> dict[str, Any]:
+    """boto3 clients for what the plan materialises, on `endpoint_url` (None: in-process moto)."""
+    session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=region)  # noqa: S106 (moto)
+    return {name: session.client(name, endpoint_url=endpoint_url) for name in ("sqs", "sns", "dynamodb")}
 
 
 @dataclass
@@ -315,9 +293,6 @@ class WorkerLoop:
 
 
 # --- the sandbox's messaging hook -------------------------------------------------------------
-SANDBOX_PREFIX = "cloud-platform-sandbox"
-
-
 def reporting(handler: Handler, out: IO[str] | None = None) -> Handler:
     """`handler`, printing one line per record it was given: the event and whether it succeeded.
 
@@ -344,26 +319,36 @@ def reporting(handler: Handler, out: IO[str] | None = None) -> Handler:
     return handle
 
 
-def create_messaging(aws: LocalAws) -> Callable[[], None]:
-    """Sandbox hook (`platformctl.sandbox.LOCAL_SETUP`): Messaging's topic, queue, DLQ and the
-    worker's idempotency table in the sandbox's moto server, the API publishing to the topic
-    (`EVENTS_TOPIC_ARN`), and the real worker polling the queue in a background thread.
+API_HANDLER = "api.handler.lambda_handler"
+
+
+def _function_env(plan: Any, handler: str) -> dict[str, str]:
+    (function,) = [r for r in plan.resources if r.type == FUNCTION and r.inputs.get("handler") == handler]
+    variables = (function.inputs.get("environment") or {}).get("variables") or {}
+    return {k: str(v) for k, v in variables.items() if not k.startswith("POWERTOOLS_")}
+
+
+def create_local_stack(aws: LocalAws) -> Callable[[], None]:
+    """Sandbox hook (`platformctl.sandbox.LOCAL_SETUP`): the `local` stack's plan materialised in the
+    sandbox's moto server (`aws.plan`, or planned now), the API and worker given their functions'
+    environment from that plan, and the real worker polling the queue in a background thread.
 
     Returns the cleanup that stops the worker (it also stops by itself once `aws.stopping` is set).
     """
     from functions.worker import app
+    from offline import plan as engine
 
-    session = boto3.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox",  # noqa: S106 (moto)
-                            region_name=aws.region)
-    local = create_local_messaging(session=session, endpoint_url=aws.endpoint_url, prefix=SANDBOX_PREFIX,
-                                   region=aws.region)
-    aws.env["EVENTS_TOPIC_ARN"] = local.topic_arn  # read by functions/api/store.py
-    aws.env["RETRY_DELAY_SECONDS"] = "0"  # read by the worker: failed records come back at once
-    aws.resources.update(topic=local.topic_arn, queue=local.queue_url, dlq=local.dlq_url,
-                         worker_table=local.table_name)
-    app.configure(local.worker_idempotency(), sqs=local.sqs)  # the worker's IDEMPOTENCY_TABLE, on this moto server
-    loop = WorkerLoop(local.sqs, local.queue_url, local.queue_arn, reporting(app.lambda_handler),
-                      region=aws.region, stopping=aws.stopping).start()
+    plan = aws.plan if aws.plan is not None else engine.run_offline("local")
+    local = LocalMessaging.from_plan(plan, local_clients(aws.endpoint_url, aws.region), aws.region)
+    # One process hosts both functions: their variables have distinct names (TABLE_NAME,
+    # EVENTS_TOPIC_ARN for the API; IDEMPOTENCY_*, RETRY_DELAY_SECONDS for the worker).
+    aws.env.update(_function_env(plan, API_HANDLER))
+    aws.env.update(_function_env(plan, WORKER_HANDLER))
+    aws.resources.update(table=aws.env["TABLE_NAME"], topic=local.topic_arn, queue=local.queue_url,
+                         dlq=local.dlq_url, worker_table=local.table_name)
+    aws.local_messaging = local
+    app.configure(local.worker_idempotency(), sqs=local.sqs)  # the worker's table and queue, on this moto server
+    loop = local.worker_loop(reporting(app.lambda_handler), stopping=aws.stopping).start()
 
     def stop() -> None:
         try:

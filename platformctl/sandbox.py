@@ -19,11 +19,12 @@ request. Each gets the `LocalAws` and may:
   returns when `aws.stopping` is set,
 - return a cleanup callable (or None); cleanups run in reverse order at shutdown.
 
-`create_messaging` (platformctl/local_messaging.py) is the messaging hook: topic, queue,
-DLQ and the worker's idempotency table, `EVENTS_TOPIC_ARN` for the API, and the real worker
-polling the queue; the form's `subscriber.created` events then flow
-API -> DynamoDB -> SNS -> SQS -> worker locally, and each record the worker handles is
-printed on stderr (`worker processed subscriber.created <event id>`).
+`create_local_stack` (platformctl/local_messaging.py) is the default hook: it materialises
+the offline plan of the `local` stack in moto (the program's own tables, topics, queues and
+subscriptions, offline/materialise.py), gives the API and the worker their functions'
+environment from that plan, and starts the real worker polling the queue; the form's
+`subscriber.created` events then flow API -> DynamoDB -> SNS -> SQS -> worker locally, and
+each record the worker handles is printed on stderr (`worker processed subscriber.created <event id>`).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .local_messaging import create_messaging
+from .local_messaging import create_local_stack
 from .local_ocr import create_ocr
 from .sandbox_events import proxy_event, response_parts
 
@@ -51,7 +52,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SITE_DIR = ROOT / "site"
 HOST = "127.0.0.1"
 REGION = "eu-west-1"
-TABLE_NAME = "cloud-platform-sandbox-subscribers"
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 # Routes the deployed API authorizes with IAM (ServerlessApi: GET /subscribers/{email}). The
 # sandbox checks that a SigV4 Authorization header is there, not its signature.
@@ -71,6 +71,10 @@ class LocalAws:
     env: dict[str, str] = field(default_factory=dict)
     resources: dict[str, str] = field(default_factory=dict)
     stopping: threading.Event = field(default_factory=threading.Event)
+    plan: Any = None
+    """The offline plan to materialise (None: the `local` stack's, planned at start)."""
+    local_messaging: Any = None
+    """Set by `create_local_stack`: the materialised messaging resources and their clients."""
 
     def client(self, service: str) -> Any:
         import boto3
@@ -82,19 +86,7 @@ class LocalAws:
 LocalSetup = Callable[[LocalAws], Callable[[], None] | None]
 
 
-def create_table(aws: LocalAws) -> None:
-    """The subscribers table, as ServerlessApi creates it (hash key `email`, on demand)."""
-    aws.client("dynamodb").create_table(
-        TableName=TABLE_NAME,
-        AttributeDefinitions=[{"AttributeName": "email", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "email", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    aws.env["TABLE_NAME"] = TABLE_NAME
-    aws.resources["table"] = TABLE_NAME
-
-
-LOCAL_SETUP: list[LocalSetup] = [create_table, create_messaging, create_ocr]
+LOCAL_SETUP: list[LocalSetup] = [create_local_stack, create_ocr]
 
 
 class SandboxContext:
@@ -233,11 +225,12 @@ class Sandbox:
     """Moto, the hooks, the API server and the site server; `start()` then `stop()`."""
 
     def __init__(self, port: int = 8000, api_port: int | None = None, site_dir: Path = SITE_DIR,
-                 setup: list[LocalSetup] | None = None):
+                 setup: list[LocalSetup] | None = None, plan: Any = None):
         self.port = port
         self.api_port = port + 1 if api_port is None and port else (api_port or 0)
         self.site_dir = site_dir
         self.setup = LOCAL_SETUP if setup is None else setup
+        self.plan = plan
         self._cleanups: list[Callable[[], None]] = []
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
@@ -273,15 +266,16 @@ class Sandbox:
             raise
 
     def _start(self) -> None:
-        from moto.server import ThreadedMotoServer
+        from .moto_server import SerialMotoServer
 
         self._saved_env = dict(os.environ)  # restored by stop(): the sandbox may run inside a test
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
-        self._moto = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
+        # One request at a time: the API and worker threads use moto at once (see moto_server.py).
+        self._moto = SerialMotoServer(ip_address=HOST, port=0, verbose=False)
         self._moto.start()
         host, moto_port = self._moto.get_host_and_port()
-        self.aws = aws = LocalAws(endpoint_url=f"http://{host}:{moto_port}")
+        self.aws = aws = LocalAws(endpoint_url=f"http://{host}:{moto_port}", plan=self.plan)
         # The handler's boto3 clients find moto through the standard variables; dummy
         # credentials make sure nothing can reach a real account from here.
         for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):

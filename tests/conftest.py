@@ -309,14 +309,15 @@ def sandbox_process():
         stop_sandbox(sandbox)
 @pytest.fixture
 def messaging(aws, monkeypatch):
-    """Topic, queue, DLQ (maxReceiveCount 3), subscription and idempotency table in moto,
-    with the real worker handler pointed at that table; failed records come back at once
-    (RETRY_DELAY_SECONDS 0, as the local stack sets it). Yields a LocalMessaging."""
+    """The `local` stack's plan materialised in in-process moto (topic, queue, DLQ with its
+    maxReceiveCount, subscription, tables), with the real worker handler pointed at its table
+    and the worker's environment from the plan. Yields a LocalMessaging."""
     from functions.worker import app
-    from platformctl.local_messaging import create_local_messaging
+    from platformctl.local_messaging import LocalMessaging, local_clients
 
-    monkeypatch.setenv("RETRY_DELAY_SECONDS", "0")
-    local = create_local_messaging(max_receive_count=3)
+    local = LocalMessaging.from_plan(shipped_plan("local"), local_clients())
+    for key, value in local.worker_env.items():
+        monkeypatch.setenv(key, value)
     app.configure(local.worker_idempotency(), sqs=local.sqs)
     yield local
     app.configure(None)

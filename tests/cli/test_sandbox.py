@@ -35,9 +35,10 @@ def test_prints_two_origins_on_loopback(sandbox_process):
 
 def test_banner_names_the_messaging_resources_it_created(sandbox_process):
     urls = sandbox_process.urls
-    assert urls["topic"] == "arn:aws:sns:eu-west-1:123456789012:cloud-platform-sandbox-events"
-    assert urls["queue"].startswith(sandbox_process.aws) and urls["queue"].endswith("/cloud-platform-sandbox-queue")
-    assert urls["dlq"].endswith("/cloud-platform-sandbox-dlq")
+    # The local stack's own resources (Pulumi.local.yaml through the offline plan).
+    assert urls["topic"] == "arn:aws:sns:eu-west-1:123456789012:cloud-platform-local-messaging-events"
+    assert urls["queue"].startswith(sandbox_process.aws) and urls["queue"].endswith("/cloud-platform-local-messaging-queue")
+    assert urls["dlq"].endswith("/cloud-platform-local-messaging-dlq")
     sqs = sandbox_process.client("sqs")
     (subscription,) = sandbox_process.client("sns").list_subscriptions_by_topic(TopicArn=urls["topic"])["Subscriptions"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=urls["queue"], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -48,6 +49,56 @@ def test_banner_names_the_messaging_resources_it_created(sandbox_process):
     assert redrive["deadLetterTargetArn"] == dlq_arn
     assert sandbox_process.client("dynamodb").describe_table(TableName=urls["worker_table"])["Table"]["KeySchema"] == [
         {"AttributeName": "id", "KeyType": "HASH"}]
+
+
+def test_sandbox_resources_are_the_local_plans(sandbox_process, plan_with):
+    """One definition (issue 14.4): every planned table, queue and topic exists in the sandbox with the
+    planned key schema and queue settings, and nothing else does (but the OCR hook's own resources,
+    platformctl/local_ocr.py, until TextExtraction is part of the local stack)."""
+    plan = plan_with("local")
+    planned = {r.type: [] for r in plan.resources}
+    for r in plan.resources:
+        planned[r.type].append(r)
+    ddb, sqs, sns = (sandbox_process.client(s) for s in ("dynamodb", "sqs", "sns"))
+    tables = {r.outputs["name"]: r for r in planned["aws:dynamodb/table:Table"]}
+    def planned_or_ocr(actual: list[str], planned_names) -> list[str]:
+        return sorted(n for n in actual if not n.startswith("cloud-platform-sandbox-ocr-")) == sorted(planned_names)
+
+    assert planned_or_ocr(ddb.list_tables()["TableNames"], tables)
+    for name, r in tables.items():
+        table = ddb.describe_table(TableName=name)["Table"]
+        assert table["KeySchema"] == [{"AttributeName": r.inputs["hashKey"], "KeyType": "HASH"}]
+        ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        assert ttl.get("AttributeName") == (r.inputs.get("ttl") or {}).get("attributeName")
+    queues = {r.outputs["name"]: r for r in planned["aws:sqs/queue:Queue"]}
+    assert planned_or_ocr([u.rsplit("/", 1)[-1] for u in sqs.list_queues()["QueueUrls"]], queues)
+    for name, r in queues.items():
+        attributes = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"],
+                                              AttributeNames=["All"])["Attributes"]
+        assert attributes["MessageRetentionPeriod"] == str(r.inputs["messageRetentionSeconds"])
+        if "redrivePolicy" in r.inputs:
+            assert json.loads(attributes["RedrivePolicy"]) == json.loads(r.inputs["redrivePolicy"])
+            assert attributes["VisibilityTimeout"] == str(r.inputs["visibilityTimeoutSeconds"])
+    topics = sorted(t["TopicArn"] for t in sns.list_topics()["Topics"])
+    assert topics == sorted(r.outputs["arn"] for r in planned["aws:sns/topic:Topic"])
+
+
+def test_changed_component_settings_show_up_in_the_sandbox(plan_with):
+    """Change the DLQ's maxReceiveCount, the queue's visibility and the worker's retry delay in
+    the stack config: the sandbox's queue and worker follow, with no sandbox code involved."""
+    plan = plan_with("local", {"cloud-platform:messaging": {
+        "maxReceiveCount": 7, "visibilityTimeoutSeconds": 240, "worker": {"retryDelaySeconds": 3}}})
+    sandbox = Sandbox(port=0, api_port=0, plan=plan)
+    sandbox.start()
+    try:
+        sqs = sandbox.aws.client("sqs")
+        attributes = sqs.get_queue_attributes(QueueUrl=sandbox.aws.resources["queue"], AttributeNames=["All"])["Attributes"]
+        assert json.loads(attributes["RedrivePolicy"])["maxReceiveCount"] == 7
+        assert attributes["VisibilityTimeout"] == "240"
+        assert os.environ["RETRY_DELAY_SECONDS"] == "3"  # the worker function's environment, from the plan
+        assert sandbox.aws.local_messaging.max_receive_count == 7
+    finally:
+        sandbox.stop()
 
 
 def test_posted_subscriber_flows_through_sns_and_sqs_to_the_worker(sandbox_process):

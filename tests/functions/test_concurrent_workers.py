@@ -14,16 +14,15 @@ import sys
 import time
 from collections import Counter
 
-import boto3
 import pytest
 
 from platformctl.delivery_check import EventMix, dead_event_ids
-from platformctl.local_messaging import create_local_messaging
+from platformctl.local_messaging import LocalMessaging, local_clients
 from platformctl.moto_server import start_moto_server
 from platformctl.worker_process import CRASH_EXIT, TIMEOUT_EXIT
 from tests.conftest import ROOT
 
-TIMEOUT_SECONDS = 5  # the workers' invocation deadline; the queue's visibility is 6 x that
+TIMEOUT_SECONDS = 5  # the worker function's timeout (invocation deadline); the queue's visibility is 6 x that
 
 
 @pytest.fixture
@@ -38,19 +37,21 @@ def moto_server():
 def start_worker(endpoint, local, effects_log, output, crash_at=(), crash_on=()):
     command = [sys.executable, "-m", "platformctl.worker_process", "--endpoint", endpoint,
                "--queue-url", local.queue_url, "--table", local.table_name, "--effects-log", str(effects_log),
-               "--timeout", str(TIMEOUT_SECONDS)]
+               "--timeout", str(local.timeout_seconds), "--batch-size", str(local.batch_size)]
     for crash in crash_at:
         command += ["--crash-at", crash]
     for event_id in crash_on:
         command += ["--crash-on-event", event_id, "--fault-dir", str(effects_log.parent)]
     return subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
-                            env={**os.environ, "RETRY_DELAY_SECONDS": "0"})
+                            env={**os.environ, **local.worker_env})  # the worker function's environment
 
 
-def test_three_crashing_workers_lose_nothing_and_run_nothing_twice(moto_server, tmp_path):
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1")
-    local = create_local_messaging(session=session, endpoint_url=moto_server, prefix="concurrency",
-                                   max_receive_count=5, visibility_timeout=6 * TIMEOUT_SECONDS)
+def test_three_crashing_workers_lose_nothing_and_run_nothing_twice(moto_server, tmp_path, plan_with):
+    # The local stack, with a short function timeout (the queue's visibility follows: 6 x) so
+    # crashed batches come back in seconds.
+    plan = plan_with("local", {"cloud-platform:messaging": {"worker": {"timeoutSeconds": TIMEOUT_SECONDS}}})
+    local = LocalMessaging.from_plan(plan, local_clients(moto_server))
+    assert (local.max_receive_count, local.visibility_timeout) == (5, 6 * TIMEOUT_SECONDS)
     mix = EventMix.generate(1000, poison_rate=0.10, duplicate_rate=0.10, seed=18)
     effects_log, output = tmp_path / "effects.txt", open(tmp_path / "workers.log", "w")  # noqa: SIM115
     # Two crashes hold the claim of an event whose duplicate is in flight at the same time: the

@@ -7,12 +7,13 @@ import threading
 import time
 from collections import Counter
 
-import boto3
 import pytest
 
 from functions.worker import app
 from platformctl.delivery_check import EventMix, dead_event_ids
-from platformctl.local_messaging import WorkerLoop, create_local_messaging
+from platformctl.local_messaging import LocalMessaging, WorkerLoop, local_clients
+from platformctl.moto_server import start_moto_server
+from tests.conftest import shipped_plan
 
 from .events import subscriber_created
 
@@ -130,20 +131,12 @@ def test_worker_loop_rejects_batch_larger_than_one_receive(messaging):
 
 
 def test_local_messaging_against_moto_server(monkeypatch):
-    """The sandbox's setup: a moto server on 127.0.0.1, resources created over HTTP, the loop in a thread."""
-    from moto.server import ThreadedMotoServer
-
-    monkeypatch.setenv("RETRY_DELAY_SECONDS", "0")
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+    """The sandbox's setup: a moto server on 127.0.0.1, the local plan materialised over HTTP, the loop in a thread."""
+    server, endpoint = start_moto_server()
     try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1")
-        local = create_local_messaging(session=session, endpoint_url=endpoint, prefix="sandbox")
-        again = create_local_messaging(session=session, endpoint_url=endpoint, prefix="sandbox")  # idempotent
-        assert (again.queue_url, again.subscription_arn) == (local.queue_url, local.subscription_arn)
+        local = LocalMessaging.from_plan(shipped_plan("local"), local_clients(endpoint))
+        for key, value in local.worker_env.items():
+            monkeypatch.setenv(key, value)
         good = subscriber_created()
         publish(local, good)
         publish(local, "not json")
