@@ -275,6 +275,35 @@ def smoke(
                f"{sum(r.status == 'skip' for r in results)} skipped")
 
 
+@app.command()
+def gameday(
+    stack: Stack,
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="Short worker timeout (via stack config), so crashed batches are back in seconds.")] = False,
+    events: Annotated[int, typer.Option("--events", "-n", min=10, max=5000, help="Events per scenario.")] = 200,
+) -> None:
+    """Scripted faults against the local sandbox: worker crash, poison burst, API and DynamoDB throttling."""
+    from offline import plan as engine
+
+    from .prerequisites import missing_dev_package
+
+    try:
+        from .gameday import GameDayError, run
+    except ModuleNotFoundError as exc:
+        raise CommandError(missing_dev_package(exc, "platformctl gameday")) from None
+    try:
+        results = run(stack, quick, events, lambda name, overrides: engine.run_offline(name, overrides))
+    except GameDayError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"{'scenario':<26}{'good':>6}{'lost':>6}{'dup':>6}{'delayed':>9}{'recovery':>11}  note")
+    for r in results:
+        recovery = "never" if r.recovery_seconds == float("inf") else f"{r.recovery_seconds:.1f} s"
+        print(f"{r.scenario:<26}{r.good:>6}{r.lost:>6}{r.duplicated:>6}{r.delayed:>9}{recovery:>11}  {r.note}")
+    failed = [r.scenario for r in results if not r.ok]
+    if failed:
+        raise CommandError(f"events lost or duplicated in: {', '.join(failed)}")
+
+
 class LatencyPath(StrEnum):
     direct_invoke = "direct-invoke"
     api_gateway = "api-gateway"

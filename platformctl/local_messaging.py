@@ -338,7 +338,7 @@ def create_local_stack(aws: LocalAws) -> Callable[[], None]:
     from functions.worker import app
     from offline import plan as engine
 
-    plan = aws.plan if aws.plan is not None else engine.run_offline("local")
+    plan = aws.plan = aws.plan if aws.plan is not None else engine.run_offline("local")
     local = LocalMessaging.from_plan(plan, local_clients(aws.endpoint_url, aws.region), aws.region)
     # One process hosts both functions: their variables have distinct names (TABLE_NAME,
     # EVENTS_TOPIC_ARN for the API; IDEMPOTENCY_*, RETRY_DELAY_SECONDS for the worker).

@@ -36,6 +36,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -105,7 +106,38 @@ class SandboxContext:
         return 10_000
 
 
-def _api_handler_class(invoke: Callable[[dict], dict], origin: str) -> type[BaseHTTPRequestHandler]:
+class StageThrottle:
+    """API Gateway's stage throttling (token bucket: `rate` requests/s, `burst` at once), with the
+    limits of the plan's MethodSettings, so a client sees the 429s it would see in AWS."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic):
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self._tokens, self._at, self._lock = float(burst), clock(), threading.Lock()
+        self.rejected = 0
+
+    @classmethod
+    def from_plan(cls, plan: Any) -> StageThrottle | None:
+        for r in plan.resources if plan is not None else []:
+            is_method_settings = r.type == "aws:apigateway/methodSettings:MethodSettings"
+            settings = (r.inputs.get("settings") or {}) if is_method_settings else {}
+            if settings.get("throttlingBurstLimit") is not None and settings.get("throttlingRateLimit") is not None:
+                return cls(float(settings["throttlingRateLimit"]), int(settings["throttlingBurstLimit"]))
+        return None
+
+    def admit(self) -> bool:
+        with self._lock:
+            now = self.clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return True
+            self.rejected += 1
+            return False
+
+
+def _api_handler_class(invoke: Callable[[dict], dict], origin: str,
+                       throttle: StageThrottle | None = None) -> type[BaseHTTPRequestHandler]:
     # One request at a time through the handler, as in one Lambda execution environment
     # (Powertools keeps the current event on the resolver).
     lock = threading.Lock()
@@ -143,6 +175,8 @@ def _api_handler_class(invoke: Callable[[dict], dict], origin: str) -> type[Base
                 self.close_connection = True
                 return self._gateway_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request Too Long")
             body = self.rfile.read(length) if length else b""
+            if throttle is not None and not throttle.admit():
+                return self._gateway_error(HTTPStatus.TOO_MANY_REQUESTS, "Too Many Requests")
             url = urlsplit(self.path)
             path = unquote(url.path) or "/"
             if self._needs_signature(path):
@@ -237,6 +271,7 @@ class Sandbox:
         self._moto: Any = None
         self._saved_env: dict[str, str] | None = None
         self.aws: LocalAws | None = None
+        self.throttle: StageThrottle | None = None
 
     # Stack-output names (`pulumi stack output --json`) of what the hooks create: `outputs()`
     # has the shape of a deployed stack's outputs, so `platformctl smoke` probes either.
@@ -299,7 +334,9 @@ class Sandbox:
         from functions.api import handler
 
         context = SandboxContext()
-        api.RequestHandlerClass = _api_handler_class(lambda event: handler.lambda_handler(event, context), site_origin)
+        self.throttle = StageThrottle.from_plan(aws.plan)
+        api.RequestHandlerClass = _api_handler_class(
+            lambda event: handler.lambda_handler(event, context), site_origin, self.throttle)
         api_base = self.api_url.rstrip("/")
         config = f"window.APP_CONFIG = {json.dumps({'apiUrl': api_base})};\n".encode()
         site.RequestHandlerClass = _site_handler_class(self.site_dir, lambda: config)
