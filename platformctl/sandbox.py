@@ -36,7 +36,6 @@ import re
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -47,7 +46,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .local_messaging import create_local_stack
 from .local_ocr import create_ocr
-from .sandbox_events import proxy_event, response_parts
+from .sandbox_events import StageThrottle, proxy_event, response_parts
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_DIR = ROOT / "site"
@@ -104,36 +103,6 @@ class SandboxContext:
     @staticmethod
     def get_remaining_time_in_millis() -> int:
         return 10_000
-
-
-class StageThrottle:
-    """API Gateway's stage throttling (token bucket: `rate` requests/s, `burst` at once), with the
-    limits of the plan's MethodSettings, so a client sees the 429s it would see in AWS."""
-
-    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic):
-        self.rate, self.burst, self.clock = rate, burst, clock
-        self._tokens, self._at, self._lock = float(burst), clock(), threading.Lock()
-        self.rejected = 0
-
-    @classmethod
-    def from_plan(cls, plan: Any) -> StageThrottle | None:
-        for r in plan.resources if plan is not None else []:
-            is_method_settings = r.type == "aws:apigateway/methodSettings:MethodSettings"
-            settings = (r.inputs.get("settings") or {}) if is_method_settings else {}
-            if settings.get("throttlingBurstLimit") is not None and settings.get("throttlingRateLimit") is not None:
-                return cls(float(settings["throttlingRateLimit"]), int(settings["throttlingBurstLimit"]))
-        return None
-
-    def admit(self) -> bool:
-        with self._lock:
-            now = self.clock()
-            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
-            self._at = now
-            if self._tokens >= 1:
-                self._tokens -= 1
-                return True
-            self.rejected += 1
-            return False
 
 
 def _api_handler_class(invoke: Callable[[dict], dict], origin: str,

@@ -1,4 +1,4 @@
-"""HTTP request <-> API Gateway REST proxy event, as API Gateway's Lambda proxy does it.
+"""HTTP request <-> API Gateway REST proxy event, as API Gateway's Lambda proxy does it (and its throttling).
 
 Used by the sandbox's API server and by the handler tests, so both drive the handler
 with the same event shape (payload format 1.0: `headers` + `multiValueHeaders`, query
@@ -8,8 +8,10 @@ strings in both forms, `path` without the stage, `requestContext.path` with it).
 from __future__ import annotations
 
 import base64
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 STAGE = "sandbox"
@@ -71,3 +73,33 @@ def response_parts(response: dict[str, Any]) -> tuple[int, list[tuple[str, str]]
     raw = response.get("body") or ""
     body = base64.b64decode(raw) if response.get("isBase64Encoded") else raw.encode()
     return int(response["statusCode"]), headers, body
+
+
+class StageThrottle:
+    """API Gateway's stage throttling (token bucket: `rate` requests/s, `burst` at once), with the
+    limits of the plan's MethodSettings, so a client sees the 429s it would see in AWS."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic):
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self._tokens, self._at, self._lock = float(burst), clock(), threading.Lock()
+        self.rejected = 0
+
+    @classmethod
+    def from_plan(cls, plan: Any) -> StageThrottle | None:
+        for r in plan.resources if plan is not None else []:
+            is_method_settings = r.type == "aws:apigateway/methodSettings:MethodSettings"
+            settings = (r.inputs.get("settings") or {}) if is_method_settings else {}
+            if settings.get("throttlingBurstLimit") is not None and settings.get("throttlingRateLimit") is not None:
+                return cls(float(settings["throttlingRateLimit"]), int(settings["throttlingBurstLimit"]))
+        return None
+
+    def admit(self) -> bool:
+        with self._lock:
+            now = self.clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return True
+            self.rejected += 1
+            return False
