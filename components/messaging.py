@@ -18,7 +18,6 @@ again with its own output, forever (and each success would be re-processed by th
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,22 +26,12 @@ import pulumi_aws as aws
 
 from .alarms import AlarmTargets
 from .blocks import LambdaFunction, LambdaFunctionArgs, Moved, package_handler, statement
-from .settings.messaging import MAX_RETENTION_SECONDS, MessagingSettings
+from .messaging_args import MessagingArgs
+from .settings.messaging import MAX_RETENTION_SECONDS
 
 # Powertools idempotency's defaults (DynamoDBPersistenceLayer key_attr / expiry_attr).
 IDEMPOTENCY_KEY_ATTRIBUTE = "id"
 IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
-FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
-
-
-@dataclass
-class MessagingArgs:
-    """Inputs of Messaging. Settings are plain data: which subscriptions exist is decided in Python."""
-
-    settings: MessagingSettings
-    """The validated `cloud-platform:messaging` section."""
-    functions_dir: Path = FUNCTIONS_DIR
-    """Folder holding the `worker/` and `notifier/` handler packages."""
 
 
 class Messaging(pulumi.ComponentResource):
@@ -64,7 +53,7 @@ class Messaging(pulumi.ComponentResource):
     def __init__(self, name: str, args: MessagingArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-platform:messaging:Messaging", name, None, opts)
         self._name = name
-        self._settings = s = args.settings
+        self._settings = s = args
         self._child = pulumi.ResourceOptions(parent=self)
         self._stateful = pulumi.ResourceOptions(parent=self, protect=s.protect, retain_on_delete=s.protect)
         invoke = pulumi.InvokeOptions(parent=self)

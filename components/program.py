@@ -16,7 +16,8 @@ from .backup import Backups, BackupsArgs
 from .container import ContainerService, image_tag
 from .container_args import ContainerServiceArgs, SharedLoadBalancer
 from .image_pipeline import WebImagePipeline, WebImagePipelineArgs
-from .messaging import Messaging, MessagingArgs
+from .messaging import Messaging
+from .messaging_args import MessagingArgs
 from .networking import NetworkingBase, NetworkingBaseArgs
 from .peering import CrossRegionPeering, CrossRegionPeeringArgs
 from .peering_probe import HomeEndpoint, PeeringProbe, PeeringProbeArgs
@@ -257,7 +258,7 @@ def build_messaging(p: Platform) -> None:
     s = p.settings
     if not s.messaging.enabled:
         return
-    m = p.messaging = Messaging(f"{s.prefix}-messaging", MessagingArgs(settings=s.messaging), opts=p.opts())
+    m = p.messaging = Messaging(f"{s.prefix}-messaging", args_from(s.messaging, MessagingArgs), opts=p.opts())
     p.outputs.update(
         topicArn=m.topic_arn,
         queueUrl=m.queue_url,

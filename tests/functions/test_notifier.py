@@ -39,7 +39,7 @@ def test_shipped_package_imports_as_its_handler(kind, tmp_path):
     import sys
 
     from components.blocks import package_handler
-    from components.messaging import FUNCTIONS_DIR
+    from components.messaging_args import FUNCTIONS_DIR
 
     for name, asset in package_handler(FUNCTIONS_DIR, kind).assets.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
