@@ -9,10 +9,12 @@ stack has one (a regional outage then does not take the backups with it).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+
+from .backup_evidence import AuditArgs, RestoreTestingArgs, audit_reports, restore_testing
 
 SELECTION_TAG = ("Backup", "true")
 # Failures only. The vault's SNS notifications cannot say that (BACKUP_JOB_COMPLETED fires
@@ -49,6 +51,10 @@ class BackupsArgs:
     """Provider of the peer region; with `copy_to_peer` a copy vault is created there."""
     notification_topic_arn: pulumi.Input[str] | None = None
     """SNS topic (the Alarms ops topic) for failed backup, copy and restore jobs of the home vault."""
+    peer_region: str | None = None
+    """Region of `peer_provider` (the audit framework checks that copies go there)."""
+    restore_testing: RestoreTestingArgs = field(default_factory=RestoreTestingArgs)
+    audit: AuditArgs = field(default_factory=AuditArgs)
 
 
 class Backups(pulumi.ComponentResource):
@@ -56,6 +62,8 @@ class Backups(pulumi.ComponentResource):
     vault_arn: pulumi.Output[str]
     plan_id: pulumi.Output[str]
     peer_vault_arn: pulumi.Output[str] | None
+    peer_vault_name: pulumi.Output[str] | None
+    reports_bucket: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: BackupsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-platform:guardrails:Backups", name, None, opts)
@@ -65,10 +73,11 @@ class Backups(pulumi.ComponentResource):
 
         vault = self._vault(name, "", stateful)
         self.vault_name, self.vault_arn = vault.name, vault.arn
-        self.peer_vault_arn = None
+        self.peer_vault_arn = self.peer_vault_name = None
         if s.copy_to_peer and args.peer_provider is not None:
             peer_opts = pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(provider=args.peer_provider))
-            self.peer_vault_arn = self._vault(name, "-peer", peer_opts).arn
+            peer_vault = self._vault(name, "-peer", peer_opts)
+            self.peer_vault_arn, self.peer_vault_name = peer_vault.arn, peer_vault.name
 
         if args.notification_topic_arn is not None:
             failed = aws.cloudwatch.EventRule(
@@ -109,6 +118,13 @@ class Backups(pulumi.ComponentResource):
             selection_tags=[aws.backup.SelectionSelectionTagArgs(type="STRINGEQUALS", key=key, value=value)],
             opts=child,
         )
+        if s.restore_testing.enabled:
+            restore_testing(name, s.restore_testing, vault.arn, role.arn, SELECTION_TAG, child)
+        self.reports_bucket = None
+        if s.audit.enabled:
+            peer_region = args.peer_region if self.peer_vault_arn is not None else None
+            self.reports_bucket = audit_reports(name, s.audit, s.restore_testing, s.daily_retention_days,
+                                                peer_region, SELECTION_TAG, s.protect_vault, self)
         self.register_outputs({"vaultName": self.vault_name, "vaultArn": self.vault_arn, "planId": self.plan_id,
                                "peerVaultArn": self.peer_vault_arn})
 

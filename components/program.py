@@ -13,6 +13,7 @@ import pulumi_aws as aws
 
 from .alarms import Alarms, AlarmsArgs, AlarmTargets
 from .backup import Backups, BackupsArgs
+from .backup_evidence import AuditArgs, RestoreTestingArgs
 from .container import ContainerService, image_tag
 from .container_args import ContainerServiceArgs, SharedLoadBalancer
 from .image_pipeline import WebImagePipeline, WebImagePipelineArgs
@@ -362,11 +363,21 @@ def build_guardrails(p: Platform) -> None:
             args_from(
                 s.backup, BackupsArgs,
                 peer_provider=p.peer_provider,
+                peer_region=s.networking.peer.region if p.peer_provider is not None else None,
                 notification_topic_arn=guardrails.alarms.topic_arn if guardrails.alarms else None,
+                restore_testing=args_from(s.backup.restore_testing, RestoreTestingArgs),
+                audit=args_from(s.backup.audit, AuditArgs),
             ),
             opts=p.opts(),
         )
-        p.outputs["backupVaultName"] = guardrails.backups.vault_name
+        b = guardrails.backups
+        p.outputs["backupVaultName"] = b.vault_name
+        # What `platformctl backup verify` reads: where recovery points must be, and how fresh.
+        p.outputs["backupVerify"] = {
+            "vaults": [{"region": s.region, "name": b.vault_name}] + (
+                [{"region": s.networking.peer.region, "name": b.peer_vault_name}] if b.peer_vault_name is not None else []),
+            "reportsBucket": b.reports_bucket,
+        }
 
 
 def role_boundary(path_and_name: str, provider: aws.Provider):

@@ -72,6 +72,9 @@ ARN = {
     "aws:sfn/stateMachine:StateMachine": "arn:aws:states:{region}:{account}:stateMachine:{name}",
     "aws:backup/vault:Vault": "arn:aws:backup:{region}:{account}:backup-vault:{name}",
     "aws:backup/plan:Plan": "arn:aws:backup:{region}:{account}:backup-plan:{id}",
+    "aws:backup/framework:Framework": "arn:aws:backup:{region}:{account}:framework:{name}-{digest}",
+    "aws:backup/reportPlan:ReportPlan": "arn:aws:backup:{region}:{account}:report-plan:{name}-{digest}",
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": "arn:aws:backup:{region}:{account}:restore-testing-plan:{name}-{digest}",
     "aws:ec2/vpc:Vpc": "arn:aws:ec2:{region}:{account}:vpc/{id}",
     "aws:ec2/subnet:Subnet": "arn:aws:ec2:{region}:{account}:subnet/{id}",
     "aws:ec2/securityGroup:SecurityGroup": "arn:aws:ec2:{region}:{account}:security-group/{id}",
@@ -97,9 +100,19 @@ ID_IS_ARN = {"aws:sns/topic:Topic", "aws:lb/loadBalancer:LoadBalancer", "aws:lb/
              "aws:iam/openIdConnectProvider:OpenIdConnectProvider"}
 
 
+# Names AWS gives service-linked roles (IAM user guide, "AWS services that work with IAM").
+SERVICE_LINKED_ROLES = {"reports.backup.amazonaws.com": "AWSServiceRoleForBackupReports"}
+
+
 def extra_outputs(type_: str, name: str, id_: str, region: str, arn: str | None,
                    inputs: dict[str, Any] | None = None) -> dict[str, Any]:
     """Computed properties that consumers of a resource read."""
+    if type_ == "aws:iam/serviceLinkedRole:ServiceLinkedRole":
+        # AWS names the role after the service; the path says which service it serves.
+        service = (inputs or {}).get("awsServiceName", "")
+        role = SERVICE_LINKED_ROLES.get(service, f"AWSServiceRoleFor{service.split('.')[0].title()}")
+        return {"name": role, "path": f"/aws-service-role/{service}/",
+                "arn": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/{service}/{role}"}
     if type_ == "aws:lb/loadBalancer:LoadBalancer":
         return {
             "dnsName": f"{name}-{digest(name, length=6)}.{region}.elb.amazonaws.com",

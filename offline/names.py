@@ -34,6 +34,8 @@ ECR = r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*"
 LOG_GROUP = r"[.\-_/#A-Za-z0-9]+"
 BACKUP_VAULT = r"[A-Za-z0-9_-]+"
 BACKUP_PLAN = r"[A-Za-z0-9_.-]+"
+BACKUP_RESTORE_TESTING = r"[0-9A-Za-z_]+"  # restore testing plans and selections (no hyphens)
+BACKUP_AUDIT = r"[A-Za-z][0-9A-Za-z_]*"  # frameworks and report plans
 DYNAMODB = r"[A-Za-z0-9_.-]+"
 LAUNCH_TEMPLATE = r"[A-Za-z0-9().\-/_]+"
 KMS_ALIAS = r"alias/(?!aws/)[A-Za-z0-9/_-]+"
@@ -82,6 +84,10 @@ NAMES: dict[str, NameRule] = {
     "aws:backup/vault:Vault": NameRule(50, BACKUP_VAULT, minimum=2),
     "aws:backup/plan:Plan": NameRule(50, BACKUP_PLAN),
     "aws:backup/selection:Selection": NameRule(50, BACKUP_PLAN),
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": NameRule(50, BACKUP_RESTORE_TESTING, autoname=False),
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": NameRule(50, BACKUP_RESTORE_TESTING, autoname=False),
+    "aws:backup/framework:Framework": NameRule(256, BACKUP_AUDIT, autoname=False),
+    "aws:backup/reportPlan:ReportPlan": NameRule(256, BACKUP_AUDIT, autoname=False),
     "aws:cloudwatch/eventRule:EventRule": NameRule(64, r"[.\-_A-Za-z0-9]+"),
     "aws:cloudwatch/logGroup:LogGroup": NameRule(512, LOG_GROUP),
     "aws:cloudwatch/metricAlarm:MetricAlarm": NameRule(255),

@@ -399,6 +399,43 @@ def peering_check(
     typer.echo("\n".join(report.lines))
 
 
+backup_app = typer.Typer(help="AWS Backup of a deployed stack: verify its recovery points.", no_args_is_help=True)
+app.add_typer(backup_app, name="backup")
+
+
+@backup_app.command("verify")
+def backup_verify(
+    stack: Stack,
+    outputs: StackOutputsFile = None,
+    margin_hours: Annotated[float | None, typer.Option(
+        "--margin-hours", min=0, help="Slack on top of the plan's interval (default: its start + completion windows).")] = None,
+) -> None:
+    """Every resource compliance says must be backed up has a recovery point younger than the plan's interval + margin."""
+    from datetime import UTC, datetime, timedelta
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from components.settings import parse_settings
+    from offline.stacks import stack_config
+
+    from . import backup_verify as bv
+    from .latency import boto3_clients
+    from .stack_outputs import OutputsError, stack_outputs
+
+    settings = parse_settings(stack_config(stack), stack=stack)
+    margin = timedelta(hours=margin_hours) if margin_hours is not None else None
+    try:
+        values = stack_outputs(stack, outputs) if settings.compliance.require_backups else {}
+        lines, complete = bv.run(settings, values, boto3_clients, datetime.now(UTC), margin)
+    except (bv.VerifyError, OutputsError) as exc:
+        raise CommandError(str(exc)) from None
+    except (BotoCoreError, ClientError) as exc:
+        raise CommandError(f"AWS call failed: {str(exc).splitlines()[0]}") from None
+    typer.echo("\n".join(lines))
+    if not complete:
+        raise CommandError(f"{len(lines) - 1} recovery point(s) missing or stale")
+
+
 # typer re-exports only BadParameter from its click exceptions; the base class of every usage
 # error (what click itself prints as "Usage: ... Error: ...") is found from it, not by a
 # private import that would break with typer's next vendoring.

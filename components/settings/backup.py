@@ -6,7 +6,7 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import ComponentSection, invalid
+from .base import ComponentSection, Section, invalid
 
 _FIELD = re.compile(r"^[0-9A-Za-z*?,/#\-]+$")
 
@@ -28,6 +28,37 @@ def check_cron(value: str) -> str:
     return value.strip()
 
 
+class RestoreTestingSettings(Section):
+    """AWS Backup restore testing: restores the latest recovery points on a schedule, then deletes them."""
+
+    enabled: bool = True
+    """Test restores of the home vault's recovery points on `schedule`."""
+    schedule: str = "cron(0 6 ? * MON *)"
+    """When restores are tested (default: Monday 06:00 UTC, after Sunday's weekly backup)."""
+    start_window_hours: int = Field(24, ge=1, le=168)
+    """Hours after the scheduled time within which a restore test must start."""
+    selection_window_days: int = Field(7, ge=1, le=365)
+    """Restore the latest recovery point created within this many days."""
+    max_restore_minutes: int = Field(720, ge=1, le=43200)
+    """Target restore time the audit framework checks restore jobs against (C5 OPS-08)."""
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        return check_cron(value)
+
+
+class AuditSettings(Section):
+    """AWS Backup Audit Manager: a framework of controls and daily reports into an S3 bucket (C5 evidence)."""
+
+    enabled: bool = True
+    """Create the framework, the report plans and their bucket."""
+    report_retention_days: int = Field(400, ge=1, le=36500)
+    """How long delivered reports are kept (an audit period plus slack)."""
+    create_service_linked_role: bool = True
+    """Create AWSServiceRoleForBackupReports (the reports bucket policy names it); false when the account has it."""
+
+
 class BackupSettings(ComponentSection):
     """Backups: AWS Backup vault and plan over everything tagged Backup=true (docs/guardrails.md)."""
 
@@ -47,6 +78,8 @@ class BackupSettings(ComponentSection):
     """Copy every recovery point to a vault in networking.peer.region (if there is a peer)."""
     protect_vault: bool = False
     """protect + retain_on_delete on the vault (prod)."""
+    restore_testing: RestoreTestingSettings = RestoreTestingSettings()
+    audit: AuditSettings = AuditSettings()
 
     @field_validator("daily_schedule", "weekly_schedule")
     @classmethod
