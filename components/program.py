@@ -13,7 +13,6 @@ import pulumi_aws as aws
 
 from .alarms import Alarms, AlarmsArgs, AlarmTargets
 from .backup import Backups, BackupsArgs
-from .backup_evidence import AuditArgs, RestoreTestingArgs
 from .container import ContainerService, image_tag
 from .container_args import ContainerServiceArgs, SharedLoadBalancer
 from .image_pipeline import WebImagePipeline, WebImagePipelineArgs
@@ -365,8 +364,6 @@ def build_guardrails(p: Platform) -> None:
                 peer_provider=p.peer_provider,
                 peer_region=s.networking.peer.region if p.peer_provider is not None else None,
                 notification_topic_arn=guardrails.alarms.topic_arn if guardrails.alarms else None,
-                restore_testing=args_from(s.backup.restore_testing, RestoreTestingArgs),
-                audit=args_from(s.backup.audit, AuditArgs),
             ),
             opts=p.opts(),
         )

@@ -54,8 +54,9 @@ def test_prod_without_backups_or_vault_protection_fails(plan_with):
     uncovered = " ".join(v.message for v in result.mandatory)
     assert "serverless-subscribers" in uncovered and "messaging-idempotency" in uncovered
     result = run_check("prod", {"cloud-platform:backup": {"protectVault": False}})
+    # protectVault also keeps the Audit Manager reports (the evidence bucket).
     assert sorted(v.resource_name for v in result.mandatory if v.policy == "stateful-protected") == [
-        "cloud-platform-prod-backup-peer-vault", "cloud-platform-prod-backup-vault"]
+        "cloud-platform-prod-backup-peer-vault", "cloud-platform-prod-backup-reports", "cloud-platform-prod-backup-vault"]
 
 
 def test_security_group_open_on_22_fails_the_check(build, dev_plan):

@@ -30,7 +30,7 @@ NETWORK = {"vpc_id": "vpc-1", "vpc_cidr": "10.0.0.0/16", "public_subnet_ids": ["
 # (args type, settings section, fields the program passes from other components)
 PAIRS = [
     (AlarmsArgs, AlarmSettings, {"targets"}),
-    (BackupsArgs, BackupSettings, {"peer_provider", "notification_topic_arn"}),
+    (BackupsArgs, BackupSettings, {"peer_provider", "notification_topic_arn", "peer_region"}),
     (ScalingWebTierArgs, WebSettings, {*NETWORK, "tags", "certificate_arn"}),
     (ContainerServiceArgs, ContainerSettings, {"environment", "region", "vpc_id", "private_subnet_ids", "public_subnet_ids",
                                                "image_tag", "shared_load_balancer", "app_path"}),
