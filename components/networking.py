@@ -16,7 +16,7 @@ import pulumi_aws as aws
 from .alarms import AlarmTargets
 from .ec2_instances import latest_al2023, ssm_instance_profile
 from .settings.base import NAMESPACE, SettingsError
-from .settings.networking import AddressPlan, subnet_cidrs
+from .settings.networking import subnet_cidrs
 
 
 def nat_script(vpc_cidr: str) -> str:
@@ -34,6 +34,18 @@ service iptables save
 """
 
 
+@dataclass(frozen=True)
+class AddressPlanArgs:
+    """How one VPC is cut into subnets: 2 x az_count subnets of /subnet_prefix, and its egress."""
+
+    cidr: str = "10.0.0.0/16"
+    az_count: int = 2
+    subnet_prefix: int = 20
+    nat_strategy: str = "none"
+    """none (gateway endpoints only), instance (one NAT instance), single or per_az NAT gateways."""
+    nat_instance_type: str = "t4g.nano"
+
+
 @dataclass
 class NetworkingBaseArgs:
     """Inputs of NetworkingBase.
@@ -42,7 +54,7 @@ class NetworkingBaseArgs:
     tables and NAT gateways is decided in Python, before any resource exists.
     """
 
-    plan: AddressPlan
+    plan: AddressPlanArgs
     """CIDR, AZ count, subnet size and NAT strategy."""
     region: str
     """Region the provider of this component targets (for endpoint service names)."""

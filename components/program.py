@@ -18,7 +18,7 @@ from .container_args import ContainerServiceArgs, SharedLoadBalancer
 from .image_pipeline import WebImagePipeline, WebImagePipelineArgs
 from .messaging import Messaging
 from .messaging_args import MessagingArgs
-from .networking import NetworkingBase, NetworkingBaseArgs
+from .networking import AddressPlanArgs, NetworkingBase, NetworkingBaseArgs
 from .peering import CrossRegionPeering, CrossRegionPeeringArgs
 from .peering_probe import HomeEndpoint, PeeringProbe, PeeringProbeArgs
 from .providers import aws_provider
@@ -89,7 +89,7 @@ def build_networking(p: Platform) -> None:
     p.network = NetworkingBase(
         f"{s.prefix}-network",
         NetworkingBaseArgs(
-            plan=net,
+            plan=args_from(net, AddressPlanArgs),
             region=s.region,
             flow_log_retention_days=flow_days,
             flow_log_traffic_type=net.flow_logs.traffic_type,
@@ -110,7 +110,7 @@ def build_networking(p: Platform) -> None:
     p.peer_network = NetworkingBase(
         f"{s.prefix}-peer-network",
         NetworkingBaseArgs(
-            plan=net.peer,
+            plan=args_from(net.peer, AddressPlanArgs),
             region=net.peer.region,
             flow_log_retention_days=flow_days,
             flow_log_traffic_type=net.flow_logs.traffic_type,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -122,8 +122,9 @@ class NetworkingSettings(ComponentSection, AddressPlan):
         return self
 
 
-def subnet_cidrs(plan: AddressPlan) -> tuple[list[str], list[str]]:
-    """(public, private) CIDRs: the first azCount blocks are public, the next azCount private."""
+def subnet_cidrs(plan: Any) -> tuple[list[str], list[str]]:
+    """(public, private) CIDRs of a plan (anything with cidr, subnet_prefix, az_count): the first
+    azCount blocks are public, the next azCount private."""
     blocks = ipaddress.IPv4Network(plan.cidr).subnets(new_prefix=plan.subnet_prefix)
     chosen = [str(next(blocks)) for _ in range(2 * plan.az_count)]
     return chosen[: plan.az_count], chosen[plan.az_count :]

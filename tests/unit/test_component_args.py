@@ -16,11 +16,13 @@ from components.alarms import AlarmsArgs
 from components.backup import BackupsArgs
 from components.container_args import ContainerServiceArgs
 from components.messaging_args import MessagingArgs
+from components.networking import AddressPlanArgs
 from components.program import args_from, nested_args
 from components.settings.alarms import AlarmSettings
 from components.settings.backup import BackupSettings
 from components.settings.container import ContainerSettings
 from components.settings.messaging import MessagingSettings
+from components.settings.networking import NetworkingSettings
 from components.settings.web import WebSettings
 from components.web_tier_args import ScalingWebTierArgs
 
@@ -35,6 +37,7 @@ PAIRS = [
     (ContainerServiceArgs, ContainerSettings, {"environment", "region", "vpc_id", "private_subnet_ids", "public_subnet_ids",
                                                "image_tag", "shared_load_balancer", "app_path"}),
     (MessagingArgs, MessagingSettings, {"functions_dir"}),
+    (AddressPlanArgs, NetworkingSettings, set()),
 ]
 
 

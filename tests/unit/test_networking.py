@@ -218,10 +218,9 @@ def test_invalid_config_registers_nothing(plan_with, overrides, message):
 
 
 def test_component_built_directly_with_single_nat(build):
-    from components.networking import NetworkingBase, NetworkingBaseArgs
-    from components.settings.networking import AddressPlan
+    from components.networking import AddressPlanArgs, NetworkingBase, NetworkingBaseArgs
 
-    plan = AddressPlan(cidr="10.50.0.0/20", az_count=3, subnet_prefix=24, nat_strategy="single")
+    plan = AddressPlanArgs(cidr="10.50.0.0/20", az_count=3, subnet_prefix=24, nat_strategy="single")
     mocks = build(lambda: NetworkingBase("t-net", NetworkingBaseArgs(plan=plan, region="eu-west-1",
                                                                      flow_log_retention_days=None)))
     assert len(mocks.of_type(NAT)) == 1
