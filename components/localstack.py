@@ -20,7 +20,7 @@ from .settings.localstack import LocalStackSettings
 SERVICES: tuple[str, ...] = (
     "acm", "apigateway", "apigatewayv2", "appautoscaling", "autoscaling", "backup", "cloudfront",
     "cloudwatch", "dynamodb", "ec2", "ecr", "ecs", "elb", "elbv2", "events", "iam", "kms", "lambda",
-    "logs", "route53", "s3", "scheduler", "secretsmanager", "sfn", "sns", "sqs", "ssm", "sts",
+    "logs", "route53", "s3", "scheduler", "secretsmanager", "sfn", "sns", "sqs", "ssm", "sts", "wafv2",
 )
 
 # Pulumi modules whose name is not the endpoint field of their service.

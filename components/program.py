@@ -28,7 +28,8 @@ from .web_tier import ScalingWebTier, ScalingWebTierArgs
 
 A = TypeVar("A")
 
-if TYPE_CHECKING:  # imported where built: only stacks with a serverless area pay for it
+if TYPE_CHECKING:  # imported where built: only stacks with a serverless area (or a domain, WAF) pay for it
+    from .edge import Certificates, EdgeProtection
     from .serverless import ServerlessApi
     from .text_extraction import TextExtraction
 
@@ -71,6 +72,8 @@ class Platform:
     serverless: ServerlessApi | None = None
     ocr: TextExtraction | None = None
     guardrails: Guardrails | None = None
+    certificates: Certificates | None = None
+    edge: EdgeProtection | None = None
     outputs: dict[str, object] = field(default_factory=dict)
     transformations: list = field(default_factory=list)
     """Applied to every resource of every component (children inherit them): the permissions boundary."""
@@ -147,7 +150,7 @@ def build_web(p: Platform) -> None:
             public_subnet_ids=p.network.public_subnet_ids,
             private_subnet_ids=p.network.private_subnet_ids,
             tags=s.tags,
-            certificate_arn=s.web.certificate_arn or None,
+            certificate_arn=p.certificates.web_certificate_arn if p.certificates else (s.web.certificate_arn or None),
         ),
         opts=p.opts(),
     )
@@ -316,6 +319,8 @@ def build_serverless(p: Platform) -> None:
             events_key_arn=p.messaging.key_arn if p.messaging else None,
             manage_api_gateway_account=s.serverless.manage_api_gateway_account,
             grants=[p.ocr.api_grant()] if p.ocr else [],
+            site_domain=s.domain.name if s.domain else None,
+            site_certificate_arn=p.certificates.site_certificate_arn if p.certificates else None,
         ),
         opts=p.opts(),
     )
@@ -397,9 +402,47 @@ def role_boundary(path_and_name: str, provider: aws.Provider):
     return transformation
 
 
+def build_certificates(p: Platform) -> None:
+    """ACM certificates of the `domain` setting, before the listener and the distribution use them."""
+    s = p.settings
+    if s.domain is None:
+        return
+    from .edge import Certificates, CertificatesArgs
+
+    site = s.serverless.enabled and s.serverless.hosting == "cloudfront"
+    p.certificates = Certificates(
+        f"{s.prefix}-certificates", CertificatesArgs(domain=s.domain, site=site, web=s.web.enabled), opts=p.opts())
+
+
+def build_edge(p: Platform) -> None:
+    """DNS aliases of the `domain` setting and the WAF web ACL on the ALB and the API stage."""
+    s = p.settings
+    if s.domain is None and not s.waf.enabled:
+        return
+    from .edge import DistributionTarget, EdgeProtection, EdgeProtectionArgs, LoadBalancerTarget
+
+    alb = LoadBalancerTarget(p.web.alb_arn, p.web.alb_dns_name, p.web.alb_zone_id) if p.web else None
+    distribution = getattr(p.serverless, "distribution", None)
+    p.edge = EdgeProtection(
+        f"{s.prefix}-edge",
+        EdgeProtectionArgs(
+            domain=s.domain, waf=s.waf, load_balancer=alb,
+            distribution=DistributionTarget(distribution.domain_name, distribution.hosted_zone_id) if distribution else None,
+            api_stage_arn=p.serverless.stage_arn if p.serverless else None,
+        ),
+        opts=p.opts(),
+    )
+    if s.domain is not None:
+        p.outputs["domainName"] = s.domain.name
+        if p.web is not None:
+            p.outputs["webUrl"] = f"https://{s.domain.web_name}/"
+    if p.edge.web_acl_arn is not None:
+        p.outputs["webAclArn"] = p.edge.web_acl_arn
+
+
 # Each step reads what the previous ones put on the Platform; order matters.
-STEPS = [build_networking, build_web, build_peering_probe, build_container, build_messaging, build_ocr, build_serverless,
-         build_guardrails]
+STEPS = [build_networking, build_certificates, build_web, build_peering_probe, build_container, build_messaging, build_ocr,
+         build_serverless, build_edge, build_guardrails]
 
 
 def build(settings: Settings) -> Platform:

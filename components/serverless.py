@@ -31,6 +31,7 @@ from .blocks import (
     package_handler,
     statement,
 )
+from .cdn import access_logs, security_headers_policy
 from .settings.serverless import ServerlessSettings
 
 # Graviton: the same requests for about 20 % less than x86_64.
@@ -115,6 +116,10 @@ class ServerlessApiArgs:
     grants: list[Any] = field(default_factory=list)
     """Routes other components add to this API (e.g. TextExtraction's /ocr/jobs): each an
     `ApiGrant` with the environment and IAM statements the function needs for them."""
+    site_domain: str | None = None
+    """The site's own name (the `domain` setting) on the CloudFront distribution."""
+    site_certificate_arn: pulumi.Input[str] | None = None
+    """ACM certificate of `site_domain` in us-east-1 (issued by Certificates)."""
     function_dir: Path = FUNCTION_DIR
     """The handler package folder, named `api` (the handler is `api.handler.lambda_handler`)."""
     site_dir: Path = SITE_DIR
@@ -139,7 +144,7 @@ class ServerlessApi(pulumi.ComponentResource):
         s = args.settings
 
         self._table(s)
-        self._site_bucket(s.hosting)
+        self._site_bucket(args)
         origin = self._cors_origin(s.allowed_origin)
         self._function(args, origin)
         self._rest_api(args, origin)
@@ -181,8 +186,8 @@ class ServerlessApi(pulumi.ComponentResource):
         self.table_arn = self.table.arn
 
     # --- website hosting -------------------------------------------------------------------
-    def _site_bucket(self, hosting: str) -> None:
-        name = self._name
+    def _site_bucket(self, a: ServerlessApiArgs) -> None:
+        name, hosting = self._name, a.settings.hosting
         # The site is generated from the repository on every deploy: nothing to keep, so
         # force_destroy. Versioned: a bad deploy of site/ rolls back object by object for
         # 30 days. SSE-S3, not KMS: the S3 website endpoint cannot serve KMS-encrypted objects
@@ -202,13 +207,22 @@ class ServerlessApi(pulumi.ComponentResource):
         self.site = HardenedBucket(f"{name}-site", args, opts=self._child)
         self.bucket, self.bucket_policy = self.site.bucket, self.site.policy
         if hosting == "cloudfront":
-            self._cloudfront()
+            self._cloudfront(a)
         else:
             self.distribution = None
             self.site_url = self.site.website.website_endpoint.apply(lambda host: f"http://{host}/")
 
-    def _cloudfront(self) -> None:
+    def _cloudfront(self, a: ServerlessApiArgs) -> None:
         name = self._name
+        if a.site_certificate_arn is not None:
+            # SNI (no dedicated IPs); TLS 1.2 minimum with the 2021 cipher set.
+            viewer = {"acm_certificate_arn": a.site_certificate_arn, "ssl_support_method": "sni-only",
+                      "minimum_protocol_version": "TLSv1.2_2021"}
+        else:
+            # With the default *.cloudfront.net certificate CloudFront fixes the TLS policy itself
+            # (TLSv1); a minimum_protocol_version is ignored and shows as a diff on every `up`.
+            viewer = {"cloudfront_default_certificate": True}
+        headers = security_headers_policy(name, self)
         oac = aws.cloudfront.OriginAccessControl(
             f"{name}-site-oac", name=f"{name}-site-oac", description=f"{name}: CloudFront reads the site bucket",
             origin_access_control_origin_type="s3", signing_behavior="always", signing_protocol="sigv4",
@@ -234,17 +248,21 @@ class ServerlessApi(pulumi.ComponentResource):
                 "allowed_methods": ["GET", "HEAD"],
                 "cached_methods": ["GET", "HEAD"],
                 "cache_policy_id": CACHING_OPTIMIZED,
+                "response_headers_policy_id": headers.id,
                 "compress": True,
             },
+            aliases=[a.site_domain] if a.site_domain and a.site_certificate_arn is not None else None,
             restrictions={"geo_restriction": {"restriction_type": "none"}},
-            # With the default *.cloudfront.net certificate CloudFront fixes the TLS policy itself
-            # (TLSv1); a minimum_protocol_version is ignored and shows as a diff on every `up`.
-            viewer_certificate={"cloudfront_default_certificate": True},
+            viewer_certificate=viewer,
             tags={"Name": f"{name}-site-cdn"},
             opts=self._child,
         )
         self._resolve_distribution_arn(self.distribution.arn)
-        self.site_url = self.distribution.domain_name.apply(lambda host: f"https://{host}/")
+        access_logs(name, self.distribution, a.settings.log_retention_days, self)
+        if a.site_domain and a.site_certificate_arn is not None:
+            self.site_url = pulumi.Output.from_input(f"https://{a.site_domain}/")
+        else:
+            self.site_url = self.distribution.domain_name.apply(lambda host: f"https://{host}/")
 
     def _cors_origin(self, allowed: str) -> pulumi.Output[str]:
         """`site` -> the website's own origin (scheme://host, no trailing slash)."""
@@ -406,6 +424,7 @@ class ServerlessApi(pulumi.ComponentResource):
         self.rest_api_id = self.api.id
         self.rest_api_name = self.api.name
         self.stage_name = self.stage.stage_name
+        self.stage_arn = self.stage.arn  # what a WAF web ACL is associated with
 
     def _api_gateway_account(self) -> aws.apigateway.Account:
         name = self._name

@@ -86,6 +86,9 @@ ARN = {
     "aws:imagebuilder/distributionConfiguration:DistributionConfiguration":
         "arn:aws:imagebuilder:{region}:{account}:distribution-configuration/{name}",
     "aws:imagebuilder/imagePipeline:ImagePipeline": "arn:aws:imagebuilder:{region}:{account}:image-pipeline/{name}",
+    "aws:acm/certificate:Certificate": "arn:aws:acm:{region}:{account}:certificate/{uuid}",
+    "aws:wafv2/webAcl:WebAcl": "arn:aws:wafv2:{region}:{account}:regional/webacl/{name}/{uuid}",
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": "arn:aws:logs:{region}:{account}:delivery-destination:{name}",
 }
 
 # Types whose id is one of their inputs (an accepter's id is the peering connection's `pcx-` id).
@@ -165,6 +168,12 @@ def extra_outputs(type_: str, name: str, id_: str, region: str, arn: str | None,
         return {"latestVersion": 1, "defaultVersion": 1}
     if type_ == "aws:iam/role:Role":
         return {"uniqueId": f"AROA{digest(name, length=16).upper()}"}
+    if type_ == "aws:acm/certificate:Certificate":
+        # One CNAME per name to validate, in ACM's form (_<token>.<name>. -> _<token>.acm-validations.aws.).
+        names = [(inputs or {}).get("domainName", name), *((inputs or {}).get("subjectAlternativeNames") or [])]
+        return {"domainValidationOptions": [
+            {"domainName": n, "resourceRecordName": f"_{digest(n, length=32)}.{n}.", "resourceRecordType": "CNAME",
+             "resourceRecordValue": f"_{digest(n, 'value', length=32)}.acm-validations.aws."} for n in names]}
     return {}
 
 

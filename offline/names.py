@@ -104,6 +104,15 @@ NAMES: dict[str, NameRule] = {
     "aws:kms/alias:Alias": NameRule(256, KMS_ALIAS),
     "aws:apigateway/restApi:RestApi": NameRule(255, ANY),
     "aws:cloudfront/originAccessControl:OriginAccessControl": NameRule(64, CLOUDFRONT),
+    # CloudFront quotas: policy names up to 128 characters.
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": NameRule(128, CLOUDFRONT),
+    # WAFv2 API: Name 1-128, ^[\w\-]+$.
+    "aws:wafv2/webAcl:WebAcl": NameRule(128, r"[\w-]+"),
+    # CloudWatch Logs PutDeliverySource / PutDeliveryDestination: name 1-60, [\w-]*.
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": NameRule(60, r"[\w-]+"),
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": NameRule(60, r"[\w-]+"),
+    # A DNS name (required, never autonamed): at most 255 octets in Route 53.
+    "aws:route53/record:Record": NameRule(255, r"[A-Za-z0-9_.*-]+\.?", autoname=False),
 }
 
 # A type with a `name` input the table does not list: pulumi-aws's default autoname maximum.

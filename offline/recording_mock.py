@@ -8,6 +8,7 @@ its parent, provider and options so tests and the plan can query them.
 from __future__ import annotations
 
 import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,7 +127,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             id_ = f"{logical}-{digest(type_, logical)}"
             outputs: dict[str, Any] = package_outputs(type_, logical, inputs)
         else:
-            region = inputs.get("region") if type_ == "pulumi:providers:aws" else self.region_for(args.provider)
+            # pulumi-aws v7: a resource may name its own region instead of its provider's.
+            region = inputs.get("region") if type_ == "pulumi:providers:aws" else (
+                inputs.get("region") or self.region_for(args.provider))
             physical, problems = _name_and_problems(type_, logical, inputs)
             urn = request["urn"] if request else f"urn:unknown::{type_}::{logical}"
             with self._lock:
@@ -148,6 +151,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                     account=ACCOUNT, region=region, name=name, id=id_, path=inputs.get("path") or "/",
                     digest=digest(type_, logical, length=16), url=str(inputs.get("url", "")).removeprefix("https://"),
                     version=str(inputs.get("version", "")).lower(),
+                    uuid=str(uuid.UUID(digest(type_, logical, length=32))),
                 )
                 if type_ in ID_IS_ARN:
                     id_ = arn

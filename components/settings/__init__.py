@@ -18,6 +18,7 @@ from .backup import BackupSettings
 from .base import NAMESPACE, Section, SettingsError, decode_json, describe, invalid
 from .compliance import ComplianceSettings
 from .container import ContainerSettings
+from .edge import DomainSettings, WafSettings
 from .localstack import LocalStackSettings
 from .messaging import MessagingSettings
 from .networking import REGION_PATTERN, NetworkingSettings
@@ -56,6 +57,9 @@ class Settings(Section):
     backup: BackupSettings = BackupSettings()
     alarms: AlarmSettings = AlarmSettings()
     ocr: OcrSettings = OcrSettings()
+    domain: DomainSettings | None = None
+    """HTTPS names: ACM certificates (DNS-validated), Route 53 aliases for the site and the ALB."""
+    waf: WafSettings = WafSettings()
     permissions_boundary: str = Field("", pattern=r"^(([\w+=,.@-]+/)*[\w+=,.@-]{1,128})?$")
     """IAM policy `path/name` set as permissions boundary on every role the stack creates
     (the bootstrap's `github-deploy/cloud-platform-boundary`; the deploy roles require it). Empty: none."""
@@ -76,6 +80,18 @@ class Settings(Section):
                 f"{needs_vpc[0]}.enabled",
                 "requires cloud-platform:networking.enabled: true (it runs inside the VPC)",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _domain(self) -> Settings:
+        if self.domain is None:
+            return self
+        if self.web.enabled and self.web.certificate_arn:
+            raise invalid("web.certificateArn", "must be empty when domain is set (the domain's certificate is issued "
+                          "by the stack)")
+        if self.serverless.enabled and self.serverless.hosting != "cloudfront":
+            raise invalid("serverless.hosting", "must be cloudfront when domain is set (the S3 website endpoint "
+                          f"serves no HTTPS; got {self.serverless.hosting})")
         return self
 
     @model_validator(mode="after")

@@ -54,6 +54,10 @@ class ComplianceSettings(Section):
     """Load balancers and databases need deletion protection (prod)."""
     require_protect: bool = False
     """Stateful resources (tables, buckets, databases, backup vaults) need `protect` (prod)."""
+    require_https: bool = False
+    """Load balancers listen on HTTPS and only redirect on HTTP; CloudFront uses its own certificate (prod)."""
+    require_waf: bool = False
+    """Load balancers and API stages are associated with a WAF web ACL (prod)."""
     require_backups: bool = False
     """Every resource tagged Backup=true must be selected by an AWS Backup plan (prod)."""
     allowed_public_buckets: list[str] = []

@@ -70,7 +70,59 @@ def _backup(selected):
 
 
 # (policy, settings, good, bad, expected message fragment)
+CDN = "aws:cloudfront/distribution:Distribution"
+LISTENER = "aws:lb/listener:Listener"
+HTTPS_PROD = {"require_https": True}
+REDIRECT = [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}]
+FORWARD = [{"type": "forward", "targetGroupArn": "arn:tg"}]
+
+
+def _alb_listeners(https=True, http_action=REDIRECT, ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06"):
+    lb = res(LB, "alb", {"loadBalancerType": "application"})
+    listeners = [res(LISTENER, "http", {"protocol": "HTTP", "port": 80, "defaultActions": http_action},
+                     refs={"loadBalancerArn": [lb]})]
+    if https:
+        listeners.append(res(LISTENER, "https", {"protocol": "HTTPS", "port": 443, "sslPolicy": ssl_policy,
+                                                 "certificateArn": "arn:cert", "defaultActions": FORWARD},
+                             refs={"loadBalancerArn": [lb]}))
+    return [lb, *listeners]
+
+
+def _cdn(cert):
+    return res(CDN, "cdn", {"aliases": ["example.org"] if "acmCertificateArn" in cert else [],
+                            "viewerCertificate": cert,
+                            "defaultCacheBehavior": {"viewerProtocolPolicy": "redirect-to-https"}})
+
+
+ACM_CERT = {"acmCertificateArn": "arn:aws:acm:us-east-1:1:certificate/x", "sslSupportMethod": "sni-only",
+            "minimumProtocolVersion": "TLSv1.2_2021"}
+
+
+def _waf(associated=("alb", "stage")):
+    lb = res(LB, "alb", {})
+    stage = res("aws:apigateway/stage:Stage", "stage", {"stageName": "prod"})
+    targets = {"alb": lb, "stage": stage}
+    links = [res("aws:wafv2/webAclAssociation:WebAclAssociation", f"waf-{k}", {"resourceArn": "arn"},
+                 refs={"resourceArn": [targets[k]]}) for k in associated]
+    return [lb, stage, *links]
+
+
 CASES = [
+    ("https-in-prod", HTTPS_PROD, [*_alb_listeners(), _cdn(ACM_CERT)], _alb_listeners(https=False),
+     "load balancer alb has no HTTPS listener"),
+    ("https-in-prod", HTTPS_PROD, _alb_listeners(), _alb_listeners(http_action=FORWARD),
+     "HTTP listener http serves content instead of redirecting to HTTPS"),
+    ("https-in-prod", HTTPS_PROD, _alb_listeners(), _alb_listeners(ssl_policy="ELBSecurityPolicy-2016-08"),
+     "uses TLS policy 'ELBSecurityPolicy-2016-08'"),
+    ("https-in-prod", HTTPS_PROD, _cdn(ACM_CERT), _cdn({"cloudfrontDefaultCertificate": True}),
+     "distribution cdn serves only the default *.cloudfront.net certificate"),
+    ("https-in-prod", HTTPS_PROD, _cdn(ACM_CERT), _cdn({**ACM_CERT, "minimumProtocolVersion": "TLSv1"}),
+     "must use sni-only with TLSv1.2_2021"),
+    ("cloudfront-security-headers", {},
+     res(CDN, "cdn", {"defaultCacheBehavior": {"responseHeadersPolicyId": "rhp-1"}}),
+     res(CDN, "cdn", {"defaultCacheBehavior": {}}), "cache behaviour default has no response headers policy"),
+    ("waf-on-public-endpoints", {"require_waf": True}, _waf(), _waf(("alb",)), "stage has no WAF web ACL"),
+    ("waf-on-public-endpoints", {"require_waf": True}, _waf(), _waf(("stage",)), "alb has no WAF web ACL"),
     ("required-tags", {}, res("aws:ec2/vpc:Vpc", "v"), res("aws:ec2/vpc:Vpc", "v", provider={}),
      "missing tags Project, Environment, Owner, ManagedBy, CostCenter"),
     ("stateful-protected", PROD, res(TABLE, "t", protect=True), res(TABLE, "t"), "is not protected"),

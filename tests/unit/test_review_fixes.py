@@ -32,8 +32,9 @@ def named(plan, type_, suffix):
 
 # --- CloudFront: no minimum_protocol_version with the default certificate ----------------------
 
-def test_cloudfront_default_certificate_sends_no_minimum_protocol_version(prod_plan):
-    (cdn,) = prod_plan.mocks.of_type("aws:cloudfront/distribution:Distribution")
+def test_cloudfront_default_certificate_sends_no_minimum_protocol_version(plan_with):
+    plan = plan_with("dev", {"cloud-platform:serverless": {"hosting": "cloudfront"}})  # no domain: default certificate
+    (cdn,) = plan.mocks.of_type("aws:cloudfront/distribution:Distribution")
     certificate = cdn.inputs["viewerCertificate"]
     # CloudFront ignores (and reports back nothing for) the minimum version on *.cloudfront.net:
     # sending it makes every `up` show a diff.

@@ -172,10 +172,11 @@ def test_prod_cloudfront_private_bucket_and_protected_table(prod_plan):
     assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
     assert statement["Action"] == "s3:GetObject" and statement["Resource"] == bucket.outputs["arn"] + "/*"
     assert statement["Condition"] == {"StringEquals": {"AWS:SourceArn": cdn.outputs["arn"]}}
-    assert prod_plan.outputs["siteUrl"] == f"https://{cdn.outputs['domainName']}/"
-    # allowedOrigin: site -> the API only answers CORS for the CloudFront origin
+    # The site's own name (the domain setting; docs/security.md) is the site URL and its CORS origin.
+    assert prod_plan.outputs["siteUrl"] == f"https://{cdn.inputs['aliases'][0]}/"
+    # allowedOrigin: site -> the API only answers CORS for the site's origin
     env = one(prod_plan, FUNCTION).inputs["environment"]["variables"]
-    assert env["ALLOWED_ORIGIN"] == f"https://{cdn.outputs['domainName']}"
+    assert env["ALLOWED_ORIGIN"] == "https://cloud-platform.example.org"
 
 
 def test_dev_s3_website_with_get_object_only_policy(dev_plan):

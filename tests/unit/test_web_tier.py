@@ -38,6 +38,12 @@ def one(plan, type_, suffix):
     return found[0]
 
 
+def app_listener(plan):
+    """The listener that forwards to the colours: HTTPS:443 where the stack has a certificate (prod), else HTTP:80."""
+    [listener] = [r for r in plan.mocks.of_type(LISTENER) if r.id == plan.outputs["listenerArn"]]
+    return listener
+
+
 def network_subnets(plan, tier):
     return {s.id for s in plan.mocks.of_type("aws:ec2/subnet:Subnet")
             if s.inputs["tags"]["Tier"] == tier and "-peer-" not in s.name}
@@ -139,7 +145,7 @@ def test_certificate_from_the_program_turns_on_https(build):
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_listener_weights_equal_config(stack, dev_plan, prod_plan):
     plan = plans(dev_plan, prod_plan)[stack]
-    listener = one(plan, LISTENER, "-web-http")
+    listener = app_listener(plan)
     forward = listener.inputs["defaultActions"][0]["forward"]
     tg_ids = {c: one(plan, TG, f"-web-{c}").id for c in COLOURS}
     weights = {next(c for c, i in tg_ids.items() if i == g["arn"]): g["weight"] for g in forward["targetGroups"]}
@@ -293,7 +299,7 @@ def test_stickiness_from_config(prod_plan, dev_plan):
     for plan, enabled in ((prod_plan, True), (dev_plan, False)):
         for colour in COLOURS:
             assert one(plan, TG, f"-web-{colour}").inputs["stickiness"]["enabled"] is enabled
-        forward = one(plan, LISTENER, "-web-http").inputs["defaultActions"][0]["forward"]
+        forward = app_listener(plan).inputs["defaultActions"][0]["forward"]
         assert forward["stickiness"]["enabled"] is enabled
 
 
@@ -325,7 +331,7 @@ def test_header_matched_test_rule_per_colour_on_the_app_listener(stack, dev_plan
     rollout = web_config(plan).get("rollout", {})
     header = rollout.get("testHeader", "X-Colour")
     base = rollout.get("testRulePriority", 10)
-    listener = one(plan, LISTENER, "-web-http")
+    listener = app_listener(plan)
     for offset, colour in enumerate(COLOURS):
         rule = one(plan, RULE, f"-web-test-{colour}")
         assert rule.inputs["listenerArn"] == listener.outputs["arn"]
