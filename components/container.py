@@ -19,10 +19,8 @@ import pulumi_awsx as awsx
 from .alarms import AlarmTargets
 from .blocks import Rule, add_rules, log_group, security_group
 from .container_args import APP_DIR, ContainerServiceArgs
+from .container_task import CONTAINER_NAME, container_definitions
 from .packaging import content_hash
-
-CONTAINER_NAME = "app"
-APP_UID = "10001:10001"  # the user the Dockerfile creates; repeated so ECS enforces it too
 
 
 def image_tag(version: str, app_dir: Path = APP_DIR) -> str:
@@ -301,48 +299,6 @@ class ContainerService(pulumi.ComponentResource):
             )
 
     # --- compute --------------------------------------------------------------------
-    def _container_definitions(self, image: str, log_group: str) -> str:
-        cfg = self._cfg
-        port = cfg.container_port
-        environment = {
-            "APP_ENVIRONMENT": self._args.environment,
-            "APP_VERSION": self._args.image_tag,
-            "APP_BASE_PATH": cfg.base_path,
-            "PORT": str(port),
-        }
-        return json.dumps(
-            [
-                {
-                    "name": CONTAINER_NAME,
-                    "image": image,
-                    "essential": True,
-                    "user": APP_UID,
-                    "readonlyRootFilesystem": True,
-                    "portMappings": [{"containerPort": port, "hostPort": port, "protocol": "tcp", "name": "http"}],
-                    "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
-                    "linuxParameters": {
-                        "initProcessEnabled": True,
-                        # The server needs no Linux capability; ECS Exec works without them too.
-                        "capabilities": {"drop": ["ALL"]},
-                    },
-                    # ECS ignores the image's HEALTHCHECK; the same probe, declared for the agent.
-                    "healthCheck": {
-                        "command": ["CMD", "python", "/app/server.py", "--check"],
-                        "interval": 15, "timeout": 5, "retries": 3, "startPeriod": 10,
-                    },
-                    "stopTimeout": 30,
-                    "logConfiguration": {
-                        "logDriver": "awslogs",
-                        "options": {
-                            "awslogs-group": log_group,
-                            "awslogs-region": self._args.region,
-                            "awslogs-stream-prefix": CONTAINER_NAME,
-                        },
-                    },
-                }
-            ]
-        )
-
     def _task_definition(self) -> None:
         cfg = self._cfg
         self.task_definition = aws.ecs.TaskDefinition(
@@ -356,7 +312,7 @@ class ContainerService(pulumi.ComponentResource):
             execution_role_arn=self.execution_role.arn,
             task_role_arn=self.task_role.arn,
             container_definitions=pulumi.Output.all(self.image_uri, self.log_group.name).apply(
-                lambda a: self._container_definitions(a[0], a[1])
+                lambda a: container_definitions(self._args, a[0], a[1])
             ),
             opts=self._child,
         )

@@ -26,6 +26,7 @@ import pulumi_aws as aws
 
 from .alarms import AlarmTargets
 from .blocks import LambdaFunction, LambdaFunctionArgs, Moved, package_handler, statement
+from .latency_lab import latency_lab
 from .messaging_args import MessagingArgs
 from .settings.messaging import MAX_RETENTION_SECONDS
 
@@ -73,7 +74,10 @@ class Messaging(pulumi.ComponentResource):
         self._worker(args.functions_dir)
         self._notifier(args.functions_dir)
         self._subscriptions()
-        self.state_machine_arn = self._latency_lab() if s.latency_lab.enabled else None
+        self.state_machine_arn = None
+        if s.latency_lab.enabled:
+            self.state_machine = latency_lab(self, name, self._account, self.worker.arn, s.latency_lab.type)
+            self.state_machine_arn = self.state_machine.arn
 
         self.register_outputs({
             "topicArn": self.topic_arn,
@@ -369,77 +373,3 @@ class Messaging(pulumi.ComponentResource):
             aws.sns.TopicSubscription(
                 f"{name}-sms-{i}", topic=self.topic.arn, protocol="sms", endpoint=number, opts=self._child
             )
-
-    # --- latency lab ------------------------------------------------------------------------
-    def _latency_lab(self) -> pulumi.Output[str]:
-        """A state machine that hands one event to the worker, as SQS would (one-record batch)."""
-        name = self._name
-        role = aws.iam.Role(
-            f"{name}-latency-role",
-            assume_role_policy=self._account.apply(lambda account: json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"Service": "states.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                }],
-            })),
-            opts=self._child,
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-latency-policy",
-            role=role.id,
-            policy=self.worker.arn.apply(lambda arn: json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [statement("InvokeWorker", ["lambda:InvokeFunction"], [arn, f"{arn}:*"])],
-            })),
-            opts=self._child,
-        )
-        definition = self.worker.arn.apply(lambda arn: json.dumps(latency_definition(arn)))
-        self.state_machine = aws.sfn.StateMachine(
-            f"{name}-latency",
-            name=f"{name}-latency",
-            type=self._settings.latency_lab.type,
-            role_arn=role.arn,
-            definition=definition,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
-        )
-        return self.state_machine.arn
-
-
-def latency_definition(worker_arn: str) -> dict[str, Any]:
-    """Amazon States Language: invoke the worker with the input event as a one-record SQS batch,
-    fail the execution when the worker reports that record as failed."""
-    return {
-        "Comment": "Latency lab: Step Functions -> worker Lambda",
-        "StartAt": "Process",
-        "States": {
-            "Process": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke",
-                "Parameters": {
-                    "FunctionName": worker_arn,
-                    "Payload": {
-                        "Records": [{
-                            "messageId.$": "$.id",
-                            "receiptHandle": "step-functions",
-                            "body.$": "States.JsonToString($)",
-                            "attributes": {},
-                            "messageAttributes": {},
-                            "eventSource": "aws:sqs",
-                        }],
-                    },
-                },
-                "OutputPath": "$.Payload",
-                "Next": "Processed?",
-            },
-            "Processed?": {
-                "Type": "Choice",
-                "Choices": [{"Variable": "$.batchItemFailures[0]", "IsPresent": True, "Next": "Failed"}],
-                "Default": "Done",
-            },
-            "Failed": {"Type": "Fail", "Error": "WorkerRejectedEvent", "Cause": "the worker reported the record as failed"},
-            "Done": {"Type": "Succeed"},
-        },
-    }
