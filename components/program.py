@@ -311,13 +311,12 @@ def build_serverless(p: Platform) -> None:
 
     p.serverless = ServerlessApi(
         f"{s.prefix}-serverless",
-        ServerlessApiArgs(
-            settings=s.serverless,
+        args_from(
+            s.serverless, ServerlessApiArgs,
             stage_name=s.environment,
             region=s.region,
             events_topic_arn=p.messaging.topic_arn if p.messaging else None,
             events_key_arn=p.messaging.key_arn if p.messaging else None,
-            manage_api_gateway_account=s.serverless.manage_api_gateway_account,
             grants=[p.ocr.api_grant()] if p.ocr else [],
             site_domain=s.domain.name if s.domain else None,
             site_certificate_arn=p.certificates.site_certificate_arn if p.certificates else None,

@@ -32,7 +32,6 @@ from .blocks import (
     statement,
 )
 from .cdn import access_logs, security_headers_policy
-from .settings.serverless import ServerlessSettings
 
 # Graviton: the same requests for about 20 % less than x86_64.
 ARCHITECTURE = "arm64"
@@ -95,11 +94,17 @@ def site_files(site_dir: Path) -> list[Path]:
 
 
 @dataclass
-class ServerlessApiArgs:
-    """Inputs of ServerlessApi."""
+class ThrottlingArgs:
+    """Stage-wide method throttling (API Gateway token bucket)."""
 
-    settings: ServerlessSettings
-    """Memory, timeout, throttling, hosting mode, retention, PITR/protect, tracing, CORS origin."""
+    rate_limit: float = 50.0
+    burst_limit: int = 100
+
+
+@dataclass
+class ServerlessApiArgs:
+    """Inputs of ServerlessApi (defaults: the settings' defaults)."""
+
     stage_name: str
     """API Gateway stage; the program passes the environment name (dev, prod)."""
     region: str
@@ -123,6 +128,20 @@ class ServerlessApiArgs:
     function_dir: Path = FUNCTION_DIR
     """The handler package folder, named `api` (the handler is `api.handler.lambda_handler`)."""
     site_dir: Path = SITE_DIR
+    hosting: str = "s3-website"
+    """s3-website (public-read objects on the S3 website endpoint, as in the course) or cloudfront
+    (private bucket behind CloudFront with Origin Access Control)."""
+    memory_size: int = 256
+    timeout: int = 10
+    throttling: ThrottlingArgs = field(default_factory=ThrottlingArgs)
+    log_retention_days: int = 30
+    pitr: bool = False
+    protect: bool = False
+    """Protect and retain the table (prod data)."""
+    tracing: bool = False
+    powertools_layer_version: int = 27
+    allowed_origin: str = "*"
+    """CORS origin: `*`, `site` (the deployed website's origin) or one https:// origin."""
 
 
 class ServerlessApi(pulumi.ComponentResource):
@@ -141,7 +160,7 @@ class ServerlessApi(pulumi.ComponentResource):
         super().__init__("cloud-platform:serverless:ServerlessApi", name, None, opts)
         self._name = name
         self._child = pulumi.ResourceOptions(parent=self)
-        s = args.settings
+        s = args
 
         self._table(s)
         self._site_bucket(args)
@@ -169,7 +188,7 @@ class ServerlessApi(pulumi.ComponentResource):
                             apis=[("subscribers", self.rest_api_name, self.stage_name)])
 
     # --- data ------------------------------------------------------------------------------
-    def _table(self, s: ServerlessSettings) -> None:
+    def _table(self, s: ServerlessApiArgs) -> None:
         name = self._name
         self.table = aws.dynamodb.Table(
             f"{name}-subscribers",
@@ -187,7 +206,7 @@ class ServerlessApi(pulumi.ComponentResource):
 
     # --- website hosting -------------------------------------------------------------------
     def _site_bucket(self, a: ServerlessApiArgs) -> None:
-        name, hosting = self._name, a.settings.hosting
+        name, hosting = self._name, a.hosting
         # The site is generated from the repository on every deploy: nothing to keep, so
         # force_destroy. Versioned: a bad deploy of site/ rolls back object by object for
         # 30 days. SSE-S3, not KMS: the S3 website endpoint cannot serve KMS-encrypted objects
@@ -258,7 +277,7 @@ class ServerlessApi(pulumi.ComponentResource):
             opts=self._child,
         )
         self._resolve_distribution_arn(self.distribution.arn)
-        access_logs(name, self.distribution, a.settings.log_retention_days, self)
+        access_logs(name, self.distribution, a.log_retention_days, self)
         if a.site_domain and a.site_certificate_arn is not None:
             self.site_url = pulumi.Output.from_input(f"https://{a.site_domain}/")
         else:
@@ -272,7 +291,7 @@ class ServerlessApi(pulumi.ComponentResource):
 
     # --- function --------------------------------------------------------------------------
     def _function(self, args: ServerlessApiArgs, origin: pulumi.Output[str]) -> None:
-        name, s = self._name, args.settings
+        name, s = self._name, args
         function_name = f"{name}-api"
         topic = pulumi.Output.from_input(args.events_topic_arn) if args.events_topic_arn is not None else None
         key = pulumi.Output.from_input(args.events_key_arn) if topic is not None and args.events_key_arn is not None else None
@@ -334,7 +353,7 @@ class ServerlessApi(pulumi.ComponentResource):
 
     # --- REST API --------------------------------------------------------------------------
     def _rest_api(self, args: ServerlessApiArgs, origin: pulumi.Output[str]) -> None:
-        name, s = self._name, args.settings
+        name, s = self._name, args
         self.api = aws.apigateway.RestApi(
             f"{name}-rest", name=f"{name}-rest", description="Subscriptions API",
             endpoint_configuration={"types": "REGIONAL"}, opts=self._child,

@@ -18,15 +18,17 @@ from components.container_args import ContainerServiceArgs
 from components.messaging_args import MessagingArgs
 from components.networking import AddressPlanArgs
 from components.program import args_from, nested_args
+from components.serverless import ServerlessApiArgs
 from components.settings.alarms import AlarmSettings
 from components.settings.backup import BackupSettings
 from components.settings.container import ContainerSettings
 from components.settings.messaging import MessagingSettings
 from components.settings.networking import NetworkingSettings
+from components.settings.serverless import ServerlessSettings
 from components.settings.web import WebSettings
 from components.web_tier_args import ScalingWebTierArgs
 
-CONTAINER = {"environment": "test", "region": "eu-west-1", "image_tag": "0.1.0-abc"}
+CONTAINER = {"environment": "test", "region": "eu-west-1", "image_tag": "0.1.0-abc", "stage_name": "test"}
 NETWORK = {"vpc_id": "vpc-1", "vpc_cidr": "10.0.0.0/16", "public_subnet_ids": ["subnet-a"], "private_subnet_ids": ["subnet-b"]}
 
 # (args type, settings section, fields the program passes from other components)
@@ -38,6 +40,8 @@ PAIRS = [
                                                "image_tag", "shared_load_balancer", "app_path"}),
     (MessagingArgs, MessagingSettings, {"functions_dir"}),
     (AddressPlanArgs, NetworkingSettings, set()),
+    (ServerlessApiArgs, ServerlessSettings, {"stage_name", "region", "events_topic_arn", "events_key_arn", "grants",
+                                             "site_domain", "site_certificate_arn", "function_dir", "site_dir"}),
 ]
 
 

@@ -158,7 +158,7 @@ def test_api_function_is_built_from_the_python_package(build, tmp_path):
     (function_dir / "__pycache__").mkdir(exist_ok=True)
     (function_dir / "__pycache__" / "x.pyc").write_bytes(b"\x00")
     mocks = build(lambda: ServerlessApi("t", ServerlessApiArgs(
-        settings=ServerlessSettings(enabled=True), stage_name="test", region="eu-west-1", function_dir=function_dir)))
+        stage_name="test", region="eu-west-1", function_dir=function_dir)))
     (function,) = mocks.of_type("aws:lambda/function:Function")
     assert all(name.startswith("api/") and name.endswith(".py") for name in function.inputs["code"].assets)
 

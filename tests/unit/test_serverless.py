@@ -7,7 +7,6 @@ import json
 import pytest
 
 from components.serverless import ServerlessApi, ServerlessApiArgs, config_js, site_files
-from components.settings.serverless import ServerlessSettings
 
 TABLE = "aws:dynamodb/table:Table"
 FUNCTION = "aws:lambda/function:Function"
@@ -198,7 +197,7 @@ def test_dev_s3_website_with_get_object_only_policy(dev_plan):
 
 def test_site_uploaded_with_types_and_generated_config(plan):
     objects = {o.inputs["key"]: o for o in ours(plan, OBJECT)}
-    assert set(objects) == {"index.html", "app.js", "style.css", "config.js"}
+    assert set(objects) == {"index.html", "app.js", "style.css", "ocr.html", "ocr.js", "config.js"}
     assert objects["index.html"].inputs["contentType"].startswith("text/html")
     assert objects["app.js"].inputs["contentType"].startswith("text/javascript")
     assert objects["style.css"].inputs["contentType"].startswith("text/css")
@@ -215,7 +214,7 @@ def test_site_uploaded_with_types_and_generated_config(plan):
 
 def test_events_topic_adds_publish_on_that_topic_only(build):
     mocks = build(lambda: ServerlessApi("t", ServerlessApiArgs(
-        settings=ServerlessSettings(enabled=True), stage_name="test", region="eu-central-1",
+        stage_name="test", region="eu-central-1",
         events_topic_arn=TOPIC_ARN, events_key_arn=KEY_ARN, manage_api_gateway_account=False)))
     by_sid = {s["Sid"]: s for s in api_policy(mocks)["Statement"]}
     assert by_sid["Events"] == {"Sid": "Events", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": [TOPIC_ARN]}
@@ -232,7 +231,7 @@ def test_events_topic_adds_publish_on_that_topic_only(build):
 def test_two_instances_do_not_collide(build):
     def program():
         for n in ("a", "b"):
-            ServerlessApi(n, ServerlessApiArgs(settings=ServerlessSettings(enabled=True), stage_name="test",
+            ServerlessApi(n, ServerlessApiArgs(stage_name="test",
                                                region="eu-west-1", manage_api_gateway_account=False))
     mocks = build(program)
     names = [(r.type, r.name) for r in mocks.resources]  # a block shares its name with the resource it stands for
