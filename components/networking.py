@@ -216,8 +216,11 @@ class NetworkingBase(pulumi.ComponentResource):
             ingress=[aws.ec2.SecurityGroupIngressArgs(
                 protocol="tcp", from_port=port, to_port=port, cidr_blocks=[self.vpc_cidr], description=f"{port} from the VPC")
                 for port in (80, 443)],
+            # Egress filters the forwarded traffic too: only HTTP(S) leaves, as it came in. DNS
+            # (Route 53 Resolver at VPC+2) and time sync (169.254.169.123) are not filtered by SGs.
             egress=[aws.ec2.SecurityGroupEgressArgs(
-                protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"], description="internet")],
+                protocol="tcp", from_port=port, to_port=port, cidr_blocks=["0.0.0.0/0"], description=f"{port} to the internet")
+                for port in (80, 443)],
             tags={"Name": f"{name}-sg"},
             opts=self._child,
         )

@@ -146,7 +146,6 @@ def build_web(p: Platform) -> None:
         args_from(
             s.web, ScalingWebTierArgs,
             vpc_id=p.network.vpc_id,
-            vpc_cidr=p.network.vpc_cidr,
             public_subnet_ids=p.network.public_subnet_ids,
             private_subnet_ids=p.network.private_subnet_ids,
             tags=s.tags,

@@ -114,15 +114,17 @@ class ScalingWebTier(pulumi.ComponentResource):
                 description=f"HTTP{'S' if port == 443 else ''} from the internet",
                 opts=self._child,
             )
+        # Only the instances' app port; a service sharing this ALB adds its own rule to its tasks.
         aws.vpc.SecurityGroupEgressRule(
-            f"{name}-alb-out-vpc",
+            f"{name}-alb-out-app",
             security_group_id=alb_sg.id,
             ip_protocol="tcp",
-            from_port=0,
-            to_port=65535,
-            cidr_ipv4=self._args.vpc_cidr,
-            description="To targets inside the VPC (instances, and tasks of services sharing this ALB)",
-            opts=self._child,
+            from_port=s.app_port,
+            to_port=s.app_port,
+            referenced_security_group_id=instance_sg.id,
+            description="App port to the web instances only",
+            opts=pulumi.ResourceOptions.merge(
+                self._child, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{name}-alb-out-vpc")])),
         )
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-instance-in-app",

@@ -75,8 +75,6 @@ class ScalingWebTierArgs:
     """Inputs of ScalingWebTier."""
 
     vpc_id: pulumi.Input[str]
-    vpc_cidr: str
-    """The ALB may reach any port inside the VPC, so other services (ContainerService) can sit behind it."""
     public_subnet_ids: list[pulumi.Input[str]]
     """Where the ALB lives."""
     private_subnet_ids: list[pulumi.Input[str]]

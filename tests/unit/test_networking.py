@@ -113,6 +113,9 @@ def test_dev_egress_through_one_nat_instance(dev_plan):
     (group,) = [g for g in home(dev_plan, "aws:ec2/securityGroup:SecurityGroup") if g.id in i["vpcSecurityGroupIds"]]
     assert [(r["protocol"], r["fromPort"], r["toPort"], r["cidrBlocks"]) for r in group.inputs["ingress"]] == [
         ("tcp", 80, 80, ["10.10.0.0/16"]), ("tcp", 443, 443, ["10.10.0.0/16"])]
+    # ...and it forwards only HTTP(S) out, not every protocol.
+    assert [(r["protocol"], r["fromPort"], r["toPort"], r["cidrBlocks"]) for r in group.inputs["egress"]] == [
+        ("tcp", 80, 80, ["0.0.0.0/0"]), ("tcp", 443, 443, ["0.0.0.0/0"])]
     # Managed through SSM, no key pair.
     assert "keyName" not in i and i["iamInstanceProfile"]
     assert nat.ignore_changes == ["ami"]  # a new AL2023 release does not replace the NAT on `up`

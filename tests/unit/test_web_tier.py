@@ -101,15 +101,28 @@ def test_instance_sg_ingress_only_from_alb_sg_on_app_port(stack, dev_plan, prod_
         assert "keyName" not in lt.inputs
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_alb_egress_only_to_the_app_ports_of_its_targets(stack, dev_plan, prod_plan):
+    plan = plans(dev_plan, prod_plan)[stack]
+    alb_sg, instance_sg = one(plan, SG, "-web-alb-sg"), one(plan, SG, "-web-instance-sg")
+    app_port = web_config(plan).get("appPort", 8080)
+    targets = {r.id: r.inputs["port"] for r in plan.mocks.of_type(TG)}
+    egress = [r for r in plan.mocks.of_type(EGRESS) if r.inputs["securityGroupId"] == alb_sg.id]
+    # Never a CIDR, only the groups of its targets, each on the port its target groups use.
+    assert egress and all("cidrIpv4" not in e.inputs and "cidrIpv6" not in e.inputs for e in egress)
+    assert all(e.inputs["fromPort"] == e.inputs["toPort"] and e.inputs["toPort"] in targets.values() for e in egress)
+    [to_instances] = [e for e in egress if e.inputs["referencedSecurityGroupId"] == instance_sg.id]
+    assert (to_instances.inputs["ipProtocol"], to_instances.inputs["fromPort"]) == ("tcp", app_port)
+    assert to_instances.name.endswith("-web-alb-out-app")
+    # It keeps the URN of the rule it narrows (`-alb-out-vpc`): updated in place, not recreated.
+    assert to_instances.urn.replace("-out-app", "-out-vpc") in to_instances.aliases
+
+
 def test_alb_sg_is_http_only_without_certificate_and_https_with(dev_plan, plan_with):
     alb_sg = one(dev_plan, SG, "-web-alb-sg")
     ports = sorted(r.inputs["fromPort"] for r in dev_plan.mocks.of_type(INGRESS)
                    if r.inputs["securityGroupId"] == alb_sg.id)
     assert ports == [80]
-    egress = [r.inputs for r in dev_plan.mocks.of_type(EGRESS) if r.inputs["securityGroupId"] == alb_sg.id]
-    # VPC only (the container service adds its own egress rule to its tasks' SG)
-    assert [(e["cidrIpv4"], e["ipProtocol"]) for e in egress if "cidrIpv4" in e] == [("10.10.0.0/16", "tcp")]
-    assert all("referencedSecurityGroupId" in e for e in egress if "cidrIpv4" not in e)
     cert = "arn:aws:acm:eu-west-1:123456789012:certificate/0b5c8a57-6f6e-4d3c-9a5e-2d7f9d7d1e11"
     plan = plan_with("dev", {"cloud-platform:web": {"certificateArn": cert}})
     alb_sg = one(plan, SG, "-web-alb-sg")
@@ -132,7 +145,7 @@ def test_certificate_from_the_program_turns_on_https(build):
 
     issued = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
     mocks = build(lambda: ScalingWebTier("w", ScalingWebTierArgs(
-        vpc_id="vpc-1", vpc_cidr="10.0.0.0/16",
+        vpc_id="vpc-1",
         public_subnet_ids=["subnet-a", "subnet-b"], private_subnet_ids=["subnet-c", "subnet-d"],
         certificate_arn=pulumi.Output.from_input(issued),
     )))
