@@ -44,6 +44,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from offline.materialise import MaterialiseError
+
 from .local_messaging import create_local_stack
 from .local_ocr import create_ocr
 from .sandbox_events import StageThrottle, proxy_event, response_parts
@@ -293,7 +295,10 @@ class Sandbox:
         site = _bind(self.port, BaseHTTPRequestHandler, "site")
         self._servers.append(site)
         for hook in self.setup:
-            cleanup = hook(aws)
+            try:
+                cleanup = hook(aws)
+            except MaterialiseError as exc:  # the plan could not be created in moto: one line
+                raise SandboxError(str(exc)) from None
             if cleanup is not None:
                 self._cleanups.append(cleanup)
 
@@ -363,16 +368,16 @@ def run(port: int, api_port: int | None, site_dir: Path = SITE_DIR, out: Any = N
         sandbox.start()
         started = True
         assert sandbox.aws is not None
+        if outputs_file is not None:  # before the banner: whoever waits for the banner may read it at once
+            try:
+                outputs_file.write_text(json.dumps(sandbox.outputs(), indent=2) + "\n")
+            except OSError as exc:
+                raise SandboxError(f"cannot write {outputs_file}: {exc.strerror}") from None
         print(f"site: {sandbox.site_url}", file=out)
         print(f"api: {sandbox.api_url}", file=out)
         print(f"aws: {sandbox.aws.endpoint_url}/", file=out)
         for key, value in sandbox.aws.resources.items():
             print(f"{key}: {value}", file=out)
-        if outputs_file is not None:
-            try:
-                outputs_file.write_text(json.dumps(sandbox.outputs(), indent=2) + "\n")
-            except OSError as exc:
-                raise SandboxError(f"cannot write {outputs_file}: {exc.strerror}") from None
         out.flush()
         print("serving; Ctrl-C or SIGTERM stops the sandbox", file=sys.stderr, flush=True)
         while not stop.wait(1.0):

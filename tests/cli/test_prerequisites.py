@@ -31,7 +31,7 @@ def test_commands_on_a_deployed_stack_name_the_pulumi_cli(args, no_pulumi_cli, c
 def test_sandbox_without_dev_requirements_names_the_package(module, package, monkeypatch, cli):
     for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
         monkeypatch.delitem(sys.modules, name)
-    for name in [m for m in sys.modules if m.startswith(("platformctl.sandbox", "platformctl.local_messaging", "functions."))]:
+    for name in [m for m in sys.modules if m.startswith(("platformctl.sandbox", "platformctl.local_messaging", "platformctl.moto_server", "functions."))]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, module, None)  # `import module` now raises ModuleNotFoundError
     code, out, err = cli("sandbox", "--port", "0")
