@@ -97,12 +97,15 @@ class Backups(pulumi.ComponentResource):
         plan = aws.backup.Plan(f"{name}-plan", name=f"{name}-plan", rules=rules, opts=child)
         self.plan_id = plan.id
 
+        account = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=self)).account_id
         role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=json.dumps({
                 "Version": "2012-10-17",
+                # Only for this account's backup jobs (confused-deputy guard).
                 "Statement": [{"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
-                               "Action": "sts:AssumeRole"}],
+                               "Action": "sts:AssumeRole",
+                               "Condition": {"StringEquals": {"aws:SourceAccount": account}}}],
             }),
             opts=child,
         )
