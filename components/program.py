@@ -284,8 +284,8 @@ def build_ocr(p: Platform) -> None:
 
     p.ocr = TextExtraction(
         f"{s.prefix}-ocr",
-        TextExtractionArgs(
-            settings=s.ocr,
+        args_from(
+            s.ocr, TextExtractionArgs,
             region=s.region,
             events_topic_arn=p.messaging.topic_arn if p.messaging else None,
             events_key_arn=p.messaging.key_arn if p.messaging else None,

@@ -26,7 +26,6 @@ import pulumi_aws as aws
 
 from .alarms import AlarmTargets
 from .blocks import HardenedBucket, HardenedBucketArgs, LambdaFunction, LambdaFunctionArgs, package_handler, statement
-from .settings.ocr import OcrSettings
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 MAX_SQS_RETENTION = 14 * 24 * 3600
@@ -41,11 +40,18 @@ class ApiGrant:
 
 
 @dataclass
-class TextExtractionArgs:
-    """Inputs of TextExtraction."""
+class OcrWorkerArgs:
+    timeout_seconds: int = 60
+    memory_mb: int = 512
+    batch_size: int = 5
+    maximum_concurrency: int = 5
+    """Event source mapping cap; also keeps Textract under its per-second quota."""
 
-    settings: OcrSettings
-    """The validated `cloud-platform:ocr` section."""
+
+@dataclass
+class TextExtractionArgs:
+    """Inputs of TextExtraction (defaults: the settings' defaults)."""
+
     region: pulumi.Input[str]
     """For the Powertools layer ARN."""
     events_topic_arn: pulumi.Input[str] | None = None
@@ -55,6 +61,25 @@ class TextExtractionArgs:
     powertools_layer_version: int = 27
     functions_dir: Path = FUNCTIONS_DIR
     tags: dict[str, str] = field(default_factory=dict)
+    max_upload_bytes: int = 5 * 1024 * 1024
+    content_types: list[str] = field(default_factory=lambda: ["image/jpeg", "image/png"])
+    """What a presigned upload may carry (Textract's synchronous API reads PNG and JPEG)."""
+    upload_expire_days: int = 7
+    """Uploaded screenshots are deleted after this many days."""
+    upload_url_seconds: int = 300
+    job_ttl_days: int = 30
+    max_receive_count: int = 3
+    log_retention_days: int = 30
+    pitr: bool = False
+    protect: bool = False
+    """Protect and retain the jobs table, the bucket and the DLQ."""
+    worker: OcrWorkerArgs = field(default_factory=OcrWorkerArgs)
+    engine: str = "textract"
+
+    @property
+    def queue_visibility_seconds(self) -> int:
+        """AWS's advice for SQS-triggered Lambdas: 6 x the function timeout."""
+        return 6 * self.worker.timeout_seconds
 
 
 class TextExtraction(pulumi.ComponentResource):
@@ -66,7 +91,7 @@ class TextExtraction(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TextExtractionArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-platform:ocr:TextExtraction", name, None, opts)
-        self._name, self._args, s = name, args, args.settings
+        self._name, self._args, s = name, args, args
         self._child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOptions(parent=self)
         self._account = aws.get_caller_identity_output(opts=invoke).account_id
@@ -101,7 +126,7 @@ class TextExtraction(pulumi.ComponentResource):
         })
 
     # --- state -------------------------------------------------------------------------------
-    def _table(self, s: OcrSettings) -> None:
+    def _table(self, s: TextExtractionArgs) -> None:
         name = self._name
         self.table = aws.dynamodb.Table(
             f"{name}-jobs",
@@ -117,7 +142,7 @@ class TextExtraction(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=s.protect, retain_on_delete=s.protect),
         )
 
-    def _queues(self, s: OcrSettings) -> None:
+    def _queues(self, s: TextExtractionArgs) -> None:
         name = self._name
         self.dlq = aws.sqs.Queue(
             f"{name}-dlq", name=f"{name}-dlq", message_retention_seconds=MAX_SQS_RETENTION,
@@ -169,7 +194,7 @@ class TextExtraction(pulumi.ComponentResource):
         )
 
     # --- worker ------------------------------------------------------------------------------
-    def _worker(self, s: OcrSettings, args: TextExtractionArgs) -> None:
+    def _worker(self, s: TextExtractionArgs, args: TextExtractionArgs) -> None:
         name = self._name
         topic = pulumi.Output.from_input(args.events_topic_arn or "")
         key = pulumi.Output.from_input(args.events_key_arn or "")
@@ -247,7 +272,7 @@ class TextExtraction(pulumi.ComponentResource):
 
     # --- what the API needs ------------------------------------------------------------------
     def api_grant(self) -> ApiGrant:
-        s = self._args.settings
+        s = self._args
         statements = pulumi.Output.all(self.uploads.arn, self.table.arn).apply(lambda a: [
             # The presigned POST is signed with the API role: S3 checks PutObject on that key.
             statement("OcrUploads", ["s3:PutObject"], [f"{a[0]}/uploads/*"]),

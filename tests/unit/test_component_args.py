@@ -24,8 +24,10 @@ from components.settings.backup import BackupSettings
 from components.settings.container import ContainerSettings
 from components.settings.messaging import MessagingSettings
 from components.settings.networking import NetworkingSettings
+from components.settings.ocr import OcrSettings
 from components.settings.serverless import ServerlessSettings
 from components.settings.web import WebSettings
+from components.text_extraction import TextExtractionArgs
 from components.web_tier_args import ScalingWebTierArgs
 
 CONTAINER = {"environment": "test", "region": "eu-west-1", "image_tag": "0.1.0-abc", "stage_name": "test"}
@@ -42,6 +44,8 @@ PAIRS = [
     (AddressPlanArgs, NetworkingSettings, set()),
     (ServerlessApiArgs, ServerlessSettings, {"stage_name", "region", "events_topic_arn", "events_key_arn", "grants",
                                              "site_domain", "site_certificate_arn", "function_dir", "site_dir"}),
+    (TextExtractionArgs, OcrSettings, {"region", "events_topic_arn", "events_key_arn", "powertools_layer_version",
+                                       "functions_dir", "tags"}),
 ]
 
 
