@@ -31,7 +31,7 @@ from components.text_extraction import TextExtractionArgs
 from components.web_tier_args import ScalingWebTierArgs
 
 CONTAINER = {"environment": "test", "region": "eu-west-1", "image_tag": "0.1.0-abc", "stage_name": "test"}
-NETWORK = {"vpc_id": "vpc-1", "vpc_cidr": "10.0.0.0/16", "public_subnet_ids": ["subnet-a"], "private_subnet_ids": ["subnet-b"]}
+NETWORK = {"vpc_id": "vpc-1", "public_subnet_ids": ["subnet-a"], "private_subnet_ids": ["subnet-b"]}
 
 # (args type, settings section, fields the program passes from other components)
 PAIRS = [
