@@ -150,20 +150,3 @@ class ContainerSettings(ComponentSection):
         if len(self.path_patterns) + (self.host_header is not None) > 5:
             raise invalid("pathPatterns", "plus hostHeader may hold at most 5 values (ALB rule condition limit)")
         return self
-
-    @property
-    def base_path(self) -> str:
-        """Literal prefix of the first path pattern (`/app/*` -> `/app`): where the app serves its page."""
-        if not self.path_patterns:
-            return ""
-        return re.split(r"[*?]", self.path_patterns[0], maxsplit=1)[0].rstrip("/")
-
-    @property
-    def platform(self) -> str:
-        """Docker platform of the image for the task's CPU architecture."""
-        return {"x86_64": "linux/amd64", "arm64": "linux/arm64"}[self.architecture]
-
-    @property
-    def cpu_architecture(self) -> str:
-        """ECS runtimePlatform.cpuArchitecture."""
-        return {"x86_64": "X86_64", "arm64": "ARM64"}[self.architecture]

@@ -15,6 +15,15 @@ BASE = MINIMAL_CONFIG
 ENABLED = {"enabled": True, "interfaceEndpoints": True}
 
 
+
+def args(settings):
+    """The component's args as the program maps them (base path, platform live there)."""
+    from components.container_args import ContainerServiceArgs
+    from components.program import args_from
+
+    return args_from(settings, ContainerServiceArgs, environment="test", region="eu-west-1", vpc_id="vpc-1",
+                     private_subnet_ids=[], public_subnet_ids=[], image_tag="t")
+
 def container(**values):
     config = {**BASE, "cloud-platform:container": json.dumps({**ENABLED, **values})}
     return parse_settings(config, stack="dev").container
@@ -27,10 +36,10 @@ def error_of(**values) -> str:
 def test_defaults_are_the_smallest_valid_service():
     c = container()
     assert (c.cpu, c.memory, c.desired_count, c.spot_share) == (256, 512, 1, 0)
-    assert c.path_patterns == ["/app", "/app/*"] and c.base_path == "/app"
+    assert c.path_patterns == ["/app", "/app/*"] and args(c).base_path == "/app"
     assert c.ecr.image_tag_mutability == "IMMUTABLE" and not c.ecr.force_delete
-    assert c.platform == "linux/amd64" and c.cpu_architecture == "X86_64"
-    assert container(architecture="arm64").platform == "linux/arm64"
+    assert args(c).platform == "linux/amd64" and args(c).cpu_architecture == "X86_64"
+    assert args(container(architecture="arm64")).platform == "linux/arm64"
 
 
 @pytest.mark.parametrize(
@@ -109,7 +118,7 @@ def test_no_nat_needs_interface_endpoints():
 
 def test_host_header_alone_is_a_valid_route():
     c = container(pathPatterns=[], hostHeader="app.example.com")
-    assert c.base_path == "" and c.host_header == "app.example.com"
+    assert args(c).base_path == "" and c.host_header == "app.example.com"
 
 
 def test_every_listed_cpu_has_a_memory_range():
