@@ -269,6 +269,7 @@ class Messaging(pulumi.ComponentResource):
                 log_retention_days=s.log_retention_days,
                 powertools_layer_version=s.powertools_layer_version,
                 service_name=kind,
+                tracing=s.tracing,
                 moved=Moved(parent=self),
             ),
             opts=self._child,

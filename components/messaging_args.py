@@ -61,6 +61,8 @@ class MessagingArgs:
     powertools_layer_version: int = 27
     protect: bool = False
     """Protect and retain the DLQ, the key and the idempotency table."""
+    tracing: bool = False
+    """X-Ray active tracing on the worker and notifier functions."""
     worker: WorkerArgs = field(default_factory=WorkerArgs)
     notifier: NotifierArgs = field(default_factory=NotifierArgs)
     subscriptions: SubscriptionArgs = field(default_factory=SubscriptionArgs)

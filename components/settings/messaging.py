@@ -130,6 +130,8 @@ class MessagingSettings(ComponentSection):
     # Prod: the DLQ, the idempotency table and the key survive `pulumi destroy` mistakes.
     protect: bool = False
     """Protect and retain the DLQ, the key and the idempotency table (prod)."""
+    tracing: bool = False
+    """X-Ray active tracing on the worker and notifier functions (their roles may then put traces)."""
     worker: WorkerSettings = WorkerSettings()
     notifier: NotifierSettings = NotifierSettings()
     subscriptions: SubscriptionSettings = SubscriptionSettings()

@@ -165,6 +165,8 @@ def test_every_role_names_only_its_own_resources(stack, dev_plan, prod_plan):
         role = plan.mocks.by_id(policy.inputs["role"])
         assert role.name == f"{component.name}-{kind}-role"
         statements = policy_of(policy)["Statement"]
+        # X-Ray has no resource-level permissions: its one statement is checked on its own below.
+        statements = [s for s in statements if s.get("Sid") != "Tracing"]
         actions = [a for s in statements for a in as_list(s["Action"])]
         resources = {r for s in statements for r in as_list(s["Resource"])}
         assert all(s["Effect"] == "Allow" for s in statements)
@@ -196,6 +198,21 @@ def test_functions_logs_and_role_wiring(stack, dev_plan, prod_plan):
     env = one(plan, "worker").inputs["environment"]["variables"]
     assert env["IDEMPOTENCY_TABLE"] == one(plan, "idempotency").outputs["name"]
     assert "RETRY_DELAY_SECONDS" not in env  # unset: failed records keep the queue's visibility timeout
+
+
+@pytest.mark.parametrize("stack,mode", [("dev", "PassThrough"), ("prod", "Active")])
+def test_functions_trace_when_tracing_is_on(stack, mode, dev_plan, prod_plan):
+    plan = plans(stack, dev_plan, prod_plan)
+    for kind in ("worker", "notifier"):
+        function = one(plan, kind)
+        assert function.inputs["tracingConfig"] == {"mode": mode}
+        assert function.inputs["environment"]["variables"]["POWERTOOLS_TRACE_DISABLED"] == str(mode != "Active").lower()
+        tracing = [s for s in policy_of(one(plan, f"{kind}-policy"))["Statement"] if s.get("Sid") == "Tracing"]
+        if mode == "Active":
+            assert tracing == [{"Sid": "Tracing", "Effect": "Allow", "Resource": ["*"],
+                                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]}]
+        else:
+            assert tracing == []
 
 
 def test_worker_retry_delay_reaches_the_function(plan_with):
