@@ -47,6 +47,13 @@ class BackupsArgs:
     """Copy every recovery point to a vault in the peer region (needs `peer_provider`)."""
     protect_vault: bool = False
     """Protect and retain the vaults (prod)."""
+    vault_lock: bool = False
+    """Compliance-mode Vault Lock on the home vault."""
+    lock_changeable_for_days: int = 3
+    lock_min_retention_days: int = 7
+    lock_max_retention_days: int = 36500
+    break_glass_role_name: str | None = None
+    """The only role that may delete recovery points or change their lifecycle (vault access policy)."""
     peer_provider: aws.Provider | None = None
     """Provider of the peer region; with `copy_to_peer` a copy vault is created there."""
     notification_topic_arn: pulumi.Input[str] | None = None
@@ -73,6 +80,7 @@ class Backups(pulumi.ComponentResource):
 
         vault = self._vault(name, "", stateful)
         self.vault_name, self.vault_arn = vault.name, vault.arn
+        self._lock(name, vault, s, stateful)
         self.peer_vault_arn = self.peer_vault_name = None
         if s.copy_to_peer and args.peer_provider is not None:
             peer_opts = pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(provider=args.peer_provider))
@@ -142,6 +150,35 @@ class Backups(pulumi.ComponentResource):
         )
         aws.kms.Alias(f"{name}{suffix}-key", name=f"alias/{name}{suffix}", target_key_id=key.id, opts=key_opts)
         return aws.backup.Vault(f"{name}{suffix}-vault", name=f"{name}{suffix}-vault", kms_key_arn=key.arn, opts=opts)
+
+    def _lock(self, name: str, vault: aws.backup.Vault, s: BackupsArgs, opts: pulumi.ResourceOptions) -> None:
+        """Recovery points no deploy role can delete: Vault Lock (compliance mode) and a deny-all vault policy."""
+        if s.vault_lock:
+            aws.backup.VaultLockConfiguration(
+                f"{name}-vault-lock",
+                backup_vault_name=vault.name,
+                changeable_for_days=s.lock_changeable_for_days,  # set: compliance mode, immutable after these days
+                min_retention_days=s.lock_min_retention_days,
+                max_retention_days=s.lock_max_retention_days,
+                opts=opts,
+            )
+        if s.break_glass_role_name is not None:
+            identity = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=self))
+            partition = aws.get_partition(opts=pulumi.InvokeOptions(parent=self)).partition
+            break_glass = f"arn:{partition}:iam::{identity.account_id}:role/{s.break_glass_role_name}"
+            aws.backup.VaultPolicy(
+                f"{name}-vault-policy",
+                backup_vault_name=vault.name,
+                policy=vault.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
+                    "Sid": "OnlyBreakGlassDeletes",
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+                    "Resource": "*",
+                    "Condition": {"ArnNotEquals": {"aws:PrincipalArn": break_glass}},
+                }]})),
+                opts=opts,
+            )
 
     def _rule(self, label: str, schedule: str, days: int, s: BackupsArgs,
               vault: aws.backup.Vault) -> aws.backup.PlanRuleArgs:

@@ -78,6 +78,16 @@ class BackupSettings(ComponentSection):
     """Copy every recovery point to a vault in networking.peer.region (if there is a peer)."""
     protect_vault: bool = False
     """protect + retain_on_delete on the vault (prod)."""
+    vault_lock: bool = False
+    """Compliance-mode Vault Lock on the home vault: after the grace days nobody can delete or shorten recovery points."""
+    lock_changeable_for_days: int = Field(3, ge=3, le=36500)
+    """Grace days in which the lock can still be removed; after them it is immutable (AWS requires >= 3)."""
+    lock_min_retention_days: int = Field(7, ge=1, le=36500)
+    """Shortest retention the locked vault accepts (<= dailyRetentionDays, or backup jobs fail)."""
+    lock_max_retention_days: int = Field(36500, ge=1, le=36500)
+    """Longest retention the locked vault accepts (>= weeklyRetentionDays, or backup jobs fail)."""
+    break_glass_role_name: str | None = Field(None, pattern=r"^[\w+=,.@-]{1,64}$")
+    """IAM role (name, in this account) that alone may delete recovery points or change their lifecycle; None: no vault policy."""
     restore_testing: RestoreTestingSettings = RestoreTestingSettings()
     audit: AuditSettings = AuditSettings()
 
@@ -92,6 +102,14 @@ class BackupSettings(ComponentSection):
             raise invalid(
                 "weeklyRetentionDays",
                 f"must be >= dailyRetentionDays (got {self.weekly_retention_days} < {self.daily_retention_days})",
+            )
+        if self.vault_lock and not (
+                self.lock_min_retention_days <= self.daily_retention_days
+                and self.weekly_retention_days <= self.lock_max_retention_days):
+            raise invalid(
+                "lockMinRetentionDays",
+                f"the lock's {self.lock_min_retention_days}-{self.lock_max_retention_days} days must include the daily "
+                f"({self.daily_retention_days}) and weekly ({self.weekly_retention_days}) retention",
             )
         if self.completion_window_minutes < self.start_window_minutes + 60:
             raise invalid(

@@ -14,9 +14,12 @@ from components.backup import Backups, BackupsArgs
 from components.program import Platform, alarm_targets, args_from
 from components.settings.alarms import AlarmSettings
 from components.settings.backup import BackupSettings
+from tests.conftest import error_of
 
 VAULT = "aws:backup/vault:Vault"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+VAULT_POLICY = "aws:backup/vaultPolicy:VaultPolicy"
 
 
 def _backups(build, peer=True, **settings):
@@ -77,6 +80,30 @@ def test_prod_stack_backs_up_to_the_peer_region_and_protects_vaults(prod_plan, d
     assert {r["ruleName"]: r["lifecycle"]["deleteAfter"] for r in plan.inputs["rules"]} == {"daily": 35, "weekly": 365}
     assert prod_plan.outputs["backupVaultName"] == "cloud-platform-prod-backup-vault"
     assert dev_plan.mocks.of_type(VAULT) == [] and "backupVaultName" not in dev_plan.outputs
+
+
+def test_prod_home_vault_is_locked_and_only_break_glass_may_delete(prod_plan, dev_plan):
+    (lock,) = prod_plan.mocks.of_type(LOCK)
+    vaults = {v.inputs["name"]: v for v in prod_plan.mocks.of_type(VAULT)}
+    home = vaults[prod_plan.outputs["backupVaultName"]]
+    # Compliance mode (changeable_for_days set) on the home vault, bounds around the plan's retention.
+    assert lock.inputs["backupVaultName"] == home.outputs["name"]
+    assert lock.inputs["changeableForDays"] == 3 and lock.protect
+    assert lock.inputs["minRetentionDays"] <= 35 and 365 <= lock.inputs["maxRetentionDays"]
+    (policy,) = prod_plan.mocks.of_type(VAULT_POLICY)
+    assert policy.inputs["backupVaultName"] == home.outputs["name"]
+    (deny,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Principal"] == {"AWS": "*"}
+    assert set(deny["Action"]) == {"backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"}
+    assert deny["Condition"] == {"ArnNotEquals": {
+        "aws:PrincipalArn": "arn:aws:iam::123456789012:role/cloud-platform-break-glass"}}
+    assert dev_plan.mocks.of_type(LOCK) == [] and dev_plan.mocks.of_type(VAULT_POLICY) == []
+
+
+def test_vault_lock_must_admit_the_plans_retention():
+    message = error_of(backup={"enabled": True, "vaultLock": True, "lockMinRetentionDays": 40, "dailyRetentionDays": 35})
+    assert "lockMinRetentionDays" in message and "35" in message
+    assert "lockChangeableForDays" in error_of(backup={"enabled": True, "vaultLock": True, "lockChangeableForDays": 2})
 
 
 TARGETS = AlarmTargets(
