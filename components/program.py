@@ -306,7 +306,8 @@ def build_serverless(p: Platform) -> None:
     s = p.settings
     if not s.serverless.enabled:
         return
-    from .serverless import ServerlessApi, ServerlessApiArgs
+    from .serverless import ServerlessApi
+    from .serverless_args import ServerlessApiArgs
 
     p.serverless = ServerlessApi(
         f"{s.prefix}-serverless",

@@ -18,7 +18,7 @@ from components.container_args import ContainerServiceArgs
 from components.messaging_args import MessagingArgs
 from components.networking import AddressPlanArgs
 from components.program import args_from, nested_args
-from components.serverless import ServerlessApiArgs
+from components.serverless_args import ServerlessApiArgs
 from components.settings.alarms import AlarmSettings
 from components.settings.backup import BackupSettings
 from components.settings.container import ContainerSettings

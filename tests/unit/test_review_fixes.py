@@ -12,7 +12,8 @@ import yaml
 from components.blocks import package_handler
 from components.container_args import APP_DIR
 from components.packaging import content_hash
-from components.serverless import FUNCTION_DIR, ServerlessApi, ServerlessApiArgs
+from components.serverless import ServerlessApi
+from components.serverless_args import FUNCTION_DIR, ServerlessApiArgs
 from components.settings.serverless import ServerlessSettings
 
 ROOT = Path(__file__).resolve().parents[2]

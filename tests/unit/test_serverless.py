@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from components.serverless import ServerlessApi, ServerlessApiArgs, config_js, site_files
+from components.serverless import ServerlessApi
+from components.serverless_args import ServerlessApiArgs
+from components.serverless_site import config_js, site_files
 
 TABLE = "aws:dynamodb/table:Table"
 FUNCTION = "aws:lambda/function:Function"
