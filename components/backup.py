@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .backup_evidence import AuditArgs, RestoreTestingArgs, audit_reports, restore_testing
+from .blocks.kms import key_policy, use_through, via_service
 
 SELECTION_TAG = ("Backup", "true")
 # Failures only. The vault's SNS notifications cannot say that (BACKUP_JOB_COMPLETED fires
@@ -26,6 +27,8 @@ FAILED_JOBS_PATTERN = {
     "detail-type": ["Backup Job State Change", "Copy Job State Change", "Restore Job State Change"],
     "detail": {"$or": [{"state": FAILED_STATES}, {"status": FAILED_STATES}]},
 }
+# What the vault access policy reserves for the break-glass role (the policy-pack control checks the same).
+PROTECTED_ACTIONS = ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle")
 MANAGED_POLICIES = {
     "backup": "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
     "restore": "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
@@ -48,7 +51,7 @@ class BackupsArgs:
     protect_vault: bool = False
     """Protect and retain the vaults (prod)."""
     vault_lock: bool = False
-    """Compliance-mode Vault Lock on the home vault."""
+    """Compliance-mode Vault Lock on every vault (home and peer copy)."""
     lock_changeable_for_days: int = 3
     lock_min_retention_days: int = 7
     lock_max_retention_days: int = 36500
@@ -75,17 +78,24 @@ class Backups(pulumi.ComponentResource):
     def __init__(self, name: str, args: BackupsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-platform:guardrails:Backups", name, None, opts)
         s = args
+        invoke = pulumi.InvokeOptions(parent=self)
+        self._account = aws.get_caller_identity(opts=invoke).account_id
+        self._partition = aws.get_partition(opts=invoke).partition
         child = pulumi.ResourceOptions(parent=self)
         stateful = pulumi.ResourceOptions(parent=self, protect=s.protect_vault, retain_on_delete=s.protect_vault)
 
-        vault = self._vault(name, "", stateful)
+        # The service role comes first: the vault keys' policies name it (KMS refuses unknown principals).
+        role = self._role(name, child)
+        vault = self._vault(name, "", role.arn, stateful)
         self.vault_name, self.vault_arn = vault.name, vault.arn
-        self._lock(name, vault, s, stateful)
+        self._lock(name, "", vault, s, stateful)
         self.peer_vault_arn = self.peer_vault_name = None
         if s.copy_to_peer and args.peer_provider is not None:
             peer_opts = pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(provider=args.peer_provider))
-            peer_vault = self._vault(name, "-peer", peer_opts)
+            peer_vault = self._vault(name, "-peer", role.arn, peer_opts)
             self.peer_vault_arn, self.peer_vault_name = peer_vault.arn, peer_vault.name
+            # Copies are recovery points too: the same lock and the same deny policy in the other region.
+            self._lock(name, "-peer", peer_vault, s, peer_opts)
 
         if args.notification_topic_arn is not None:
             failed = aws.cloudwatch.EventRule(
@@ -104,21 +114,6 @@ class Backups(pulumi.ComponentResource):
         ]
         plan = aws.backup.Plan(f"{name}-plan", name=f"{name}-plan", rules=rules, opts=child)
         self.plan_id = plan.id
-
-        account = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=self)).account_id
-        role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=json.dumps({
-                "Version": "2012-10-17",
-                # Only for this account's backup jobs (confused-deputy guard).
-                "Statement": [{"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
-                               "Action": "sts:AssumeRole",
-                               "Condition": {"StringEquals": {"aws:SourceAccount": account}}}],
-            }),
-            opts=child,
-        )
-        for purpose, arn in MANAGED_POLICIES.items():
-            aws.iam.RolePolicyAttachment(f"{name}-{purpose}", role=role.name, policy_arn=arn, opts=child)
 
         key, value = SELECTION_TAG
         aws.backup.Selection(
@@ -139,23 +134,49 @@ class Backups(pulumi.ComponentResource):
         self.register_outputs({"vaultName": self.vault_name, "vaultArn": self.vault_arn, "planId": self.plan_id,
                                "peerVaultArn": self.peer_vault_arn})
 
-    def _vault(self, name: str, suffix: str, opts: pulumi.ResourceOptions) -> aws.backup.Vault:
+    def _role(self, name: str, opts: pulumi.ResourceOptions) -> aws.iam.Role:
+        """The role AWS Backup runs backup, copy and restore jobs as."""
+        role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=json.dumps({
+                "Version": "2012-10-17",
+                # Only for this account's backup jobs (confused-deputy guard).
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
+                               "Action": "sts:AssumeRole",
+                               "Condition": {"StringEquals": {"aws:SourceAccount": self._account}}}],
+            }),
+            opts=opts,
+        )
+        for purpose, arn in MANAGED_POLICIES.items():
+            aws.iam.RolePolicyAttachment(f"{name}-{purpose}", role=role.name, policy_arn=arn, opts=opts)
+        return role
+
+    def _vault(self, name: str, suffix: str, role_arn: pulumi.Output[str],
+               opts: pulumi.ResourceOptions) -> aws.backup.Vault:
         key_opts = pulumi.ResourceOptions(parent=self, provider=opts.provider)
+        # Only the backup role, only through AWS Backup in the vault's region, may use the key
+        # (backup, copy into this vault, restore); the account administers it.
+        region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self, provider=opts.provider)).region
+        policy = pulumi.Output.all(role_arn, region).apply(lambda a: key_policy(
+            self._partition, self._account,
+            *use_through("BackupRoleThroughBackup", [a[0]], [via_service("backup", a[1])], self._account)))
         key = aws.kms.Key(
             f"{name}{suffix}-key",
             description=f"{name}{suffix}: recovery points in the backup vault",
             enable_key_rotation=True,
             deletion_window_in_days=30,
+            policy=policy,
             opts=key_opts,
         )
         aws.kms.Alias(f"{name}{suffix}-key", name=f"alias/{name}{suffix}", target_key_id=key.id, opts=key_opts)
         return aws.backup.Vault(f"{name}{suffix}-vault", name=f"{name}{suffix}-vault", kms_key_arn=key.arn, opts=opts)
 
-    def _lock(self, name: str, vault: aws.backup.Vault, s: BackupsArgs, opts: pulumi.ResourceOptions) -> None:
+    def _lock(self, name: str, suffix: str, vault: aws.backup.Vault, s: BackupsArgs,
+              opts: pulumi.ResourceOptions) -> None:
         """Recovery points no deploy role can delete: Vault Lock (compliance mode) and a deny-all vault policy."""
         if s.vault_lock:
             aws.backup.VaultLockConfiguration(
-                f"{name}-vault-lock",
+                f"{name}{suffix}-vault-lock",
                 backup_vault_name=vault.name,
                 changeable_for_days=s.lock_changeable_for_days,  # set: compliance mode, immutable after these days
                 min_retention_days=s.lock_min_retention_days,
@@ -163,20 +184,18 @@ class Backups(pulumi.ComponentResource):
                 opts=opts,
             )
         if s.break_glass_role_name is not None:
-            identity = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=self))
-            partition = aws.get_partition(opts=pulumi.InvokeOptions(parent=self)).partition
-            break_glass = f"arn:{partition}:iam::{identity.account_id}:role/{s.break_glass_role_name}"
+            break_glass = f"arn:{self._partition}:iam::{self._account}:role/{s.break_glass_role_name}"
             aws.backup.VaultPolicy(
-                f"{name}-vault-policy",
+                f"{name}{suffix}-vault-policy",
                 backup_vault_name=vault.name,
-                policy=vault.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
+                policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                     "Sid": "OnlyBreakGlassDeletes",
                     "Effect": "Deny",
                     "Principal": {"AWS": "*"},
-                    "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+                    "Action": list(PROTECTED_ACTIONS),
                     "Resource": "*",
                     "Condition": {"ArnNotEquals": {"aws:PrincipalArn": break_glass}},
-                }]})),
+                }]}),
                 opts=opts,
             )
 

@@ -18,6 +18,7 @@ import pulumi_awsx as awsx
 
 from .alarms import AlarmTargets
 from .blocks import Rule, add_rules, log_group, security_group
+from .blocks.kms import account_root, key_policy, use_through, via_service
 from .container_args import APP_DIR, ContainerServiceArgs
 from .container_task import CONTAINER_NAME, container_definitions
 from .packaging import content_hash
@@ -111,6 +112,11 @@ class ContainerService(pulumi.ComponentResource):
                 description=f"{name}: ECR image encryption",
                 enable_key_rotation=True,
                 deletion_window_in_days=30,
+                # Used only through ECR in this region (ECR works with the key through grants it
+                # creates for the repository); principals still need IAM permission to push/pull.
+                policy=key_policy(self._partition, self._account, *use_through(
+                    "AccountThroughEcr", [account_root(self._partition, self._account)],
+                    [via_service("ecr", self._args.region)], self._account)),
                 opts=pulumi.ResourceOptions(parent=self, protect=ecr.protect),
             )
             encryption = {"encryption_type": "KMS", "kms_key": key.arn}

@@ -7,7 +7,9 @@ a problem fails the plan like a failed preview (`PlanRejectedError`: one line na
 
 Add a rule: write `def _my_rule(inputs) -> Iterator[str]` and append `Rule((types...), _my_rule)`.
 Sources: AWS API references (Tag, CreateVpc, PutMetricAlarm, CreateListener, RunInstances),
-AWS Backup's schedule expressions, botocore's partition data for the `aws` partition's regions.
+AWS Backup's schedule expressions, KMS PutKeyPolicy (size, characters, lockout safety check),
+PutBackupVaultLockConfiguration, AWS Backup vault access policies (no Action wildcards),
+botocore's partition data for the `aws` partition's regions.
 """
 
 from __future__ import annotations
@@ -200,6 +202,65 @@ def _instance_type(inputs: dict[str, Any]) -> Iterator[str]:
         yield f"instanceType '{value}' is not an EC2 instance type of the form <family>.<size> (e.g. t3.micro)"
 
 
+# --- KMS key policies (CreateKey/PutKeyPolicy `Policy`) ------------------------------------------
+KEY_POLICY_MAX = 32768
+
+
+def _allows(statement: dict[str, Any], action: str) -> bool:
+    actions = statement.get("Action")
+    actions = [actions] if isinstance(actions, str) else actions or []
+    return statement.get("Effect") == "Allow" and any(a in ("*", "kms:*", action) for a in actions)
+
+
+def _key_policy(inputs: dict[str, Any]) -> Iterator[str]:
+    text = inputs.get("policy")
+    if not isinstance(text, str):
+        return  # AWS's default policy, or not known yet
+    if len(text) > KEY_POLICY_MAX:
+        yield f"key policy is {len(text)} characters; AWS allows at most {KEY_POLICY_MAX}"
+    if any(not (" " <= c <= "~" or c in "\t\n\r") for c in text):
+        yield "key policy has characters outside printable ASCII, tab, LF and CR"
+    try:
+        statements = json.loads(text).get("Statement") or []
+    except (ValueError, AttributeError):
+        yield "key policy is not a JSON policy document"
+        return
+    statements = [statements] if isinstance(statements, dict) else statements
+    if any(not isinstance(st, dict) or not st.get("Principal") for st in statements):
+        yield "every key policy statement needs a Principal"
+    # The lockout safety check: the deploying principal must be able to PutKeyPolicy afterwards,
+    # through the policy itself or (account root named) through its IAM permissions.
+    if not any(_allows(st, "kms:PutKeyPolicy") and isinstance(st.get("Principal"), dict)
+               and "AWS" in st["Principal"] for st in statements if isinstance(st, dict)):
+        yield ("key policy lets no AWS principal call kms:PutKeyPolicy: KMS refuses it (lockout safety check; "
+               "give the account root the administrative actions)")
+
+
+# --- AWS Backup Vault Lock and vault access policy ------------------------------------------------
+def _vault_lock(inputs: dict[str, Any]) -> Iterator[str]:
+    changeable, low, high = (inputs.get(k) for k in ("changeableForDays", "minRetentionDays", "maxRetentionDays"))
+    if isinstance(changeable, int) and changeable < 3:
+        yield f"changeableForDays {changeable}; AWS Backup needs at least 3 (its 72-hour cooling-off period)"
+    if isinstance(low, int) and isinstance(high, int) and low > high:
+        yield f"minRetentionDays {low} is more than maxRetentionDays {high}"
+
+
+def _vault_policy(inputs: dict[str, Any]) -> Iterator[str]:
+    text = inputs.get("policy")
+    if not isinstance(text, str):
+        return
+    try:
+        statements = json.loads(text).get("Statement") or []
+    except (ValueError, AttributeError):
+        yield "vault access policy is not a JSON policy document"
+        return
+    for st in [statements] if isinstance(statements, dict) else statements:
+        actions = st.get("Action") if isinstance(st, dict) else None
+        for action in [actions] if isinstance(actions, str) else actions or []:
+            if "*" in action:
+                yield f"vault access policy action '{action}': AWS Backup access policies take no wildcards in Action"
+
+
 RULES: list[Rule] = [
     Rule((ALL,), _tags),
     Rule(("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet"), _cidr),
@@ -209,6 +270,9 @@ RULES: list[Rule] = [
     Rule(("aws:cloudwatch/metricAlarm:MetricAlarm",), _alarm),
     Rule(("aws:lb/listener:Listener",), _ssl_policy),
     Rule(("aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"), _instance_type),
+    Rule(("aws:kms/key:Key",), _key_policy),
+    Rule(("aws:backup/vaultLockConfiguration:VaultLockConfiguration",), _vault_lock),
+    Rule(("aws:backup/vaultPolicy:VaultPolicy",), _vault_policy),
 ]
 
 

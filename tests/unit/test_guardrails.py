@@ -82,21 +82,24 @@ def test_prod_stack_backs_up_to_the_peer_region_and_protects_vaults(prod_plan, d
     assert dev_plan.mocks.of_type(VAULT) == [] and "backupVaultName" not in dev_plan.outputs
 
 
-def test_prod_home_vault_is_locked_and_only_break_glass_may_delete(prod_plan, dev_plan):
-    (lock,) = prod_plan.mocks.of_type(LOCK)
-    vaults = {v.inputs["name"]: v for v in prod_plan.mocks.of_type(VAULT)}
-    home = vaults[prod_plan.outputs["backupVaultName"]]
-    # Compliance mode (changeable_for_days set) on the home vault, bounds around the plan's retention.
-    assert lock.inputs["backupVaultName"] == home.outputs["name"]
-    assert lock.inputs["changeableForDays"] == 3 and lock.protect
-    assert lock.inputs["minRetentionDays"] <= 35 and 365 <= lock.inputs["maxRetentionDays"]
-    (policy,) = prod_plan.mocks.of_type(VAULT_POLICY)
-    assert policy.inputs["backupVaultName"] == home.outputs["name"]
-    (deny,) = json.loads(policy.inputs["policy"])["Statement"]
-    assert deny["Effect"] == "Deny" and deny["Principal"] == {"AWS": "*"}
-    assert set(deny["Action"]) == {"backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"}
-    assert deny["Condition"] == {"ArnNotEquals": {
-        "aws:PrincipalArn": "arn:aws:iam::123456789012:role/cloud-platform-break-glass"}}
+def test_prod_vaults_home_and_peer_are_locked_and_only_break_glass_may_delete(prod_plan, dev_plan):
+    vaults = {v.outputs["name"]: v for v in prod_plan.mocks.of_type(VAULT)}
+    locks = {lock.inputs["backupVaultName"]: lock for lock in prod_plan.mocks.of_type(LOCK)}
+    policies = {p.inputs["backupVaultName"]: p for p in prod_plan.mocks.of_type(VAULT_POLICY)}
+    # The copy in the other region is as undeletable as the original.
+    assert set(locks) == set(policies) == set(vaults) == {
+        prod_plan.outputs["backupVaultName"], "cloud-platform-prod-backup-peer-vault"}
+    for name, vault in vaults.items():
+        lock, policy = locks[name], policies[name]
+        assert lock.region == policy.region == vault.region
+        # Compliance mode (changeable_for_days set), bounds around the plan's retention.
+        assert lock.inputs["changeableForDays"] == 3 and lock.protect and policy.protect
+        assert lock.inputs["minRetentionDays"] <= 35 and 365 <= lock.inputs["maxRetentionDays"]
+        (deny,) = json.loads(policy.inputs["policy"])["Statement"]
+        assert deny["Effect"] == "Deny" and deny["Principal"] == {"AWS": "*"}
+        assert set(deny["Action"]) == {"backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"}
+        assert deny["Condition"] == {"ArnNotEquals": {
+            "aws:PrincipalArn": "arn:aws:iam::123456789012:role/cloud-platform-break-glass"}}
     assert dev_plan.mocks.of_type(LOCK) == [] and dev_plan.mocks.of_type(VAULT_POLICY) == []
 
 

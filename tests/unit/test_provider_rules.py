@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pulumi_aws as aws
 import pytest
@@ -177,6 +179,52 @@ def test_ssl_policy_list_covers_the_elb_list_moto_serves():
 @pytest.mark.parametrize("type_", ["aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"])
 def test_instance_types(type_, value, ok):
     assert (problems(type_, {"instanceType": value}) == []) is ok
+
+
+KEY = "aws:kms/key:Key"
+ADMIN = {"Sid": "A", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"},
+         "Action": ["kms:PutKeyPolicy", "kms:DescribeKey"], "Resource": "*"}
+USE = {"Sid": "U", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:role/r"}, "Action": "kms:Decrypt",
+       "Resource": "*"}
+
+
+def _key(*statements, pad: str = "") -> dict:
+    return {"policy": json.dumps({"Version": "2012-10-17", "Id": pad, "Statement": list(statements)})}
+
+
+@pytest.mark.parametrize("inputs,message", [
+    (_key(ADMIN, USE), None),
+    ({}, None),  # AWS's default policy
+    (_key({**ADMIN, "Action": "kms:*"}), None),
+    (_key(USE), "lets no AWS principal call kms:PutKeyPolicy"),
+    (_key({**ADMIN, "Principal": {"Service": "backup.amazonaws.com"}}), "lets no AWS principal call kms:PutKeyPolicy"),
+    (_key(ADMIN, {k: v for k, v in USE.items() if k != "Principal"}), "every key policy statement needs a Principal"),
+    (_key(ADMIN, pad="x" * 32768), "characters; AWS allows at most 32768"),
+    ({"policy": _key(ADMIN)["policy"].replace('"Id": ""', '"Id": "Schlüssel"')}, "outside printable ASCII"),
+    ({"policy": "{not json"}, "not a JSON policy document"),
+])
+def test_kms_key_policies(inputs, message):
+    found = problems(KEY, inputs)
+    assert (found == []) if message is None else any(message in f for f in found), found
+
+
+@pytest.mark.parametrize("inputs,message", [
+    ({"changeableForDays": 3, "minRetentionDays": 7, "maxRetentionDays": 3650}, None),
+    ({"minRetentionDays": 1}, None),
+    ({"changeableForDays": 2}, "changeableForDays 2; AWS Backup needs at least 3"),
+    ({"minRetentionDays": 40, "maxRetentionDays": 30}, "minRetentionDays 40 is more than maxRetentionDays 30"),
+])
+def test_backup_vault_lock(inputs, message):
+    found = problems("aws:backup/vaultLockConfiguration:VaultLockConfiguration", inputs)
+    assert (found == []) if message is None else (message in found[0])
+
+
+@pytest.mark.parametrize("action,ok", [(["backup:DeleteRecoveryPoint"], True), ("backup:Delete*", False),
+                                       (["backup:*"], False)])
+def test_backup_vault_policy_actions_take_no_wildcards(action, ok):
+    policy = json.dumps({"Statement": [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": action,
+                                        "Resource": "*"}]})
+    assert (problems("aws:backup/vaultPolicy:VaultPolicy", {"policy": policy}) == []) is ok
 
 
 # --- through the mock: components built directly see the rejection ---------------------------

@@ -1,0 +1,59 @@
+"""Key policies that separate administering a KMS key from using it.
+
+AWS's default key policy gives the account root `kms:*`: any IAM policy in the account may then
+grant decryption. Ours give the account only the administrative actions (so deploy roles can
+still manage, rotate, tag and schedule deletion, and PutKeyPolicy keeps passing KMS's lockout
+check), and use of the key (encrypt, decrypt, grants) only to named principals, only through
+the service the key is for (`kms:ViaService`), only from this account (`kms:CallerAccount`).
+In a key policy `"Resource": "*"` means "this key".
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# No Encrypt/Decrypt/GenerateDataKey/ReEncrypt and no CreateGrant: an administrator cannot give
+# itself use of the data (AWS's console default "Create*" would include CreateGrant).
+ADMIN_ACTIONS = (
+    "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants",
+    "kms:ListKeyPolicies", "kms:ListKeyRotations", "kms:ListResourceTags",
+    "kms:PutKeyPolicy", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias", "kms:UpdateKeyDescription",
+    "kms:EnableKey", "kms:DisableKey", "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:RotateKeyOnDemand",
+    "kms:TagResource", "kms:UntagResource", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+)
+USE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey",
+               "kms:RetireGrant")
+# AWS services (Backup, ECR, DynamoDB) work with a key through grants they create for the resource;
+# kms:GrantIsForAWSResource is in the request context of exactly these three actions.
+GRANT_ACTIONS = ("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
+
+
+def account_root(partition: str, account: str) -> str:
+    return f"arn:{partition}:iam::{account}:root"
+
+
+def via_service(service: str, region: str) -> str:
+    """The `kms:ViaService` value of a service endpoint, e.g. backup.eu-west-1.amazonaws.com."""
+    return f"{service}.{region}.amazonaws.com"
+
+
+def use_through(sid: str, principals: list[str], services: list[str], account: str,
+                grants: bool = True) -> list[dict[str, Any]]:
+    """Use of the key by `principals`, only through `services` (ViaService values), only from this account."""
+    only_through = {"StringEquals": {"kms:ViaService": sorted(services), "kms:CallerAccount": account}}
+    statements = [{"Sid": sid, "Effect": "Allow", "Principal": {"AWS": principals}, "Action": list(USE_ACTIONS),
+                   "Resource": "*", "Condition": only_through}]
+    if grants:
+        statements.append({
+            "Sid": f"{sid}Grants", "Effect": "Allow", "Principal": {"AWS": principals}, "Action": list(GRANT_ACTIONS),
+            "Resource": "*", "Condition": {**only_through, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+        })
+    return statements
+
+
+def key_policy(partition: str, account: str, *uses: dict[str, Any]) -> str:
+    """The account administers the key; `uses` (statements) say who may use it, and how."""
+    administer = {"Sid": "AccountAdministersKey", "Effect": "Allow",
+                  "Principal": {"AWS": account_root(partition, account)}, "Action": list(ADMIN_ACTIONS), "Resource": "*"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [administer, *uses]})
