@@ -79,7 +79,8 @@ class BackupSettings(ComponentSection):
     protect_vault: bool = False
     """protect + retain_on_delete on the vault (prod)."""
     vault_lock: bool = False
-    """Compliance-mode Vault Lock on every vault (home and peer copy): after the grace days nobody can delete or shorten recovery points."""
+    """Compliance-mode Vault Lock on every vault (home and peer copy): after the grace days nobody can delete or shorten
+    recovery points."""
     lock_changeable_for_days: int = Field(3, ge=3, le=36500)
     """Grace days in which the lock can still be removed; after them it is immutable (AWS requires >= 3)."""
     lock_min_retention_days: int = Field(7, ge=1, le=36500)
