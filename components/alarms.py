@@ -68,6 +68,11 @@ class AlarmsArgs:
     lambda_errors_threshold: int = 1
     lambda_throttles_threshold: int = 1
     api_5xx_threshold: int = 5
+    lambda_scope: str = "function"
+    """function: alarms per function; region: one per metric over all functions (no dimensions)."""
+    lambda_throttles: bool = True
+    alb_5xx_scope: str = "targetGroup"
+    """targetGroup: a target 5xx alarm per target group; loadBalancer: one per load balancer."""
 
 
 def _key(value, index: int) -> str:
@@ -93,23 +98,22 @@ class Alarms(pulumi.ComponentResource):
         self.topic_arn = topic.arn
         t = args.targets
         for lb_index, (lb, groups) in enumerate(t.load_balancers):
+            prefix = _key(lb, lb_index) if len(t.load_balancers) > 1 else "alb"
+            if args.alb_5xx_scope == "loadBalancer" and groups:
+                self._target_5xx(prefix, {"LoadBalancer": lb}, f"targets behind the {prefix} load balancer")
             for colour, tg in groups.items():
                 dims = {"LoadBalancer": lb, "TargetGroup": tg}
-                suffix = f"{_key(lb, lb_index) if len(t.load_balancers) > 1 else 'alb'}-{colour}"
-                self._alarm(f"{suffix}-target-5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", dims,
-                            self._s.alb_5xx_threshold, "GreaterThanThreshold",
-                            f"targets of the {colour} target group answer 5xx")
-                self._alarm(f"{suffix}-unhealthy-hosts", "AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", dims,
-                            self._s.unhealthy_hosts_threshold, "GreaterThanOrEqualToThreshold",
+                if args.alb_5xx_scope == "targetGroup":
+                    self._target_5xx(f"{prefix}-{colour}", dims, f"targets of the {colour} target group")
+                # UnHealthyHostCount exists per target group only.
+                self._alarm(f"{prefix}-{colour}-unhealthy-hosts", "AWS/ApplicationELB", "UnHealthyHostCount", "Maximum",
+                            dims, self._s.unhealthy_hosts_threshold, "GreaterThanOrEqualToThreshold",
                             f"unhealthy hosts in the {colour} target group")
-        for i, (label, fn) in enumerate(t.functions):
-            dims = {"FunctionName": fn}
-            self._alarm(f"lambda-{_key(label, i)}-errors", "AWS/Lambda", "Errors", "Sum", dims,
-                        self._s.lambda_errors_threshold, "GreaterThanOrEqualToThreshold",
-                        f"{label} Lambda invocations failed")
-            self._alarm(f"lambda-{_key(label, i)}-throttles", "AWS/Lambda", "Throttles", "Sum", dims,
-                        self._s.lambda_throttles_threshold, "GreaterThanOrEqualToThreshold",
-                        f"{label} Lambda invocations were throttled")
+        if args.lambda_scope == "region" and t.functions:
+            self._lambda_alarms("all", {}, "Lambda functions of this region (any of them)")
+        else:
+            for i, (label, fn) in enumerate(t.functions):
+                self._lambda_alarms(_key(label, i), {"FunctionName": fn}, f"{label} Lambda")
         for i, (label, queue) in enumerate(t.dead_letter_queues):
             self._alarm(f"dlq-{_key(label, i)}-depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum",
                         {"QueueName": queue}, 0, "GreaterThanThreshold",
@@ -174,6 +178,19 @@ class Alarms(pulumi.ComponentResource):
                                       endpoint=self._s.email, opts=self._child)
         return topic
 
+    def _target_5xx(self, key: str, dims: dict, what: str) -> None:
+        self._alarm(f"{key}-target-5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", dims,
+                    self._s.alb_5xx_threshold, "GreaterThanThreshold", f"{what} answer 5xx")
+
+    def _lambda_alarms(self, key: str, dims: dict, what: str) -> None:
+        """Errors (and throttles): per function, or with no dimensions AWS/Lambda's region-wide sums."""
+        self._alarm(f"lambda-{key}-errors", "AWS/Lambda", "Errors", "Sum", dims,
+                    self._s.lambda_errors_threshold, "GreaterThanOrEqualToThreshold", f"{what} invocations failed")
+        if self._s.lambda_throttles:
+            self._alarm(f"lambda-{key}-throttles", "AWS/Lambda", "Throttles", "Sum", dims,
+                        self._s.lambda_throttles_threshold, "GreaterThanOrEqualToThreshold",
+                        f"{what} invocations were throttled")
+
     def _instance_alarms(self, key: str, label: str, instance: pulumi.Input[str]) -> None:
         """Impaired single instance: page, and let EC2 act on it.
 
@@ -206,7 +223,7 @@ class Alarms(pulumi.ComponentResource):
             namespace=namespace,
             metric_name=metric,
             statistic=statistic,
-            dimensions=dimensions,
+            dimensions=dimensions or None,  # none: the namespace's aggregate (AWS/Lambda)
             period=period or s.period_seconds,
             evaluation_periods=evaluation_periods or s.evaluation_periods,
             datapoints_to_alarm=datapoints if period else s.datapoints_to_alarm,

@@ -47,7 +47,8 @@ class Messaging(pulumi.ComponentResource):
     notifier_function_name: pulumi.Output[str]
     worker_function_name: pulumi.Output[str]
     worker_function_arn: pulumi.Output[str]
-    key_arn: pulumi.Output[str]
+    key_arn: pulumi.Output[str] | None
+    """The component's customer key; None with aws-managed encryption (nothing to grant)."""
     idempotency_table_name: pulumi.Output[str]
     state_machine_arn: pulumi.Output[str] | None
 
@@ -99,6 +100,9 @@ class Messaging(pulumi.ComponentResource):
     # --- encryption ------------------------------------------------------------------
     def _key(self) -> None:
         name = self._name
+        if self._settings.encryption == "aws-managed":
+            self.key, self.key_arn = None, None
+            return
         topic_arns = [f"arn:{{p}}:sns:{{r}}:{{a}}:{t}" for t in (self._topic_name, self._outcomes_name)]
 
         def policy(args: list[str]) -> str:
@@ -143,14 +147,22 @@ class Messaging(pulumi.ComponentResource):
         aws.kms.Alias(f"{name}-key-alias", name=f"alias/{name}", target_key_id=self.key.key_id, opts=self._child)
         self.key_arn = self.key.arn
 
+    def _queue_encryption(self) -> dict[str, Any]:
+        if self.key is None:
+            # SNS can deliver to SSE-SQS queues, not to ones under alias/aws/sqs (its key policy
+            # cannot be changed to let sns.amazonaws.com use it).
+            return {"sqs_managed_sse_enabled": True}
+        return {"kms_master_key_id": self.key.arn, "kms_data_key_reuse_period_seconds": 300}
+
     # --- topics and queues --------------------------------------------------------------
     def _topics(self) -> None:
+        topic_key = self.key.arn if self.key is not None else "alias/aws/sns"
         self.topic = aws.sns.Topic(
-            f"{self._name}-events", name=self._topic_name, kms_master_key_id=self.key.arn, opts=self._child
+            f"{self._name}-events", name=self._topic_name, kms_master_key_id=topic_key, opts=self._child
         )
         # Destination of the notifier's successful invocations (never the events topic: loop).
         self.outcomes = aws.sns.Topic(
-            f"{self._name}-outcomes", name=self._outcomes_name, kms_master_key_id=self.key.arn, opts=self._child
+            f"{self._name}-outcomes", name=self._outcomes_name, kms_master_key_id=topic_key, opts=self._child
         )
         self.topic_arn = self.topic.arn
         self.outcomes_topic_arn = self.outcomes.arn
@@ -163,8 +175,7 @@ class Messaging(pulumi.ComponentResource):
             f"{name}-dlq",
             name=f"{name}-dlq",
             message_retention_seconds=MAX_RETENTION_SECONDS,
-            kms_master_key_id=self.key.arn,
-            kms_data_key_reuse_period_seconds=300,
+            **self._queue_encryption(),
             opts=self._stateful,
         )
         self.queue = aws.sqs.Queue(
@@ -173,8 +184,7 @@ class Messaging(pulumi.ComponentResource):
             visibility_timeout_seconds=s.queue_visibility_seconds,
             message_retention_seconds=s.message_retention_seconds,
             receive_wait_time_seconds=20,
-            kms_master_key_id=self.key.arn,
-            kms_data_key_reuse_period_seconds=300,
+            **self._queue_encryption(),
             redrive_policy=self.dlq.arn.apply(
                 lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": s.max_receive_count})
             ),
@@ -236,7 +246,8 @@ class Messaging(pulumi.ComponentResource):
             attributes=[aws.dynamodb.TableAttributeArgs(name=IDEMPOTENCY_KEY_ATTRIBUTE, type="S")],
             # What Powertools' DynamoDBPersistenceLayer reads and writes (functions/worker/idempotency.py).
             ttl=aws.dynamodb.TableTtlArgs(attribute_name=IDEMPOTENCY_TTL_ATTRIBUTE, enabled=True),
-            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True, kms_key_arn=self.key.arn),
+            # Without a key ARN: the AWS managed key aws/dynamodb (still KMS, no monthly fee).
+            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True, kms_key_arn=self.key_arn),
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=self._settings.protect),
             deletion_protection_enabled=self._settings.protect,
             tags={"Name": f"{name}-idempotency", "Backup": "true"},
@@ -278,14 +289,15 @@ class Messaging(pulumi.ComponentResource):
 
     def _worker(self, functions_dir: Path) -> None:
         w = self._settings.worker
-        statements = pulumi.Output.all(self.queue.arn, self.key.arn, self.table.arn).apply(lambda a: [
+        statements = pulumi.Output.all(self.queue.arn, self.table.arn, self.key_arn).apply(lambda a: [
             # ChangeMessageVisibility (+ GetQueueUrl to address it): records returned with a backoff.
             statement("ConsumeQueue", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
                                         "sqs:GetQueueAttributes", "sqs:GetQueueUrl"], [a[0]]),
-            # Decrypt SSE-KMS messages; encrypt/decrypt idempotency items (table SSE with this key).
-            statement("UseMessagingKey", ["kms:Decrypt", "kms:GenerateDataKey"], [a[1]]),
             statement("IdempotencyRecords", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                                              "dynamodb:DeleteItem"], [a[2]]),
+                                              "dynamodb:DeleteItem"], [a[1]]),
+            # Decrypt SSE-KMS messages; encrypt/decrypt idempotency items (table SSE with this key).
+            # AWS managed keys need no grant: their policies admit the account's callers via the service.
+            *([statement("UseMessagingKey", ["kms:Decrypt", "kms:GenerateDataKey"], [a[2]])] if a[2] else []),
         ])
         self.worker = self._function(
             "worker", functions_dir, w.timeout_seconds, w.memory_mb, statements,
@@ -315,11 +327,11 @@ class Messaging(pulumi.ComponentResource):
 
     def _notifier(self, functions_dir: Path) -> None:
         n = self._settings.notifier
-        statements = pulumi.Output.all(self.dlq.arn, self.outcomes.arn, self.key.arn).apply(lambda a: [
+        statements = pulumi.Output.all(self.dlq.arn, self.outcomes.arn, self.key_arn).apply(lambda a: [
             # Lambda sends destination records with the function's own role.
             statement("FailureDestination", ["sqs:SendMessage"], [a[0]]),
             statement("SuccessDestination", ["sns:Publish"], [a[1]]),
-            statement("EncryptForDestinations", ["kms:GenerateDataKey", "kms:Decrypt"], [a[2]]),
+            *([statement("EncryptForDestinations", ["kms:GenerateDataKey", "kms:Decrypt"], [a[2]])] if a[2] else []),
         ])
         self.notifier = self._function("notifier", functions_dir, n.timeout_seconds, n.memory_mb, statements)
         self.notifier_permission = aws.lambda_.Permission(

@@ -63,6 +63,8 @@ class MessagingArgs:
     """Protect and retain the DLQ, the key and the idempotency table."""
     tracing: bool = False
     """X-Ray active tracing on the worker and notifier functions."""
+    encryption: str = "customer-key"
+    """customer-key (a KMS key of this component) or aws-managed (alias/aws/sns, SSE-SQS, AWS managed table key)."""
     worker: WorkerArgs = field(default_factory=WorkerArgs)
     notifier: NotifierArgs = field(default_factory=NotifierArgs)
     subscriptions: SubscriptionArgs = field(default_factory=SubscriptionArgs)

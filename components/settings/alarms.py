@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator, model_validator
 
 from .base import ComponentSection, invalid
@@ -32,6 +34,14 @@ class AlarmSettings(ComponentSection):
     """Function throttles per period that raise the alarm."""
     api_5xx_threshold: int = Field(5, ge=0, alias="api5xxThreshold")
     """API Gateway 5XXError count per period above which the alarm fires."""
+    # 10 alarm metrics per account are free, each further one is $0.10/month: dev stays within
+    # them by watching aggregates (prod keeps one alarm per function and target group).
+    lambda_scope: Literal["function", "region"] = "function"
+    """Lambda alarms per function, or one per metric over all functions of the region (AWS/Lambda without dimensions)."""
+    lambda_throttles: bool = True
+    """Alarm on Lambda throttles as well as errors (without reserved concurrency they need the account's limit)."""
+    alb_5xx_scope: Literal["targetGroup", "loadBalancer"] = Field("targetGroup", alias="alb5xxScope")
+    """Target 5xx alarms per target group, or one per load balancer over all its target groups."""
 
     @field_validator("period_seconds")
     @classmethod

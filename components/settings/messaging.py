@@ -132,6 +132,10 @@ class MessagingSettings(ComponentSection):
     """Protect and retain the DLQ, the key and the idempotency table (prod)."""
     tracing: bool = False
     """X-Ray active tracing on the worker and notifier functions (their roles may then put traces)."""
+    # A customer key costs $1/month; in dev it buys nothing the AWS-managed ones do not.
+    # SNS cannot deliver to a queue encrypted with alias/aws/sqs, hence SSE-SQS for queues.
+    encryption: Literal["customer-key", "aws-managed"] = "customer-key"
+    """customer-key: a KMS key of this component (prod); aws-managed: alias/aws/sns, SSE-SQS, aws/dynamodb (no key fee)."""
     worker: WorkerSettings = WorkerSettings()
     notifier: NotifierSettings = NotifierSettings()
     subscriptions: SubscriptionSettings = SubscriptionSettings()

@@ -244,6 +244,20 @@ def test_free_tier_credits_each_allowance_once_per_account(build):
     assert all(c.monthly == pytest.approx(c.quantity * c.unitPrice, abs=1e-4) for c in credits)
 
 
+def test_dev_floor_items_one_customer_key_and_alarms_within_the_free_tier(dev_plan, prod_plan):
+    dev, prod = cost.estimate(dev_plan, free_tier=True), cost.estimate(prod_plan, free_tier=True)
+    keys = lambda est: sorted(line.name for line in est.lines if line.item == "customer managed key")  # noqa: E731
+    # The ops topic keeps its key: CloudWatch and EventBridge cannot publish to a topic under
+    # alias/aws/sns. Messaging uses the AWS managed keys in dev, its own key in prod.
+    assert keys(dev) == ["cloud-platform-dev-alarms-topic-key"]
+    assert "cloud-platform-prod-messaging-key" in keys(prod)
+    alarms = [line for line in dev.lines if line.kind == "alarm"]
+    assert alarms and sum(line.monthly for line in alarms) == pytest.approx(0)
+    assert sum(line.monthly for line in prod.lines if line.kind == "alarm") > 0
+    # Rule texts are filled in completely (a nested brace once leaked into a note).
+    assert not [line.note for line in dev.lines + prod.lines if "{" in line.note or "}" in line.note]
+
+
 def test_cost_output_states_whether_the_free_tier_applies(cli):
     code, out, err = cli("cost", "--stack", "dev")
     assert code == 0, err

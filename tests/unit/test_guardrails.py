@@ -148,6 +148,43 @@ def test_alarms_metrics_dimensions_thresholds_and_actions(build):
         assert a["treatMissingData"] == "notBreaching"
 
 
+def test_aggregate_scopes_watch_all_functions_and_target_groups_with_one_alarm_each(build):
+    settings = AlarmSettings(lambda_scope="region", lambda_throttles=False, alb_5xx_scope="loadBalancer")
+    mocks = build(lambda: Alarms("al", args_from(settings, AlarmsArgs, targets=TARGETS)))
+    alarms = {a.name: a.inputs for a in mocks.of_type(ALARM)}
+    assert sorted(alarms) == ["al-alb-blue-unhealthy-hosts", "al-alb-green-unhealthy-hosts", "al-alb-target-5xx",
+                              "al-api-subscribers-5xx", "al-dlq-messaging-depth", "al-lambda-all-errors"]
+    # No dimensions: AWS/Lambda's sum over every function of the region; the load balancer alone:
+    # HTTPCode_Target_5XX_Count over all its target groups. UnHealthyHostCount exists per group only.
+    assert "dimensions" not in alarms["al-lambda-all-errors"]
+    assert (alarms["al-lambda-all-errors"]["namespace"], alarms["al-lambda-all-errors"]["metricName"]) == ("AWS/Lambda", "Errors")
+    assert alarms["al-alb-target-5xx"]["dimensions"] == {"LoadBalancer": "app/web/abc"}
+    assert alarms["al-alb-target-5xx"]["metricName"] == "HTTPCode_Target_5XX_Count"
+
+
+def test_alarm_scopes_are_checked():
+    assert error_of(alarms={"lambdaScope": "account"}) == \
+        "cloud-platform:alarms.lambdaScope must be one of 'function' or 'region' (got 'account')"
+    assert "alb5xxScope must be one of 'targetGroup' or 'loadBalancer'" in error_of(alarms={"alb5xxScope": "group"})
+
+
+def alarm_metrics(plan) -> int:
+    """Alarm metrics as CloudWatch bills them: one per metric an alarm reads."""
+    return sum(sum(1 for q in a.inputs.get("metricQueries") or [] if q.get("metric")) or 1
+               for a in plan.mocks.of_type(ALARM))
+
+
+def test_dev_stays_within_the_free_alarm_metrics_prod_watches_each_function(dev_plan, prod_plan):
+    assert alarm_metrics(dev_plan) <= 10  # free per account, each further one costs $0.10/month
+    prod = {a.name.removeprefix("cloud-platform-prod-alarms-") for a in prod_plan.mocks.of_type(ALARM)}
+    functions = {"api", "notifier", "worker", "ocr-worker"}
+    assert {f"lambda-{f}-{m}" for f in functions for m in ("errors", "throttles")} <= prod
+    groups = {tg.outputs["arnSuffix"] for tg in prod_plan.mocks.of_type("aws:lb/targetGroup:TargetGroup")}
+    per_group = [a for a in prod_plan.mocks.of_type(ALARM) if a.inputs["metricName"] == "HTTPCode_Target_5XX_Count"]
+    assert {a.inputs["dimensions"]["TargetGroup"] for a in per_group} == groups
+    assert alarm_metrics(prod_plan) == len(prod)
+
+
 def test_ops_topic_is_encrypted_with_a_key_cloudwatch_may_use(build):
     settings = AlarmSettings(email="ops@example.com")
     mocks = build(lambda: Alarms("al", args_from(settings, AlarmsArgs)))
@@ -241,7 +278,6 @@ def test_dev_alarms_watch_every_target_group_on_the_shared_alb(dev_plan):
 def test_stack_alarm_names_say_what_they_watch(dev_plan):
     names = {a.name.removeprefix("cloud-platform-dev-alarms-") for a in dev_plan.mocks.of_type(ALARM)}
     assert names == {
-        *(f"alb-{g}-{m}" for g in ("blue", "green", "app") for m in ("target-5xx", "unhealthy-hosts")),
-        *(f"lambda-{f}-{m}" for f in ("api", "notifier", "worker", "ocr-worker") for m in ("errors", "throttles")),
+        "alb-target-5xx", *(f"alb-{g}-unhealthy-hosts" for g in ("blue", "green", "app")), "lambda-all-errors",
         "dlq-messaging-depth", "dlq-ocr-depth", "api-subscribers-5xx", "ec2-nat-system-check", "ec2-nat-instance-check",
     }

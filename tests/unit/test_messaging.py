@@ -24,6 +24,11 @@ def one(plan, suffix):
     return found
 
 
+def key_arns(plan):
+    """The messaging customer key's ARN, as a set: empty where the stack uses AWS-managed encryption (dev)."""
+    return {k.outputs["arn"] for k in plan.mocks.of_type("aws:kms/key:Key") if k.name.endswith("-messaging-key")}
+
+
 def policy_of(resource, key="policy"):
     return json.loads(resource.inputs[key])
 
@@ -36,7 +41,8 @@ def as_list(value):
 def test_everything_is_inside_the_component(stack, dev_plan, prod_plan):
     plan = plans(stack, dev_plan, prod_plan)
     (component,) = plan.mocks.of_type("cloud-platform:messaging:Messaging")
-    for type_ in (QUEUE, TOPIC, FUNCTION, "aws:dynamodb/table:Table", "aws:kms/key:Key"):
+    types = (QUEUE, TOPIC, FUNCTION, "aws:dynamodb/table:Table") + (("aws:kms/key:Key",) if stack == "prod" else ())
+    for type_ in types:
         assert all(plan.mocks.component_of(r) == component for r in plan.mocks.of_type(type_) if r.name.startswith(component.name))
         assert any(r.name.startswith(component.name) for r in plan.mocks.of_type(type_))
     assert all(r.provider is not None and r.region == "eu-west-1" for r in plan.mocks.descendants(component) if r.custom)
@@ -62,31 +68,50 @@ def test_queue_policies_let_only_our_topic_send(stack, dev_plan, prod_plan):
 
 @pytest.mark.parametrize(("stack", "receives", "retention", "visibility"), [
     ("dev", 3, 86400, 6 * 30), ("prod", 5, 1209600, 6 * 60 + 5)])
-def test_redrive_retention_visibility_and_encryption(stack, receives, retention, visibility, dev_plan, prod_plan):
+def test_redrive_retention_and_visibility(stack, receives, retention, visibility, dev_plan, prod_plan):
     plan = plans(stack, dev_plan, prod_plan)
-    queue, dlq, key = one(plan, "queue"), one(plan, "dlq"), one(plan, "key")
+    queue, dlq = one(plan, "queue"), one(plan, "dlq")
     assert json.loads(queue.inputs["redrivePolicy"]) == {"deadLetterTargetArn": dlq.outputs["arn"], "maxReceiveCount": receives}
     assert queue.inputs["messageRetentionSeconds"] == retention
     assert dlq.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
     assert queue.inputs["visibilityTimeoutSeconds"] == visibility
     worker = one(plan, "worker")
     assert queue.inputs["visibilityTimeoutSeconds"] >= 6 * worker.inputs["timeout"]
-    for resource in (queue, dlq, one(plan, "events"), one(plan, "outcomes")):
-        assert resource.inputs["kmsMasterKeyId"] == key.outputs["arn"]
     allow = json.loads(one(plan, "dlq-redrive-allow").inputs["redriveAllowPolicy"])
     assert allow == {"redrivePermission": "byQueue", "sourceQueueArns": [queue.outputs["arn"]]}
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_key_rotates_and_sns_may_use_it_only_for_our_topics(stack, dev_plan, prod_plan):
+def test_prod_encrypts_with_its_customer_key_dev_with_aws_managed_keys(stack, dev_plan, prod_plan):
     plan = plans(stack, dev_plan, prod_plan)
+    queues, topics, table = [one(plan, "queue"), one(plan, "dlq")], [one(plan, "events"), one(plan, "outcomes")], one(plan, "idempotency")
+    if stack == "prod":
+        key = one(plan, "key").outputs["arn"]
+        assert all(q.inputs["kmsMasterKeyId"] == key and q.inputs["kmsDataKeyReusePeriodSeconds"] == 300 for q in queues)
+        assert all(t.inputs["kmsMasterKeyId"] == key for t in topics)
+        assert table.inputs["serverSideEncryption"] == {"enabled": True, "kmsKeyArn": key}
+    else:
+        # No customer key ($1/month): SSE-SQS (SNS cannot deliver to queues under alias/aws/sqs),
+        # SNS's AWS managed key, the table's AWS managed key (still KMS, as the policy pack asks).
+        assert key_arns(plan) == set()
+        assert all(q.inputs["sqsManagedSseEnabled"] is True and "kmsMasterKeyId" not in q.inputs for q in queues)
+        assert all(t.inputs["kmsMasterKeyId"] == "alias/aws/sns" for t in topics)
+        assert table.inputs["serverSideEncryption"] == {"enabled": True}
+    kms_actions = [s for kind in ("worker", "notifier") for s in policy_of(one(plan, f"{kind}-policy"))["Statement"]
+                   if any(a.startswith("kms:") for a in as_list(s["Action"]))]
+    assert {r for s in kms_actions for r in s["Resource"]} == key_arns(plan)
+    assert len(kms_actions) == (2 if stack == "prod" else 0)
+
+
+def test_key_rotates_and_sns_may_use_it_only_for_our_topics(prod_plan):
+    plan = prod_plan
     key = one(plan, "key")
     assert key.inputs["enableKeyRotation"] is True
     statements = {s["Sid"]: s for s in policy_of(key)["Statement"]}
     sns = statements["SnsDeliversFromOurTopics"]
     assert sns["Principal"] == {"Service": "sns.amazonaws.com"}
     assert sns["Condition"]["ArnEquals"]["aws:SourceArn"] == [one(plan, "events").outputs["arn"], one(plan, "outcomes").outputs["arn"]]
-    assert key.protect is (stack == "prod")
+    assert key.protect is True
 
 
 @pytest.mark.parametrize(("stack", "batch", "window"), [("dev", 10, 0), ("prod", 50, 5)])
@@ -147,8 +172,8 @@ def expected_resources(plan, role_kind):
     logs = lambda kind: arn(f"{kind}-logs") + ":*"  # noqa: E731
     worker = arn("worker")
     return {
-        "worker": {logs("worker"), arn("queue"), arn("key"), arn("idempotency")},
-        "notifier": {logs("notifier"), arn("dlq"), arn("outcomes"), arn("key")},
+        "worker": {logs("worker"), arn("queue"), arn("idempotency"), *key_arns(plan)},
+        "notifier": {logs("notifier"), arn("dlq"), arn("outcomes"), *key_arns(plan)},
         "latency": {worker, f"{worker}:*"},
     }[role_kind]
 
@@ -230,7 +255,6 @@ def test_idempotency_table(stack, dev_plan, prod_plan):
     assert table.inputs["hashKey"] == layer["key_attr"].default == "id"
     assert table.inputs["attributes"] == [{"name": "id", "type": "S"}]
     assert table.inputs["ttl"] == {"attributeName": layer["expiry_attr"].default, "enabled": True}
-    assert table.inputs["serverSideEncryption"] == {"enabled": True, "kmsKeyArn": one(plan, "key").outputs["arn"]}
     assert table.inputs["tags"]["Backup"] == "true"
     prod = stack == "prod"
     assert (table.protect, table.retain_on_delete, one(plan, "dlq").protect) == (prod, prod, prod)

@@ -59,6 +59,8 @@ def test_window_counts_towards_visibility_and_allows_large_batches():
             "cloud-platform:messaging.idempotencyTtlSeconds must be >= messageRetentionSeconds 864000",
         ),
         ({"logRetentionDays": 10}, "cloud-platform:messaging.logRetentionDays must be one of 1, 3, 5, 7, 14"),
+        ({"encryption": "alias/aws/sqs"},
+         "cloud-platform:messaging.encryption must be one of 'customer-key' or 'aws-managed' (got 'alias/aws/sqs')"),
         ({"latencyLab": {"type": "FAST"}}, "cloud-platform:messaging.latencyLab.type must be one of 'EXPRESS' or 'STANDARD'"),
         ({"maxReceive": 3}, "cloud-platform:messaging.maxReceive is not a known setting (allowed: enabled, maxReceiveCount"),
     ],

@@ -117,7 +117,11 @@ def test_worker_and_dlq_are_alarmed(stack):
     name, plan = stack
     names = {r.inputs.get("alarmName", r.name) for r in plan.mocks.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
     assert any("ocr" in n and "dlq" in n for n in names)
-    assert any("ocr-worker" in n and "errors" in n for n in names)
+    # Its errors: an alarm of its own (prod) or the one over every function of the region (dev).
+    worker = one(plan, f"cloud-platform-{name}-ocr-worker")
+    errors = [r.inputs.get("dimensions") for r in plan.mocks.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+              if (r.inputs["namespace"], r.inputs["metricName"]) == ("AWS/Lambda", "Errors")]
+    assert {"FunctionName": worker.outputs["name"]} in errors if name == "prod" else None in errors
 
 
 @pytest.mark.parametrize(("section", "message"), [
