@@ -13,7 +13,7 @@ SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 
 def _instance_alarms(plan, instance):
     return {a.inputs["metricName"]: a.inputs for a in plan.mocks.of_type(ALARM)
-            if a.inputs["dimensions"] == {"InstanceId": instance.id}}
+            if a.inputs.get("dimensions") == {"InstanceId": instance.id}}
 
 
 def test_dev_nat_instance_recovers_and_pages_when_impaired(dev_plan):
