@@ -58,6 +58,9 @@ class ComplianceSettings(Section):
     """Load balancers listen on HTTPS and only redirect on HTTP; CloudFront uses its own certificate (prod)."""
     require_waf: bool = False
     """Load balancers and API stages are associated with a WAF web ACL (prod)."""
+    require_vault_lock: bool = False
+    """Every AWS Backup vault has a compliance-mode Vault Lock and a vault policy reserving recovery-point deletion to
+    a break-glass role (prod)."""
     require_backups: bool = False
     """Every resource tagged Backup=true must be selected by an AWS Backup plan (prod)."""
     allowed_public_buckets: list[str] = []

@@ -9,6 +9,8 @@ from ..registry import Context, resource_policy, stack_policy
 from .types import (
     BACKUP_SELECTION,
     BACKUP_VAULT,
+    BACKUP_VAULT_LOCK,
+    BACKUP_VAULT_POLICY,
     DYNAMODB_TABLE,
     EBS_VOLUME,
     INSTANCE,
@@ -187,6 +189,70 @@ def rds_backups(r: Resource, ctx: Context):
 def backup_vault_encrypted(r: Resource, ctx: Context):
     if not r.props.get("kmsKeyArn") and not is_unknown(r.props.get("kmsKeyArn")):
         yield "backup vault has no kmsKeyArn (customer managed key)"
+
+
+RECOVERY_POINT_WRITES = ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle")
+NEGATED_ARN_MATCH = ("ArnNotEquals", "ArnNotLike", "StringNotEquals", "StringNotLike")
+
+
+def _of_vault(r: Resource, vault: Resource) -> bool:
+    return r.refers_to("backupVaultName", vault) or r.props.get("backupVaultName") == vault.physical_name
+
+
+def _break_glass_only(condition) -> bool:
+    """No condition, or only an exception for named principals (aws:PrincipalArn, no bare wildcard)."""
+    if not condition:
+        return True
+    for operator, keys in condition.items():
+        if operator not in NEGATED_ARN_MATCH or set(keys) != {"aws:PrincipalArn"}:
+            return False
+        values = keys["aws:PrincipalArn"]
+        if any(v.strip() in ("*", "arn:*") for v in ([values] if isinstance(values, str) else values)):
+            return False
+    return True
+
+
+def _denies_recovery_point_writes(policy: Resource) -> bool | None:
+    document = policy.props.get("policy")
+    if is_unknown(document):
+        return None
+    statements = (as_json(document) or {}).get("Statement") or []
+    for st in [statements] if isinstance(statements, dict) else statements:
+        actions = st.get("Action")
+        actions = {actions} if isinstance(actions, str) else set(actions or [])
+        if (st.get("Effect") == "Deny" and st.get("Principal") in ("*", {"AWS": "*"})
+                and set(RECOVERY_POINT_WRITES) <= actions and _break_glass_only(st.get("Condition"))):
+            return True
+    return False
+
+
+@stack_policy(
+    "backup-vaults-immutable",
+    summary="Where compliance.requireVaultLock is set (prod): every AWS Backup vault (the peer-region copy too) has "
+            "a compliance-mode Vault Lock and a vault access policy denying DeleteRecoveryPoint and "
+            "UpdateRecoveryPointLifecycle to every principal but a break-glass role.",
+    fix="set cloud-platform:backup.vaultLock: true (lockChangeableForDays makes it compliance mode) and "
+        "backup.breakGlassRoleName (the role bootstrap/ creates)",
+    c5=("OPS-06", "OPS-09"), iso=("8.13", "5.15"), fsbp=("Backup.1",),
+)
+def backup_vaults_immutable(resources: list[Resource], ctx: Context):
+    if not ctx.settings.require_vault_lock:
+        return
+    locks = [r for r in resources if r.type == BACKUP_VAULT_LOCK]
+    policies = [r for r in resources if r.type == BACKUP_VAULT_POLICY]
+    for vault in (r for r in resources if r.type == BACKUP_VAULT):
+        name = vault.physical_name
+        own_locks = [lock for lock in locks if _of_vault(lock, vault)]
+        if not own_locks:
+            yield Finding(f"backup vault {name} has no Vault Lock", vault)
+        elif not any(lock.props.get("changeableForDays") or is_unknown(lock.props.get("changeableForDays"))
+                     for lock in own_locks):
+            yield Finding(f"backup vault {name} has a governance-mode Vault Lock (no changeableForDays): "
+                          "anyone with the permission can remove it", vault)
+        verdicts = [_denies_recovery_point_writes(p) for p in policies if _of_vault(p, vault)]
+        if not any(v is not False for v in verdicts):  # None: not known before the update
+            yield Finding(f"backup vault {name} has no vault access policy denying DeleteRecoveryPoint and "
+                          "UpdateRecoveryPointLifecycle to all but a break-glass role", vault)
 
 
 def _selects_tag(selection: Resource, key: str, value: str) -> bool:

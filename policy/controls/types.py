@@ -36,4 +36,6 @@ IAM_ATTACHMENTS = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
                    "aws:iam/policyAttachment:PolicyAttachment")
 BACKUP_VAULT = "aws:backup/vault:Vault"
 BACKUP_SELECTION = "aws:backup/selection:Selection"
+BACKUP_VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+BACKUP_VAULT_POLICY = "aws:backup/vaultPolicy:VaultPolicy"
 EFS = "aws:efs/fileSystem:FileSystem"

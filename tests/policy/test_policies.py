@@ -69,6 +69,30 @@ def _backup(selected):
     return [table, *([selection] if selected else [])]
 
 
+VAULT_LOCKED = {"require_vault_lock": True}
+BREAK_GLASS = {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::1:role/break-glass"}}
+
+
+def _vaults(*names, lock=True, compliance=True, condition=BREAK_GLASS, effect="Deny", unlocked=()):
+    """Backup vaults with (or without) their Vault Lock and deny-deletion vault policy."""
+    found = []
+    for name in names:
+        vault = res("aws:backup/vault:Vault", name, {"name": f"cp-{name}", "kmsKeyArn": "arn:k"})
+        found.append(vault)
+        if lock and name not in unlocked:
+            found.append(res("aws:backup/vaultLockConfiguration:VaultLockConfiguration", f"{name}-lock",
+                             {"backupVaultName": f"cp-{name}", "minRetentionDays": 7,
+                              **({"changeableForDays": 3} if compliance else {})}, refs={"backupVaultName": [vault]}))
+        if condition is not None:
+            statement = {"Effect": effect, "Principal": {"AWS": "*"}, "Resource": "*",
+                         "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+                         **({"Condition": condition} if condition else {})}
+            found.append(res("aws:backup/vaultPolicy:VaultPolicy", f"{name}-policy",
+                             {"backupVaultName": f"cp-{name}", "policy": doc(statement)},
+                             refs={"backupVaultName": [vault]}))
+    return found
+
+
 # (policy, settings, good, bad, expected message fragment)
 CDN = "aws:cloudfront/distribution:Distribution"
 LISTENER = "aws:lb/listener:Listener"
@@ -211,6 +235,18 @@ CASES = [
      "backupRetentionPeriod is 1 days (>= 7 required)"),
     ("backup-vault-encrypted", {}, res("aws:backup/vault:Vault", "v", {"kmsKeyArn": "arn:k"}),
      res("aws:backup/vault:Vault", "v", {}), "no kmsKeyArn"),
+    ("backup-vaults-immutable", VAULT_LOCKED, _vaults("vault", "peer-vault"), _vaults("vault", "peer-vault",
+     unlocked=("peer-vault",)), "backup vault cp-peer-vault has no Vault Lock"),
+    ("backup-vaults-immutable", VAULT_LOCKED, _vaults("vault", condition={}), _vaults("vault", compliance=False),
+     "backup vault cp-vault has a governance-mode Vault Lock"),
+    ("backup-vaults-immutable", VAULT_LOCKED, _vaults("vault"), _vaults("vault", condition=None),
+     "backup vault cp-vault has no vault access policy denying DeleteRecoveryPoint"),
+    ("backup-vaults-immutable", VAULT_LOCKED, _vaults("vault"), _vaults("vault", effect="Allow"),
+     "has no vault access policy denying"),
+    ("backup-vaults-immutable", VAULT_LOCKED, _vaults("vault"),
+     _vaults("vault", condition={"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}), "has no vault access policy"),
+    ("backup-vaults-immutable", VAULT_LOCKED, _vaults("vault"),
+     _vaults("vault", condition={"ArnNotLike": {"aws:PrincipalArn": "*"}}), "has no vault access policy"),
     ("backup-coverage", PROD, _backup(True), _backup(False),
      "is tagged Backup=true but no backup selection picks that tag up"),
     ("ec2-imdsv2", {}, res(LT, "lt", {"metadataOptions": {"httpTokens": "required"}}),
@@ -257,6 +293,7 @@ def test_every_policy_has_a_case_and_names_its_controls():
     ("stateful-protected", res(TABLE, "t")),
     ("s3-versioning", _bucket_with()),
     ("backup-coverage", _backup(False)),
+    ("backup-vaults-immutable", _vaults("vault", lock=False, condition=None)),
 ])
 def test_prod_only_controls_are_quiet_without_their_setting(name, resource):
     assert _messages(name, {}, resource) == []
