@@ -9,29 +9,15 @@ rule, so an environment pays for one ALB) or, without a web tier, through an ALB
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pulumi
 import pulumi_aws as aws
-import pulumi_awsx as awsx
 
 from .alarms import AlarmTargets
 from .blocks import Rule, add_rules, log_group, security_group
-from .blocks.kms import account_root, key_policy, use_through, via_service
-from .container_args import APP_DIR, ContainerServiceArgs
+from .container_args import ContainerServiceArgs
+from .container_iam import task_roles
+from .container_registry import image, repository
 from .container_task import CONTAINER_NAME, container_definitions
-from .packaging import content_hash
-
-
-def image_tag(version: str, app_dir: Path = APP_DIR) -> str:
-    """`<version>-<content hash of app/>`: a commit that leaves app/ alone (docs, other
-    components) keeps the tag, so the image is neither rebuilt nor are the tasks rolled."""
-    return f"{version}-{content_hash(app_dir)}"
-
-
-def _policy(*statements: dict) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 class ContainerService(pulumi.ComponentResource):
@@ -56,11 +42,15 @@ class ContainerService(pulumi.ComponentResource):
         self._cfg = args
         self._child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOptions(parent=self)
-        self._account = aws.get_caller_identity(opts=invoke).account_id
-        self._partition = aws.get_partition(opts=invoke).partition
+        account = aws.get_caller_identity(opts=invoke).account_id
+        partition = aws.get_partition(opts=invoke).partition
 
-        self._repository()
-        self._image()
+        self.repository = repository(name, args.ecr, args.region, account, partition, self)
+        self.repository_url = self.repository.repository_url
+        self.repository_name = self.repository.name
+        self.repository_arn = self.repository.arn
+        self.image = image(name, args, self.repository, self)
+        self.image_uri = self.image.image_uri
         self.log_group = log_group(f"{name}-logs", f"/ecs/{name}", self._cfg.log_retention_days, self._child)
         self.log_group_name = self.log_group.name
         self.cluster = aws.ecs.Cluster(
@@ -79,7 +69,9 @@ class ContainerService(pulumi.ComponentResource):
         self._security_groups()
         if self._cfg.interface_endpoints:
             self._interface_endpoints()
-        self._roles()
+        roles = task_roles(name, args.region, account, partition, self.repository.arn, self.log_group.arn,
+                           args.enable_execute_command, self)
+        self.execution_role, self.task_role = roles.execution, roles.task
         self._task_definition()
         self._traffic()
         self._service()
@@ -101,77 +93,6 @@ class ContainerService(pulumi.ComponentResource):
     def alarm_targets(self) -> AlarmTargets:
         """Its target group, on its own load balancer or the shared one."""
         return AlarmTargets(load_balancers=[(self.alb_arn_suffix, dict(self.target_group_arn_suffixes))])
-
-    # --- registry and image ---------------------------------------------------------
-    def _repository(self) -> None:
-        name, ecr = self._name, self._cfg.ecr
-        encryption: dict = {"encryption_type": "AES256"}
-        if ecr.encryption == "KMS":
-            key = aws.kms.Key(
-                f"{name}-ecr",
-                description=f"{name}: ECR image encryption",
-                enable_key_rotation=True,
-                deletion_window_in_days=30,
-                # Used only through ECR in this region (ECR works with the key through grants it
-                # creates for the repository); principals still need IAM permission to push/pull.
-                policy=key_policy(self._partition, self._account, *use_through(
-                    "AccountThroughEcr", [account_root(self._partition, self._account)],
-                    [via_service("ecr", self._args.region)], self._account)),
-                opts=pulumi.ResourceOptions(parent=self, protect=ecr.protect),
-            )
-            encryption = {"encryption_type": "KMS", "kms_key": key.arn}
-        self.repository = aws.ecr.Repository(
-            f"{name}-repo",
-            image_tag_mutability=ecr.image_tag_mutability,
-            image_scanning_configuration={"scan_on_push": ecr.scan_on_push},
-            encryption_configurations=[encryption],
-            force_delete=ecr.force_delete,
-            opts=pulumi.ResourceOptions(parent=self, protect=ecr.protect),
-        )
-        # Rules run by priority; the `any` rule must come last. Untagged layers of
-        # superseded builds go after a day, then only the newest N images stay.
-        aws.ecr.LifecyclePolicy(
-            f"{name}-repo-lifecycle",
-            repository=self.repository.name,
-            policy=json.dumps(
-                {
-                    "rules": [
-                        {
-                            "rulePriority": 1,
-                            "description": "expire untagged images after 1 day",
-                            "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                                          "countUnit": "days", "countNumber": 1},
-                            "action": {"type": "expire"},
-                        },
-                        {
-                            "rulePriority": 2,
-                            "description": f"keep the newest {ecr.keep_images} images",
-                            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
-                                          "countNumber": ecr.keep_images},
-                            "action": {"type": "expire"},
-                        },
-                    ]
-                }
-            ),
-            opts=self._child,
-        )
-        self.repository_url = self.repository.repository_url
-        self.repository_name = self.repository.name
-        self.repository_arn = self.repository.arn
-
-    def _image(self) -> None:
-        # awsx builds with the local Docker engine at `pulumi up` and pushes with a token
-        # from the repository's registry; the task pins the pushed digest (imageUri).
-        self.image = awsx.ecr.Image(
-            f"{self._name}-image",
-            repository_url=self.repository.repository_url,
-            context=self._args.app_path,
-            platform=self._cfg.platform,
-            image_tag=self._args.image_tag,
-            args={"APP_VERSION": self._args.image_tag},
-            opts=self._child,
-        )
-        self.image_uri = self.image.image_uri
 
     # --- network ----------------------------------------------------------------------
     def _security_groups(self) -> None:
@@ -221,86 +142,6 @@ class ContainerService(pulumi.ComponentResource):
                 subnet_ids=list(self._args.private_subnet_ids),
                 security_group_ids=[sg.id],
                 tags={"Name": f"{name}-{service}"},
-                opts=self._child,
-            )
-
-    # --- identity -------------------------------------------------------------------
-    def _assume_ecs_tasks(self) -> str:
-        region = self._args.region
-        return _policy(
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                # Confused-deputy guard: only ECS tasks of this account and region.
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": self._account},
-                    "ArnLike": {"aws:SourceArn": f"arn:{self._partition}:ecs:{region}:{self._account}:*"},
-                },
-            }
-        )
-
-    def _roles(self) -> None:
-        name = self._name
-        self.execution_role = aws.iam.Role(
-            f"{name}-execution",
-            description=f"{name}: ECS agent pulls the image and writes the log stream",
-            assume_role_policy=self._assume_ecs_tasks(),
-            opts=self._child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-execution",
-            role=self.execution_role.id,
-            policy=pulumi.Output.all(self.repository.arn, self.log_group.arn).apply(
-                lambda a: _policy(
-                    {
-                        "Sid": "EcrToken",
-                        "Effect": "Allow",
-                        # GetAuthorizationToken is account-wide: IAM has no resource-level permission for it.
-                        "Action": "ecr:GetAuthorizationToken",
-                        "Resource": "*",
-                    },
-                    {
-                        "Sid": "PullThisRepository",
-                        "Effect": "Allow",
-                        "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-                        "Resource": a[0],
-                    },
-                    {
-                        "Sid": "WriteThisLogGroup",
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": f"{a[1]}:log-stream:*",
-                    },
-                )
-            ),
-            opts=self._child,
-        )
-        # The app calls no AWS API: its role grants nothing unless ECS Exec is switched on.
-        self.task_role = aws.iam.Role(
-            f"{name}-task",
-            description=f"{name}: the app's own identity (no AWS permissions)",
-            assume_role_policy=self._assume_ecs_tasks(),
-            opts=self._child,
-        )
-        if self._cfg.enable_execute_command:
-            aws.iam.RolePolicy(
-                f"{name}-task-exec",
-                role=self.task_role.id,
-                policy=_policy(
-                    {
-                        "Sid": "EcsExecChannels",
-                        "Effect": "Allow",
-                        # The SSM message channels have no resource-level permissions.
-                        "Action": [
-                            "ssmmessages:CreateControlChannel",
-                            "ssmmessages:CreateDataChannel",
-                            "ssmmessages:OpenControlChannel",
-                            "ssmmessages:OpenDataChannel",
-                        ],
-                        "Resource": "*",
-                    }
-                ),
                 opts=self._child,
             )
 

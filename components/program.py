@@ -13,8 +13,9 @@ import pulumi_aws as aws
 
 from .alarms import Alarms, AlarmsArgs, AlarmTargets
 from .backup import Backups, BackupsArgs
-from .container import ContainerService, image_tag
+from .container import ContainerService
 from .container_args import ContainerServiceArgs, SharedLoadBalancer
+from .container_registry import image_tag
 from .image_pipeline import WebImagePipeline, WebImagePipelineArgs
 from .messaging import Messaging
 from .messaging_args import MessagingArgs

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from components.container import ContainerService, image_tag
+from components.container import ContainerService
 from components.container_args import APP_DIR, ContainerServiceArgs, SharedLoadBalancer
+from components.container_registry import image_tag
 from components.packaging import content_hash
 from components.program import args_from
 from components.settings import SettingsError
