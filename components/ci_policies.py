@@ -146,10 +146,14 @@ PROFILE_ACTIONS = [
 DEPLOY_PATH = "/github-deploy/"
 
 
-def iam_management_policy(partition: str, account: str, prefix: str, provider_arn: str, boundary_arn: str) -> dict:
+def iam_management_policy(partition: str, account: str, prefix: str, provider_arn: str, boundary_arn: str,
+                          untouchable_roles: tuple[str, ...] = ()) -> dict:
     """IAM writes limited to the platform's own names, roles only with the boundary; the deploy
-    identities (roles, boundary and provider under /github-deploy/) are off-limits."""
+    identities (roles, boundary and provider under /github-deploy/) and `untouchable_roles` (the
+    break-glass role, path /) are off-limits."""
     iam = _iam(partition, account)
+    untouchable = [{"Sid": "NeverTheBreakGlassRole", "Effect": "Deny", "Action": ["iam:*", "sts:AssumeRole"],
+                    "Resource": [f"{iam}:role/{name}" for name in untouchable_roles]}] if untouchable_roles else []
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -164,5 +168,6 @@ def iam_management_policy(partition: str, account: str, prefix: str, provider_ar
             {"Sid": "BoundaryStays", "Effect": "Deny", "Action": "iam:DeleteRolePermissionsBoundary", "Resource": "*"},
             {"Sid": "NeverTheDeployIdentities", "Effect": "Deny", "Action": "iam:*",
              "Resource": [f"{iam}:role{DEPLOY_PATH}*", f"{iam}:policy{DEPLOY_PATH}*", provider_arn]},
+            *untouchable,
         ],
     }

@@ -46,6 +46,8 @@ class GitHubDeployRoleArgs:
     """An existing GitHub OIDC provider in the account; None creates one."""
     iam_prefix: str = "cloud-platform-"
     """Name prefix of the IAM roles/policies the stacks create (what `manageIam` may touch)."""
+    untouchable_roles: tuple[str, ...] = ()
+    """Role names (path /) the deploy roles may neither change nor assume, even inside the prefix (break glass)."""
 
 
 def trusted_subjects(repository: str, role: DeployRoleSettings) -> list[str]:
@@ -146,7 +148,8 @@ class GitHubDeployRole(pulumi.ComponentResource):
                     role=role.id,
                     policy=pulumi.Output.all(self.provider_arn, self.boundary_arn).apply(
                         lambda a: json.dumps(
-                            iam_management_policy(*_account_parts(a[0]), args.iam_prefix, a[0], a[1]))),
+                            iam_management_policy(*_account_parts(a[0]), args.iam_prefix, a[0], a[1],
+                                                  args.untouchable_roles))),
                     opts=child,
                 )
             arns[key] = role.arn

@@ -78,6 +78,17 @@ class DeployRoleSettings(Section):
         return self.access == "deploy" if self.manage_iam is None else self.manage_iam
 
 
+class BreakGlassSettings(Section):
+    """The break-glass role: the only principal the backup vault policies let delete or re-lifecycle recovery points."""
+
+    role_name: str = Field("cloud-platform-break-glass", pattern=r"^[\w+=,.@-]{1,64}$")
+    """Role name (path /); the platform stacks' backup.breakGlassRoleName must be the same."""
+    max_session_seconds: int = Field(3600, ge=3600, le=43200)
+    """Longest session (IAM's shortest possible maximum is one hour)."""
+    mfa_max_age_seconds: int = Field(3600, ge=60, le=3600)
+    """The MFA sign-in must be at most this old when the role is assumed."""
+
+
 class BootstrapSettings(Section):
     """The whole bootstrap stack: which repository, which provider, which roles."""
 
@@ -87,6 +98,8 @@ class BootstrapSettings(Section):
     )
     iam_prefix: str = Field("cloud-platform-", pattern=r"^[a-z][a-z0-9-]{2,30}-$")
     roles: dict[str, DeployRoleSettings] = Field(min_length=1)
+    break_glass: BreakGlassSettings = BreakGlassSettings()
+    """The MFA-only role that alone may delete recovery points (docs/security.md)."""
 
     @model_validator(mode="after")
     def _role_keys(self) -> BootstrapSettings:

@@ -119,7 +119,8 @@ def test_bootstrap_program_runs_with_its_shipped_stack_file():
     assert set(variables) == {"AWS_ROLE_ARN_DEV", "AWS_ROLE_ARN_DEV_ENV", "AWS_ROLE_ARN_DEV_PREVIEW",
                               "AWS_ROLE_ARN_PROD", "AWS_ROLE_ARN_PROD_PREVIEW"}
     assert plan.outputs["permissionsBoundaryArn"] == BOUNDARY
-    subs = {r.name: trust(r)["Condition"]["StringEquals"][f"{HOST}:sub"] for r in plan.mocks.of_type(ROLE)}
+    subs = {r.name: trust(r)["Condition"]["StringEquals"][f"{HOST}:sub"] for r in plan.mocks.of_type(ROLE)
+            if r.inputs["path"] == "/github-deploy/"}
     repo = "repo:platform-team/cloud-platform"
     assert subs["github-deploy-prod"] == [f"{repo}:environment:prod"]
     assert subs["github-deploy-dev"] == [f"{repo}:ref:refs/heads/main"]  # pushes to main, nothing else
@@ -162,7 +163,11 @@ NS = "cloud-platform-bootstrap"
         ({"roles": {"Dev": {"branches": ["main"]}}}, f"{NS}:roles keys must match"),
         ({"roles": {}}, f"{NS}:roles must have at least 1 item(s)"),
         ({"oidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/example.com"}, f"{NS}:oidcProviderArn must match"),
-        ({"typo": 1}, f"{NS}:typo is not a known setting (allowed: repository, oidcProviderArn, iamPrefix, roles)"),
+        ({"typo": 1}, f"{NS}:typo is not a known setting (allowed: repository, oidcProviderArn, iamPrefix, roles, "
+                      "breakGlass)"),
+        ({"breakGlass": {"maxSessionSeconds": 900}}, f"{NS}:breakGlass.maxSessionSeconds must be >= 3600 (got 900)"),
+        ({"breakGlass": {"mfaMaxAgeSeconds": 86400}}, f"{NS}:breakGlass.mfaMaxAgeSeconds must be <= 3600"),
+        ({"breakGlass": {"roleName": "break glass"}}, f"{NS}:breakGlass.roleName must match"),
     ],
 )
 def test_bootstrap_settings_errors_are_one_line(config, expected):
