@@ -10,16 +10,15 @@ by the weights in stack config, which is what `platformctl cutover` shifts.
 
 from __future__ import annotations
 
-import base64
-
 import pulumi
 import pulumi_aws as aws
 
 from .alarms import AlarmTargets
 from .blocks import HardenedBucket, HardenedBucketArgs, LogDelivery, Moved
-from .ec2_instances import latest_al2023, ssm_instance_profile
-from .web_bootstrap import bootstrap_script
-from .web_tier_args import COLOURS, FleetArgs, ScalingWebTierArgs
+from .ec2_instances import ssm_instance_profile
+from .web_tier_args import COLOURS, ScalingWebTierArgs
+from .web_tier_fleet import auto_scaling_group, image_id, launch_template, scaling_policy
+from .web_tier_listeners import listeners
 
 
 class ScalingWebTier(pulumi.ComponentResource):
@@ -56,13 +55,18 @@ class ScalingWebTier(pulumi.ComponentResource):
             tg = target_groups[colour] = self._target_group(colour)
             self.target_group_arns[colour] = tg.arn
             self.target_group_arn_suffixes[colour] = tg.arn_suffix
-            template = self._launch_template(colour, s.colour(colour), profile)
-            asg = self._auto_scaling_group(colour, s.colour(colour), template, tg)
+            fleet = s.colour(colour)
+            image = image_id(fleet, s.instance_type, self)
+            self.image_ids[colour] = pulumi.Output.from_input(image)
+            template = launch_template(f"{name}-{colour}", colour, fleet, s, image, profile,
+                                       self.instance_security_group_id, self)
+            asg = asgs[colour] = auto_scaling_group(f"{name}-{colour}", colour, fleet, s, template, tg, self)
             self.asg_names[colour] = asg.name
-            asgs[colour] = asg
-        listener = self._listeners(target_groups)
+        listener = listeners(name, s, self._certificate, self.alb_arn, self.weights, target_groups, self)
+        self.listener_arn = listener.arn
         for colour in COLOURS:
-            self._scaling_policy(colour, asgs[colour], target_groups[colour], listener)
+            scaling_policy(f"{name}-{colour}", s, asgs[colour], target_groups[colour], self.alb_arn_suffix,
+                           listener, self)
 
         self.register_outputs(
             {
@@ -230,206 +234,4 @@ class ScalingWebTier(pulumi.ComponentResource):
             ),
             tags={"Name": f"{self._name}-{colour}", "Colour": colour},
             opts=self._child,
-        )
-
-    def _listeners(self, target_groups: dict[str, aws.lb.TargetGroup]) -> aws.lb.Listener:
-        name, s = self._name, self._s
-        forward = aws.lb.ListenerDefaultActionArgs(
-            type="forward",
-            forward=aws.lb.ListenerDefaultActionForwardArgs(
-                target_groups=[
-                    aws.lb.ListenerDefaultActionForwardTargetGroupArgs(arn=tg.arn, weight=self.weights[colour])
-                    for colour, tg in target_groups.items()
-                ],
-                # Group stickiness keeps a client on one colour while both take traffic.
-                stickiness=aws.lb.ListenerDefaultActionForwardStickinessArgs(
-                    enabled=s.stickiness.enabled, duration=s.stickiness.duration_seconds
-                ),
-            ),
-        )
-        if self._certificate is not None:
-            aws.lb.Listener(
-                f"{name}-http",
-                load_balancer_arn=self.alb_arn,
-                port=80,
-                protocol="HTTP",
-                default_actions=[
-                    aws.lb.ListenerDefaultActionArgs(
-                        type="redirect",
-                        redirect=aws.lb.ListenerDefaultActionRedirectArgs(
-                            protocol="HTTPS", port="443", status_code="HTTP_301"
-                        ),
-                    )
-                ],
-                opts=self._child,
-            )
-            app = aws.lb.Listener(
-                f"{name}-https",
-                load_balancer_arn=self.alb_arn,
-                port=443,
-                protocol="HTTPS",
-                ssl_policy=s.ssl_policy,
-                certificate_arn=self._certificate,
-                default_actions=[forward],
-                opts=self._child,
-            )
-        else:
-            app = aws.lb.Listener(
-                f"{name}-http",
-                load_balancer_arn=self.alb_arn,
-                port=80,
-                protocol="HTTP",
-                default_actions=[forward],
-                opts=self._child,
-            )
-        self.listener_arn = app.arn
-        self._test_rules(app, target_groups)
-        return app
-
-    def _test_rules(self, listener: aws.lb.Listener, target_groups: dict[str, aws.lb.TargetGroup]) -> None:
-        """`<testHeader>: <colour>` reaches that colour whatever the weights: release smoke-tests
-        the idle colour through the real load balancer before any user traffic goes there."""
-        rollout = self._s.rollout
-        for offset, (colour, tg) in enumerate(target_groups.items()):
-            conditions = [
-                aws.lb.ListenerRuleConditionArgs(
-                    http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
-                        http_header_name=rollout.test_header, values=[colour]
-                    )
-                )
-            ]
-            if rollout.test_source_cidrs:
-                conditions.append(
-                    aws.lb.ListenerRuleConditionArgs(
-                        source_ip=aws.lb.ListenerRuleConditionSourceIpArgs(values=list(rollout.test_source_cidrs))
-                    )
-                )
-            aws.lb.ListenerRule(
-                f"{self._name}-test-{colour}",
-                listener_arn=listener.arn,
-                priority=rollout.test_rule_priority + offset,
-                conditions=conditions,
-                actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=tg.arn)],
-                tags={"Name": f"{self._name}-test-{colour}", "Colour": colour},
-                opts=self._child,
-            )
-
-    # --- fleets --------------------------------------------------------------------
-    def _image_id(self, fleet: FleetArgs) -> pulumi.Input[str]:
-        if fleet.ami_id:
-            return fleet.ami_id
-        # Settings allow this only for an idle colour (with requirePinnedImages): a new image
-        # rolls the fleet, which is harmless at weight 0; `platformctl release` pins the id.
-        return latest_al2023(self._s.instance_type, self)
-
-    def _user_data(self, colour: str, fleet: FleetArgs) -> str | None:
-        if fleet.user_data is not None:
-            script = fleet.user_data
-        elif fleet.bootstrap:
-            script = bootstrap_script(colour, fleet.version, self._s.app_port, self._s.health_check_path)
-        else:
-            return None  # prebaked image: it starts its own web server
-        return base64.b64encode(script.encode()).decode()
-
-    def _launch_template(
-        self, colour: str, fleet: FleetArgs, profile: aws.iam.InstanceProfile
-    ) -> aws.ec2.LaunchTemplate:
-        name, s = f"{self._name}-{colour}", self._s
-        image_id = self._image_id(fleet)
-        self.image_ids[colour] = pulumi.Output.from_input(image_id)
-        labels = {**self._args.tags, "Name": name, "Colour": colour, "Version": fleet.version}
-        return aws.ec2.LaunchTemplate(
-            f"{name}-lt",
-            description=f"{name}: {fleet.version}",
-            image_id=image_id,
-            instance_type=s.instance_type,
-            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
-            vpc_security_group_ids=[self.instance_security_group_id],
-            user_data=self._user_data(colour, fleet),
-            update_default_version=True,
-            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled",
-                http_tokens="required",  # IMDSv2 only
-                http_put_response_hop_limit=1,  # credentials never leave the instance
-                instance_metadata_tags="enabled",
-            ),
-            block_device_mappings=[
-                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                    device_name="/dev/xvda",  # root device of Amazon Linux 2023
-                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                        volume_type="gp3", encrypted="true", delete_on_termination="true"
-                    ),
-                )
-            ],
-            tag_specifications=[
-                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="instance", tags=labels),
-                # Not selected for AWS Backup: instances are disposable (rebuilt from the image or
-                # user data); the backups hold state only (tables, queues' data).
-                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type="volume", tags=labels),
-            ],
-            tags={"Name": f"{name}-lt", "Colour": colour},
-            opts=self._child,
-        )
-
-    def _auto_scaling_group(
-        self, colour: str, fleet: FleetArgs, template: aws.ec2.LaunchTemplate, tg: aws.lb.TargetGroup
-    ) -> aws.autoscaling.Group:
-        name, s = f"{self._name}-{colour}", self._s
-        tags = {**self._args.tags, "Name": name, "Colour": colour, "Version": fleet.version}
-        return aws.autoscaling.Group(
-            f"{name}-asg",
-            min_size=fleet.min_size,
-            max_size=fleet.max_size,
-            desired_capacity=fleet.desired_capacity,
-            vpc_zone_identifiers=self._args.private_subnet_ids,
-            target_group_arns=[tg.arn],
-            health_check_type="ELB",
-            health_check_grace_period=s.health_check_grace_period,
-            # The concrete version, not "$Latest": a new template version must show up as a
-            # change of the group, or the instance refresh below would never start.
-            launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
-                id=template.id, version=template.latest_version.apply(str)
-            ),
-            instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
-                strategy="Rolling",
-                preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
-                    # Launch before terminate: capacity never drops below desired during a refresh.
-                    min_healthy_percentage=100,
-                    max_healthy_percentage=200,
-                    instance_warmup=str(s.health_check_grace_period),
-                    auto_rollback=True,
-                ),
-            ),
-            enabled_metrics=[
-                "GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity",
-                "GroupInServiceInstances", "GroupTotalInstances",
-            ],
-            tags=[aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True) for k, v in tags.items()],
-            # Target tracking moves desired capacity; `up` must not reset it. Changing
-            # minSize/maxSize still moves desired into the new range (AWS does that itself).
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]),
-        )
-
-    def _scaling_policy(
-        self, colour: str, asg: aws.autoscaling.Group, tg: aws.lb.TargetGroup, listener: aws.lb.Listener
-    ) -> None:
-        scaling = self._s.scaling
-        if scaling.metric == "cpu":
-            metric = aws.autoscaling.PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
-                predefined_metric_type="ASGAverageCPUUtilization"
-            )
-        else:
-            metric = aws.autoscaling.PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
-                predefined_metric_type="ALBRequestCountPerTarget",
-                resource_label=pulumi.Output.concat(self.alb_arn_suffix, "/", tg.arn_suffix),
-            )
-        aws.autoscaling.Policy(
-            f"{self._name}-{colour}-scaling",
-            autoscaling_group_name=asg.name,
-            policy_type="TargetTrackingScaling",
-            target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
-                predefined_metric_specification=metric, target_value=scaling.target
-            ),
-            # AWS rejects ALBRequestCountPerTarget for a target group no listener forwards to yet.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[listener]),
         )

@@ -141,7 +141,8 @@ def test_certificate_from_the_program_turns_on_https(build):
     in the args, not a literal in config, still gives the redirect and the HTTPS listener."""
     import pulumi
 
-    from components.web_tier import ScalingWebTier, ScalingWebTierArgs
+    from components.web_tier import ScalingWebTier
+    from components.web_tier_args import ScalingWebTierArgs
 
     issued = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
     mocks = build(lambda: ScalingWebTier("w", ScalingWebTierArgs(
