@@ -69,13 +69,14 @@ def plan(
 
         text = json.dumps(result.to_json(), indent=2, sort_keys=False) + "\n"
     else:
-        from .diagram import build_graph
+        from .diagrams.build import build_graph
+        from .diagrams.views import full
 
-        graph = build_graph(result)
+        graph = full(build_graph(result))
         if format is PlanFormat.mermaid:
-            from .diagram_mermaid import render
+            from .diagrams.mermaid import render
         else:
-            from .diagram_drawio import render
+            from .diagrams.drawio import render
         text = render(graph)
     emit(text, output)
 

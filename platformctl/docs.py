@@ -1,6 +1,7 @@
 """`make docs` (`python -m platformctl docs`): everything generated from the offline plans.
 
-Writes docs/diagrams/<stack>.mmd and .drawio for the shipped stacks and rewrites the blocks
+Writes docs/diagrams/<stack>-<area>.mmd (one Mermaid diagram per area) and <stack>.drawio
+for the shipped stacks and rewrites the blocks
 between `<!-- <name>:start -->` and `<!-- <name>:end -->` markers in the doc pages that hold
 them (BLOCK_PAGES): the Mermaid diagrams in docs/diagrams.md, the cost totals and the
 explained lines above $5 in docs/cost.md. `stale()` regenerates in memory
@@ -21,9 +22,10 @@ from offline.stacks import ROOT
 
 from . import settings_docs
 from .cost import EXPLAIN, Estimate, above_minimum, estimate, money
-from .diagram import build_graph
-from .diagram_drawio import render as render_drawio
-from .diagram_mermaid import render as render_mermaid
+from .diagrams.build import build_graph
+from .diagrams.drawio import render as render_drawio
+from .diagrams.mermaid import render as render_mermaid
+from .diagrams.views import areas, full
 
 STACKS = ("dev", "prod")
 EXPLAIN_ABOVE = 5.0
@@ -90,10 +92,13 @@ def generate(plans: Mapping[str, Plan] | None = None, root: Path = ROOT) -> dict
     estimates = {}
     for stack in STACKS:
         graph = build_graph(plans[stack])
-        mermaid = render_mermaid(graph)
-        files[root / "docs" / "diagrams" / f"{stack}.mmd"] = mermaid
-        files[root / "docs" / "diagrams" / f"{stack}.drawio"] = render_drawio(graph)
-        blocks[f"diagram:{stack}"] = f"```mermaid\n{mermaid}```"
+        files[root / "docs" / "diagrams" / f"{stack}.drawio"] = render_drawio(full(graph))
+        sections = []
+        for name, view in areas(graph).items():
+            mermaid = render_mermaid(view)
+            files[root / "docs" / "diagrams" / f"{stack}-{name}.mmd"] = mermaid
+            sections.append(f"#### {stack}: {view.title}\n\n```mermaid\n{mermaid}```")
+        blocks[f"diagram:{stack}"] = "\n\n".join(sections)
         estimates[stack] = estimate(plans[stack])
     blocks["cost:totals"] = totals_block(estimates)
     blocks["cost:explained"] = explained_block(estimates)

@@ -11,15 +11,16 @@ from pathlib import Path
 import pytest
 
 from offline.plan import Plan
-from platformctl.diagram import build_graph
-from platformctl.diagram_drawio import render as drawio
-from platformctl.diagram_mermaid import render as mermaid
+from platformctl.diagrams.build import build_graph as build_nodes
+from platformctl.diagrams.drawio import render as drawio
+from platformctl.diagrams.mermaid import render as mermaid
+from platformctl.diagrams.views import full
 from tests.unit import sample_platform
 
 ID = r"[A-Za-z][A-Za-z0-9_]*"
 NODE = re.compile(rf"^\s*({ID})(\[\[|\[\(|\[/|\(\[|\(\(|\{{\{{|\(|\[|>)\"[^\"]*\"(\]\]|\)\]|/\]|\\\]|\]\)|\)\)|\}}\}}|\)|\])$")
 SUBGRAPH = re.compile(rf"^\s*subgraph ({ID})\[\"[^\"]*\"\]$")
-EDGE = re.compile(rf"^\s*({ID}) (-->|-\.->)(\|\"[^\"]*\"\|)? ({ID})$")
+EDGE = re.compile(rf"^\s*({ID}) (-->|-\.->|~~~)(\|\"[^\"]*\"\|)? ({ID})$")
 CLASS = re.compile(rf"^\s*(classDef {ID} [^ ]+|class ({ID}(,{ID})*) {ID})$")
 
 
@@ -27,7 +28,7 @@ def check_mermaid(text: str) -> dict:
     """Structural parse of our Mermaid subset: every line is a known statement, subgraphs balance,
     ids are valid and unique, and every edge and class endpoint is declared."""
     lines = text.splitlines()
-    assert lines[0] == "flowchart LR"
+    assert lines[0] in ("flowchart LR", "flowchart TB")
     depth, declared, groups, edges, stack, parents = 0, set(), set(), [], [], {}
     for number, line in enumerate(lines[1:], start=2):
         if m := SUBGRAPH.match(line):
@@ -52,14 +53,19 @@ def check_mermaid(text: str) -> dict:
         else:
             pytest.fail(f"line {number} is not a statement we emit: {line!r}")
     assert depth == 0, "unbalanced subgraph/end"
-    for a, b, _ in edges:
-        assert a in declared and b in declared, f"edge {a} -> {b} has an undeclared endpoint"
+    for a, b, _ in edges:  # a subgraph can be an edge's end (the peering between two VPC boxes)
+        assert a in declared | groups and b in declared | groups, f"edge {a} -> {b} has an undeclared endpoint"
     return {"nodes": declared, "groups": groups, "edges": edges, "parents": parents}
 
 
 @pytest.fixture
 def full_plan(build):
     return Plan(stack="test", mocks=build(sample_platform.full_platform), outputs={})
+
+
+def build_graph(plan):
+    """The whole plan as one picture (what `plan --format mermaid|drawio` draws)."""
+    return full(build_nodes(plan))
 
 
 def ancestors(parsed, ident):
@@ -81,12 +87,11 @@ def test_dev_diagram_is_one_region_with_vpc_and_subnets_per_az(dev_plan):
     (nat,) = [n for n in graph.nodes if n.kind == "nat"]
     assert nat.label == "NAT instance\nt4g.nano" and nat.group == "network_vpc_eu_west_1a"
     assert sorted(e.source for e in graph.edges if e.target == nat.id) == ["network_private_a", "network_private_b"]
-    assert ancestors(parsed, "network_public_a") == ["network_vpc_eu_west_1a", "network_vpc_group", "network",
-                                                     "region_eu_west_1"]
+    assert ancestors(parsed, "network_public_a") == ["network_vpc_eu_west_1a", "network_vpc_box", "region_eu_west_1"]
     # No IAM, routes or associations as nodes.
     assert {n.kind for n in graph.nodes} <= {"vpc", "subnet", "igw", "endpoint", "nat", "alb", "tg", "asg", "ecs", "ecr",
                                              "api", "lambda", "table", "bucket", "cdn", "topic", "queue", "sfn", "vault",
-                                             "alarms", "instance"}
+                                             "alarms", "instance", "files", "backupplan"}
 
 
 def test_prod_diagram_has_two_regions_peer_vpc_and_peering_edge(prod_plan):
@@ -121,14 +126,15 @@ def test_components_are_related_through_ids_in_inputs(full_plan):
     }
     assert expected <= set(edges), expected - set(edges)
     assert edges[("web_alb", "web_blue")].label == "HTTP:80 w100"
-    assert edges[("messaging_queue", "messaging_dlq")].label == "DLQ"
+    assert edges[("messaging_queue", "messaging_dlq")].dashed  # no label: the node says DLQ
     labels = {n.id: n.label for n in graph.nodes}
     assert labels["web_blue_asg"].endswith("2 x t3.micro (1-4)")
     assert labels["messaging_dlq"].startswith("SQS DLQ")
     assert "(Spot)" in labels["container_service"]
     groups = {g.id: g for g in graph.groups}
     by_node = {n.id: groups[n.group].label for n in graph.nodes}
-    assert by_node["web_alb"] == "web · ScalingWebTier"
+    assert by_node["web_alb"] == "public subnets eu-west-1a, b"
+    assert by_node["web_blue_asg"] == by_node["container_service"] == "private subnets eu-west-1a, b"
     assert by_node["messaging_worker"] == "messaging · Messaging"
     assert [n.label for n in graph.nodes if n.kind == "alarms"] == ["CloudWatch alarms\n1 alarm"]
 
@@ -177,7 +183,7 @@ def test_the_structural_check_rejects_broken_mermaid(broken):
 
 @pytest.mark.parametrize("name,ident", [("web-alb", "web_alb"), ("1st", "n_1st"), ("end", "end_"), ("a..b", "a_b")])
 def test_ids_are_valid_mermaid(name, ident):
-    from platformctl.diagram import safe_id
+    from platformctl.diagrams.graph import safe_id
 
     assert safe_id(name) == ident
 
@@ -202,3 +208,40 @@ def test_mermaids_own_parser_accepts_the_diagrams(tmp_path, dev_plan, prod_plan,
     result = subprocess.run(["node", str(MERMAID_TOOL / "parse.mjs"), str(broken)], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 1 and ": error Parse error" in result.stdout
+
+
+def test_network_view_nests_zones_subnets_and_residents(prod_plan):
+    from platformctl.diagrams.views import areas
+
+    view = areas(build_nodes(prod_plan))["network"]
+    parsed = check_mermaid(mermaid(view))
+    groups = {g.id: g for g in view.groups}
+    home_zones = [g.label for g in view.groups if g.kind == "az" and g.parent == "network_vpc_box"]
+    assert home_zones == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    for zone in "abc":
+        public, private = f"network_public_{zone}_box", f"network_private_{zone}_box"
+        assert groups[public].parent == groups[private].parent == f"network_vpc_eu_west_1{zone}"
+        assert parsed["parents"][f"network_nat_{zone}"] == public
+        assert parsed["parents"][f"web_alb_network_public_{zone}"] == public
+        for resident in ("web_blue_asg", "web_green_asg", "container_service"):
+            assert parsed["parents"][f"{resident}_network_private_{zone}"] == private
+    # The invisible chain runs zone a, b, c top to bottom: a's private subnet before b's public one.
+    chain = [(a, b) for a, b, arrow in parsed["edges"] if arrow == "~~~"]
+    assert ("container_service_network_private_a", "network_public_b_route") in chain
+    assert ("network_vpc_box", "peer_network_vpc_box", "-.->") in parsed["edges"]
+
+
+def test_backup_copy_and_site_bucket_edges(prod_plan, dev_plan):
+    edges = {(e.source, e.target): e for e in build_nodes(prod_plan).edges}
+    assert edges[("backup_plan", "backup_vault")].label == "daily, weekly"
+    assert edges[("backup_vault", "backup_peer_vault")].label == "copy"
+    assert ("serverless_subscribers", "backup_plan") in edges  # picked by the selection's Backup tag
+    assert edges[("backup_plan", "alarms_ops")].label == "failed jobs"
+    assert edges[("serverless_site_cdn", "serverless_site")].label == "OAC"
+    assert edges[("serverless_site_files", "serverless_site")].label == "upload"
+    assert edges[("serverless_site_cdn", "serverless_cdn_logs")].label == "access logs"
+    assert edges[("web_alb", "web_alb_logs")].label == "access logs"
+    dev = build_nodes(dev_plan)
+    assert {(e.source, e.target, e.label) for e in dev.edges if e.target == "serverless_site"} == {
+        ("serverless_site_files", "serverless_site", "upload")}
+    assert dev.node("serverless_site").label.startswith("S3 website bucket")

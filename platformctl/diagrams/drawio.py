@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET  # noqa: S405 (we only write XML)
 
-from .diagram import Graph, Group, Node
+from .graph import Graph, Group, Node
 
 NODE_W, NODE_H, GAP, HEADER, PAD, ROW_WIDTH = 170, 64, 24, 30, 16, 1100
 
@@ -35,12 +35,19 @@ STYLES = {
     "topic": "shape=step;perimeter=stepPerimeter;fillColor=#f8cecc;strokeColor=#b85450;",
     "queue": "shape=process;fillColor=#f8cecc;strokeColor=#b85450;",
     "alarms": "shape=note;fillColor=#f5f5f5;strokeColor=#666666;",
+    "backupplan": "rounded=0;fillColor=#d5e8d4;strokeColor=#82b366;",
+    "files": "shape=document;fillColor=#d5e8d4;strokeColor=#82b366;",
+    "logs": "shape=cylinder3;fillColor=#d5e8d4;strokeColor=#82b366;",
+    "dns": "rounded=1;arcSize=50;fillColor=#fff2cc;strokeColor=#d6b656;",
+    "cert": "rounded=0;fillColor=#fff2cc;strokeColor=#d6b656;",
+    "waf": "shape=hexagon;perimeter=hexagonPerimeter2;fillColor=#fff2cc;strokeColor=#d6b656;",
 }
 GROUP_STYLE = {
     "region": "swimlane;fillColor=none;strokeColor=#232f3e;fontStyle=1;",
     "component": "swimlane;fillColor=none;strokeColor=#879196;dashed=1;",
     "vpc": "swimlane;fillColor=none;strokeColor=#8c4fff;",
     "az": "swimlane;fillColor=none;strokeColor=#147eba;dashed=1;",
+    "tier": "swimlane;fillColor=none;strokeColor=#147eba;",
 }
 
 
