@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Mermaid's own parser (node + jsdom) for the diagram test; skipped when npm is not installed.
 MERMAID := tools/mermaid/node_modules/.package-lock.json
 
-.PHONY: test plan check lint clean docs cost bench bench-ocr
+.PHONY: test plan check lint clean docs cost bench bench-ocr judge
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,17 @@ RUNS ?= 5
 bench: $(STAMP)
 	$(PY) tools/bench/bench.py --runs $(RUNS)
 
+# A second opinion on the plans: checkov (in its own venv: its pins clash with ours) on dev and
+# prod converted to Terraform plan JSON; fails on findings not explained in tools/judge/explained.yaml.
+JUDGE := .venv-judge
+$(JUDGE)/.installed: tools/judge/requirements.txt
+	test -x $(JUDGE)/bin/python || $(PYTHON) -m venv $(JUDGE)
+	$(JUDGE)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/judge/requirements.txt
+	touch $@
+
+judge: $(STAMP) $(JUDGE)/.installed
+	$(PY) -m tools.judge.run --checkov $(JUDGE)/bin/checkov
+
 plan: $(STAMP)
 	$(PY) -m platformctl plan --stack $(STACK)
 
@@ -54,4 +65,4 @@ cost: $(STAMP)
 	$(PY) -m platformctl cost --stack $(STACK)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis tools/mermaid/node_modules
+	rm -rf $(VENV) $(JUDGE) .pytest_cache .ruff_cache .hypothesis tools/mermaid/node_modules
