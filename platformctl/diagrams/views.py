@@ -170,7 +170,7 @@ def _subnet_stack(graph: Graph, boxes: _Boxes, subnet: Node, gateway: Node | Non
     elif gateway.kind == "nat":
         via = f"0.0.0.0/0 → NAT\nin {gateway_zone(graph, gateway)}"
     else:
-        via = "0.0.0.0/0 →\nInternet gw"
+        via = "0.0.0.0/0 →\ninternet gateway"
     stack = [Node(f"{subnet.id}_route", via, "route", box, region=subnet.region)]
     for n in _ordered(graph.nodes):
         if subnet.id in n.subnets and n.kind == "nat":

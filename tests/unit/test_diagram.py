@@ -245,3 +245,20 @@ def test_backup_copy_and_site_bucket_edges(prod_plan, dev_plan):
     assert {(e.source, e.target, e.label) for e in dev.edges if e.target == "serverless_site"} == {
         ("serverless_site_files", "serverless_site", "upload")}
     assert dev.node("serverless_site").label.startswith("S3 website bucket")
+
+
+def test_area_views_follow_the_plan(full_plan, dev_plan):
+    from platformctl.diagrams.views import areas
+
+    views = areas(build_nodes(full_plan))  # the sample platform: two zones, no Route 53, no WAF
+    assert [g.label for g in views["network"].groups if g.kind == "az"] == ["eu-west-1a", "eu-west-1b", "eu-central-1a"]
+    web = views["web"]
+    boxes = {g.id: g.label for g in web.groups}
+    assert boxes[web.node("web_alb").group] == "public subnets eu-west-1a, b"
+    assert not any(n.ref and n.kind in ("dns", "waf", "cert") for n in web.nodes)
+    for view in views.values():
+        check_mermaid(mermaid(view))
+    # dev: one NAT instance in zone a; zone b's private subnet routes to it.
+    network = {n.id: n for n in areas(build_nodes(dev_plan))["network"].nodes}
+    assert network["network_private_b_route"].label == "0.0.0.0/0 → NAT\nin eu-west-1a"
+    assert network["network_nat_instance"].group == "network_public_a_box"

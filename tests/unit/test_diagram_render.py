@@ -1,7 +1,7 @@
 """The committed area diagrams as GitHub shows them: Mermaid rendered in headless chromium.
 
 Width at most MAX_WIDTH px (GitHub scales a wider SVG down to its page width, making it unreadable),
-no two edge labels overlapping, zones a, b, c in order top to bottom. The whole-plan diagram
+no two edge labels overlapping (nor a label over a node), zones a, b, c in order top to bottom. The whole-plan diagram
 (`plan --format mermaid`) is rendered too, to show the width check fails where it should.
 """
 
@@ -33,16 +33,18 @@ MEASURE = """async (text) => {
   return {
     width: el.viewBox.baseVal.width,
     labels: [...el.querySelectorAll('g.edgeLabel')].filter(e => e.textContent.trim()).map(e => [e.textContent, box(e)]),
+    nodes: [...el.querySelectorAll('g.node')].map(e => [e.id, box(e)]),
     clusters: Object.fromEntries([...el.querySelectorAll('.cluster')].map(e => [e.id.split('-').slice(1).join('-'),
                                                                                box(e.querySelector('rect'))])),
   };
 }"""
 
 
-def overlapping(labels: list) -> list[tuple[str, str]]:
+def overlapping(labels: list, others: list | None = None) -> list[tuple[str, str]]:
+    """Pairs of (text, [x, y, w, h]) boxes that intersect: labels among themselves, or labels x others."""
     found = []
     for i, (a, (ax, ay, aw, ah)) in enumerate(labels):
-        for b, (bx, by, bw, bh) in labels[i + 1:]:
+        for b, (bx, by, bw, bh) in (labels[i + 1:] if others is None else others):
             if ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah:
                 found.append((a, b))
     return found
@@ -73,6 +75,7 @@ def test_area_diagram_fits_the_page_without_overlapping_labels(measure, path: Pa
     result = measure(path.read_text())
     assert 0 < result["width"] <= MAX_WIDTH, f"{path.name} is {result['width']:.0f} px wide"
     assert overlapping(result["labels"]) == []
+    assert overlapping(result["labels"], result["nodes"]) == []  # no label over a box either
 
 
 def test_zones_are_drawn_in_order(measure):
