@@ -26,9 +26,13 @@ import pulumi_aws as aws
 
 from .alarms import AlarmTargets
 from .blocks import LambdaFunction, LambdaFunctionArgs, Moved, package_handler, statement
+from .blocks.kms import PERSONAL_DATA_TAG, log_group_arn, logs_for
 from .latency_lab import latency_lab
 from .messaging_args import MessagingArgs
 from .settings.messaging import MAX_RETENTION_SECONDS
+
+# Functions that see subscribers' e-mail addresses (subscriber.created events).
+PERSONAL_DATA_FUNCTIONS = ("worker", "notifier")
 
 # Powertools idempotency's defaults (DynamoDBPersistenceLayer key_attr / expiry_attr).
 IDEMPOTENCY_KEY_ATTRIBUTE = "id"
@@ -133,6 +137,9 @@ class Messaging(pulumi.ComponentResource):
                             "ArnEquals": {"aws:SourceArn": topics},
                         },
                     },
+                    # The worker and the notifier see subscribers' addresses: their log groups use this key.
+                    *([logs_for(region, [log_group_arn(partition, region, account, f"/aws/lambda/{name}-{kind}")
+                                         for kind in PERSONAL_DATA_FUNCTIONS])] if self._settings.encrypt_logs else []),
                 ],
             })
 
@@ -267,6 +274,7 @@ class Messaging(pulumi.ComponentResource):
     ) -> aws.lambda_.Function:
         """A Lambda with its own log group (retention) and a role naming only `statements`' ARNs."""
         name, s = self._name, self._settings
+        personal = kind in PERSONAL_DATA_FUNCTIONS
         block = LambdaFunction(
             f"{name}-{kind}",
             LambdaFunctionArgs(
@@ -278,6 +286,8 @@ class Messaging(pulumi.ComponentResource):
                 memory_size=memory,
                 timeout=timeout,
                 log_retention_days=s.log_retention_days,
+                log_kms_key_arn=self.key_arn if personal and s.encrypt_logs else None,
+                tags=dict(PERSONAL_DATA_TAG) if personal else {},
                 powertools_layer_version=s.powertools_layer_version,
                 service_name=kind,
                 tracing=s.tracing,

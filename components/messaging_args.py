@@ -65,6 +65,8 @@ class MessagingArgs:
     """X-Ray active tracing on the worker and notifier functions."""
     encryption: str = "customer-key"
     """customer-key (a KMS key of this component) or aws-managed (alias/aws/sns, SSE-SQS, AWS managed table key)."""
+    encrypt_logs: bool = False
+    """The worker's and the notifier's log groups (subscribers' addresses) encrypted with the component's key."""
     worker: WorkerArgs = field(default_factory=WorkerArgs)
     notifier: NotifierArgs = field(default_factory=NotifierArgs)
     subscriptions: SubscriptionArgs = field(default_factory=SubscriptionArgs)

@@ -15,8 +15,18 @@ import pulumi_aws as aws
 
 from .alarms import AlarmTargets
 from .blocks import LambdaFunction, LambdaFunctionArgs, Moved, package_handler, statement
+from .blocks.kms import (
+    PERSONAL_DATA_TAG,
+    account_root,
+    grants_through,
+    key_policy,
+    log_group_arn,
+    logs_for,
+    use_through,
+    via_service,
+)
 from .serverless_args import ServerlessApiArgs
-from .serverless_rest_api import rest_api
+from .serverless_rest_api import access_log_group, rest_api
 from .serverless_site import site_hosting, site_objects
 
 # Graviton: the same requests for about 20 % less than x86_64.
@@ -42,6 +52,7 @@ class ServerlessApi(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         s = args
 
+        self._data_key(s)
         self._table(s)
         hosting = site_hosting(name, args, self)
         self.site, self.distribution, self.site_url = hosting.site, hosting.distribution, hosting.url
@@ -70,6 +81,47 @@ class ServerlessApi(pulumi.ComponentResource):
                             apis=[("subscribers", self.rest_api_name, self.stage_name)])
 
     # --- data ------------------------------------------------------------------------------
+    def _data_key(self, s: ServerlessApiArgs) -> None:
+        """The subscribers' key: only the API role through DynamoDB, and CloudWatch Logs for the API's group.
+
+        The role is created later (by the function block, after the table that needs this key),
+        so the key policy names it by ARN pattern (its autoname `<name>-api-role-<hex>`), with the
+        account root as principal; the role's own policy grants the key's use on its exact ARN.
+        """
+        self.data_key = None
+        if s.encryption != "customer-key":
+            return
+        name, invoke = self._name, pulumi.InvokeOptions(parent=self)
+        function = f"{name}-api"
+        identity = aws.get_caller_identity_output(opts=invoke)
+        parts = pulumi.Output.all(aws.get_partition_output(opts=invoke).partition,
+                                  aws.get_region_output(opts=invoke).region, identity.account_id)
+
+        def policy(a: list[str]) -> str:
+            partition, region, account = a
+            root, dynamodb = account_root(partition, account), via_service("dynamodb", region)
+            return key_policy(
+                partition, account,
+                *use_through("ApiRoleThroughDynamoDb", [root], [dynamodb], account,
+                             principal_patterns=[f"arn:{partition}:iam::{account}:role/{function}-role-*"]),
+                # Deploys create and update the table with the key: DynamoDB creates its grant as the caller.
+                grants_through("DeploysGrantToTheTable", [root], [dynamodb], account),
+                logs_for(region, [log_group_arn(partition, region, account, group) for group in (
+                    f"/aws/lambda/{function}", access_log_group(name, s.stage_name))]),
+            )
+
+        stateful = pulumi.ResourceOptions(parent=self, protect=s.protect, retain_on_delete=s.protect)
+        self.data_key = aws.kms.Key(
+            f"{name}-data-key",
+            description=f"{name}: subscriber table and API logs (personal data)",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=parts.apply(policy),
+            opts=stateful,
+        )
+        aws.kms.Alias(f"{name}-data-key", name=f"alias/{name}-data", target_key_id=self.data_key.key_id,
+                      opts=self._child)
+
     def _table(self, s: ServerlessApiArgs) -> None:
         name = self._name
         self.table = aws.dynamodb.Table(
@@ -77,10 +129,12 @@ class ServerlessApi(pulumi.ComponentResource):
             billing_mode="PAY_PER_REQUEST",
             hash_key="email",
             attributes=[{"name": "email", "type": "S"}],
-            server_side_encryption={"enabled": True},  # KMS (AWS managed key), not the default owned key
+            # KMS: the component's key (customer-key), else the AWS managed key, never the default owned key.
+            server_side_encryption={"enabled": True,
+                                    "kms_key_arn": self.data_key.arn if self.data_key is not None else None},
             point_in_time_recovery={"enabled": s.pitr},
             deletion_protection_enabled=s.protect,
-            tags={"Name": f"{name}-subscribers", "Backup": "true"},
+            tags={"Name": f"{name}-subscribers", "Backup": "true", **PERSONAL_DATA_TAG},
             opts=pulumi.ResourceOptions(parent=self, protect=s.protect, retain_on_delete=s.protect),
         )
         self.table_name = self.table.name
@@ -102,7 +156,8 @@ class ServerlessApi(pulumi.ComponentResource):
             self.table.arn,
             topic if topic is not None else pulumi.Output.from_input(""),
             key if key is not None else pulumi.Output.from_input(""),
-        ).apply(lambda a: self._statements(a[0], a[1] or None, a[2] or None))
+            self.data_key.arn if self.data_key is not None else pulumi.Output.from_input(""),
+        ).apply(lambda a: self._statements(a[0], a[1] or None, a[2] or None, a[3] or None))
         if args.grants:
             statements = pulumi.Output.all(statements, *(g.statements for g in args.grants)).apply(
                 lambda parts: [st for part in parts for st in part])
@@ -127,6 +182,8 @@ class ServerlessApi(pulumi.ComponentResource):
                 timeout=s.timeout,
                 architecture=ARCHITECTURE,
                 log_retention_days=s.log_retention_days,
+                log_kms_key_arn=self.data_key.arn if self.data_key is not None else None,
+                tags=dict(PERSONAL_DATA_TAG),
                 tracing=s.tracing,
                 powertools_layer_version=s.powertools_layer_version,
                 moved=Moved(parent=self),
@@ -140,12 +197,19 @@ class ServerlessApi(pulumi.ComponentResource):
         self.role_name = self.role.name
 
     @staticmethod
-    def _statements(table_arn: str, topic_arn: str | None, key_arn: str | None) -> list[dict]:
+    def _statements(table_arn: str, topic_arn: str | None, key_arn: str | None,
+                    data_key_arn: str | None = None) -> list[dict]:
         statements = [
             # GetItem: reads and the idempotent path; PutItem: conditional create; DeleteItem:
             # undo a create whose event could not be published.
             statement("Subscribers", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], [table_arn]),
         ]
+        if data_key_arn:
+            # What DynamoDB needs of a table's customer key from the caller (the key policy adds:
+            # only through DynamoDB).
+            statements.append(statement("SubscribersKey", [
+                "kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey",
+                "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:CreateGrant"], [data_key_arn]))
         if topic_arn:
             statements.append(statement("Events", ["sns:Publish"], [topic_arn]))
             if key_arn:
@@ -156,7 +220,8 @@ class ServerlessApi(pulumi.ComponentResource):
 
     # --- REST API --------------------------------------------------------------------------
     def _rest_api(self, args: ServerlessApiArgs, origin: pulumi.Output[str]) -> None:
-        gateway = rest_api(self._name, args, self.function, origin, self)
+        gateway = rest_api(self._name, args, self.function, origin, self,
+                           self.data_key.arn if self.data_key is not None else None)
         self.api, self.stage, self.access_logs, self.api_url = gateway.api, gateway.stage, gateway.access_logs, gateway.url
         self.rest_api_id = self.api.id
         self.rest_api_name = self.api.name

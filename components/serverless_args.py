@@ -63,6 +63,8 @@ class ServerlessApiArgs:
     protect: bool = False
     """Protect and retain the table (prod data)."""
     tracing: bool = False
+    encryption: str = "aws-managed"
+    """customer-key: the component's KMS key for the subscriber table and the API log group; aws-managed: no key."""
     powertools_layer_version: int = 27
     allowed_origin: str = "*"
     """CORS origin: `*`, `site` (the deployed website's origin) or one https:// origin."""

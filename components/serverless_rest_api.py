@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from .blocks.kms import PERSONAL_DATA_TAG
 from .serverless_args import ServerlessApiArgs
 
 CORS_HEADERS = "Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key"
@@ -41,8 +42,13 @@ class RestApi:
     """The stage's invoke URL with one trailing slash."""
 
 
+def access_log_group(name: str, stage_name: str) -> str:
+    return f"/aws/apigateway/{name}-rest/{stage_name}"
+
+
 def rest_api(name: str, args: ServerlessApiArgs, function: aws.lambda_.Function, origin: pulumi.Output[str],
-             parent: pulumi.Resource) -> RestApi:
+             parent: pulumi.Resource, log_kms_key_arn: pulumi.Input[str] | None = None) -> RestApi:
+    """`log_kms_key_arn` encrypts the access logs: their paths hold e-mail addresses (GET /subscribers/{email})."""
     child = pulumi.ResourceOptions(parent=parent)
     api = aws.apigateway.RestApi(
         f"{name}-rest", name=f"{name}-rest", description="Subscriptions API",
@@ -60,8 +66,9 @@ def rest_api(name: str, args: ServerlessApiArgs, function: aws.lambda_.Function,
     if args.manage_api_gateway_account:
         depends.append(_api_gateway_account(name, parent))
     access_logs = aws.cloudwatch.LogGroup(
-        f"{name}-access-logs", name=f"/aws/apigateway/{name}-rest/{args.stage_name}",
-        retention_in_days=args.log_retention_days, opts=child,
+        f"{name}-access-logs", name=access_log_group(name, args.stage_name),
+        retention_in_days=args.log_retention_days, kms_key_id=log_kms_key_arn,
+        tags=dict(PERSONAL_DATA_TAG), opts=child,
     )
     stage = aws.apigateway.Stage(
         f"{name}-stage", rest_api=api.id, deployment=deployment.id, stage_name=args.stage_name,

@@ -13,6 +13,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+# Resources holding personal data (subscribers' e-mail addresses) carry this tag; the policy pack's
+# personal-data-encrypted control requires a customer managed key on them where the stack asks for it.
+PERSONAL_DATA_TAG = {"DataClass": "personal"}
+
 # No Encrypt/Decrypt/GenerateDataKey/ReEncrypt and no CreateGrant: an administrator cannot give
 # itself use of the data (AWS's console default "Create*" would include CreateGrant).
 ADMIN_ACTIONS = (
@@ -39,17 +43,44 @@ def via_service(service: str, region: str) -> str:
 
 
 def use_through(sid: str, principals: list[str], services: list[str], account: str,
-                grants: bool = True) -> list[dict[str, Any]]:
-    """Use of the key by `principals`, only through `services` (ViaService values), only from this account."""
-    only_through = {"StringEquals": {"kms:ViaService": sorted(services), "kms:CallerAccount": account}}
+                grants: bool = True, principal_patterns: list[str] | None = None) -> list[dict[str, Any]]:
+    """Use of the key by `principals`, only through `services` (ViaService values), only from this account.
+
+    `principal_patterns` (with the account root as principal) names roles not created yet by
+    ARN pattern (`aws:PrincipalArn`): KMS refuses a principal that does not exist.
+    """
+    only_through = _through(services, account, principal_patterns)
     statements = [{"Sid": sid, "Effect": "Allow", "Principal": {"AWS": principals}, "Action": list(USE_ACTIONS),
                    "Resource": "*", "Condition": only_through}]
     if grants:
-        statements.append({
-            "Sid": f"{sid}Grants", "Effect": "Allow", "Principal": {"AWS": principals}, "Action": list(GRANT_ACTIONS),
-            "Resource": "*", "Condition": {**only_through, "Bool": {"kms:GrantIsForAWSResource": "true"}},
-        })
+        statements.append(grants_through(f"{sid}Grants", principals, services, account, principal_patterns))
     return statements
+
+
+def grants_through(sid: str, principals: list[str], services: list[str], account: str,
+                   principal_patterns: list[str] | None = None) -> dict[str, Any]:
+    """Grants for AWS resources only (what a service creates for a table or repository), only through `services`."""
+    return {"Sid": sid, "Effect": "Allow", "Principal": {"AWS": principals}, "Action": list(GRANT_ACTIONS),
+            "Resource": "*", "Condition": {**_through(services, account, principal_patterns),
+                                           "Bool": {"kms:GrantIsForAWSResource": "true"}}}
+
+
+def _through(services: list[str], account: str, principal_patterns: list[str] | None) -> dict[str, Any]:
+    condition: dict[str, Any] = {"StringEquals": {"kms:ViaService": sorted(services), "kms:CallerAccount": account}}
+    if principal_patterns:
+        condition["ArnLike"] = {"aws:PrincipalArn": principal_patterns}
+    return condition
+
+
+def logs_for(region: str, log_group_arns: list[str]) -> dict[str, Any]:
+    """CloudWatch Logs encrypts and decrypts these log groups' events (and no other group's) with the key."""
+    return {"Sid": "LogsForTheseLogGroups", "Effect": "Allow", "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Resource": "*", "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arns}}}
+
+
+def log_group_arn(partition: str, region: str, account: str, name: str) -> str:
+    return f"arn:{partition}:logs:{region}:{account}:log-group:{name}"
 
 
 def key_policy(partition: str, account: str, *uses: dict[str, Any]) -> str:

@@ -58,6 +58,9 @@ class ComplianceSettings(Section):
     """Load balancers listen on HTTPS and only redirect on HTTP; CloudFront uses its own certificate (prod)."""
     require_waf: bool = False
     """Load balancers and API stages are associated with a WAF web ACL (prod)."""
+    require_personal_data_key: bool = False
+    """Tables tagged DataClass=personal use a customer managed KMS key; log groups of such functions are KMS-encrypted
+    (prod)."""
     require_vault_lock: bool = False
     """Every AWS Backup vault has a compliance-mode Vault Lock and a vault policy reserving recovery-point deletion to
     a break-glass role (prod)."""

@@ -136,6 +136,9 @@ class MessagingSettings(ComponentSection):
     # SNS cannot deliver to a queue encrypted with alias/aws/sqs, hence SSE-SQS for queues.
     encryption: Literal["customer-key", "aws-managed"] = "customer-key"
     """customer-key: a KMS key of this component (prod); aws-managed: alias/aws/sns, SSE-SQS, aws/dynamodb (no key fee)."""
+    encrypt_logs: bool = False
+    """Encrypt the worker's and the notifier's log groups with the component's key: they see subscribers' e-mail
+    addresses (prod; needs encryption customer-key)."""
     worker: WorkerSettings = WorkerSettings()
     notifier: NotifierSettings = NotifierSettings()
     subscriptions: SubscriptionSettings = SubscriptionSettings()
@@ -158,6 +161,9 @@ class MessagingSettings(ComponentSection):
 
     @model_validator(mode="after")
     def _cross_field(self) -> MessagingSettings:
+        if self.encrypt_logs and self.encryption != "customer-key":
+            raise invalid("encryptLogs", f"needs encryption customer-key (got {self.encryption}): "
+                                         "the log groups are encrypted with the component's key")
         needed = self.minimum_visibility_seconds
         if self.visibility_timeout_seconds is not None and self.visibility_timeout_seconds < needed:
             raise invalid(

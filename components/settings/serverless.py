@@ -52,6 +52,10 @@ class ServerlessSettings(ComponentSection):
     """`protect` + `retain_on_delete` on the table: prod data survives a `pulumi destroy`."""
     tracing: bool = False
     """X-Ray active tracing on the function and the stage."""
+    encryption: Literal["customer-key", "aws-managed"] = "aws-managed"
+    """customer-key: a KMS key of this component encrypts the subscriber table (personal data) and the API function's
+    log group, usable only by the API role through DynamoDB and by CloudWatch Logs for that group (prod);
+    aws-managed: the AWS managed table key aws/dynamodb and CloudWatch Logs' own encryption (no key fee)."""
     powertools_layer_version: StrictInt = Field(27, ge=1)
     """Version of AWS's public Powertools for AWS Lambda (Python) v3 layer."""
     manage_api_gateway_account: bool = False

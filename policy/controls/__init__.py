@@ -1,3 +1,3 @@
 """Every control module; importing this package registers all policies."""
 
-from . import compute, edge, governance, identity, messaging, network, storage  # noqa: F401
+from . import compute, edge, governance, identity, messaging, network, personal_data, storage  # noqa: F401

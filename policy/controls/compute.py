@@ -46,6 +46,15 @@ def _expected_log_group(fn: Resource) -> Any:
     return f"/aws/lambda/{name}" if isinstance(name, str) and name else None
 
 
+def function_log_group(fn: Resource, groups: list[Resource]) -> Resource | None:
+    """The managed log group `fn` writes to, by name or through the engine's property dependencies."""
+    expected = _expected_log_group(fn)
+    by_name = next((g for g in groups if isinstance(expected, str) and g.props.get("name") == expected), None)
+    # In a preview, names derived from fn.name are unknown; the engine's property
+    # dependencies still tie the group to the function (or the function to the group).
+    return by_name or next((g for g in groups if g.refers_to("name", fn) or fn.refers_to("loggingConfig", g)), None)
+
+
 @stack_policy(
     "lambda-log-retention",
     summary="Every Lambda function writes to a log group the stack manages with a retention period "
@@ -56,15 +65,10 @@ def _expected_log_group(fn: Resource) -> Any:
 )
 def lambda_log_retention(resources: list[Resource], ctx: Context):
     groups = [r for r in resources if r.type == LOG_GROUP]
-    by_name = {g.props.get("name"): g for g in groups if isinstance(g.props.get("name"), str)}
     undecided = any(is_unknown(g.props.get("name")) for g in groups)
     for fn in (r for r in resources if r.type == LAMBDA):
         expected = _expected_log_group(fn)
-        # In a preview, names derived from fn.name are unknown; the engine's property
-        # dependencies still tie the group to the function (or the function to the group).
-        group = by_name.get(expected) if isinstance(expected, str) else None
-        group = group or next((g for g in groups if g.refers_to("name", fn)
-                               or fn.refers_to("loggingConfig", g)), None)
+        group = function_log_group(fn, groups)
         if group is None:
             if expected is None or is_unknown(expected) or undecided:
                 continue  # nothing to match yet; decided on the next preview

@@ -59,6 +59,16 @@ def test_prod_without_backups_or_vault_protection_fails(plan_with):
         "cloud-platform-prod-backup-peer-vault", "cloud-platform-prod-backup-reports", "cloud-platform-prod-backup-vault"]
 
 
+def test_prod_with_personal_data_under_aws_managed_keys_fails_naming_the_control():
+    result = run_check("prod", {"cloud-platform:serverless": {"encryption": "aws-managed"},
+                                "cloud-platform:messaging": {"encryptLogs": False}})
+    assert {v.policy for v in result.mandatory} == {"personal-data-encrypted"}
+    named = sorted(v.resource_name for v in result.mandatory)
+    assert named == ["cloud-platform-prod-messaging-notifier-logs", "cloud-platform-prod-messaging-worker-logs",
+                     "cloud-platform-prod-serverless-access-logs", "cloud-platform-prod-serverless-api-logs",
+                     "cloud-platform-prod-serverless-subscribers"], named
+
+
 def test_security_group_open_on_22_fails_the_check(build, dev_plan):
     mocks = build(lambda: aws.ec2.SecurityGroup(
         "bastion", vpc_id="vpc-1", description="ssh",

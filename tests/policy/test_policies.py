@@ -93,6 +93,16 @@ def _vaults(*names, lock=True, compliance=True, condition=BREAK_GLASS, effect="D
     return found
 
 
+PERSONAL = {"DataClass": "personal"}
+PD_KEY = {"require_personal_data_key": True}
+
+
+def _pd_function(group_props, fn_tags=PERSONAL):
+    fn = res(LAMBDA, "fn", {"name": "cp-fn", "tags": fn_tags})
+    return [fn, *([res(LOG_GROUP, "fn-logs", {"name": "/aws/lambda/cp-fn", **group_props})]
+                  if group_props is not None else [])]
+
+
 # (policy, settings, good, bad, expected message fragment)
 CDN = "aws:cloudfront/distribution:Distribution"
 LISTENER = "aws:lb/listener:Listener"
@@ -247,6 +257,17 @@ CASES = [
      _vaults("vault", condition={"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}), "has no vault access policy"),
     ("backup-vaults-immutable", VAULT_LOCKED, _vaults("vault"),
      _vaults("vault", condition={"ArnNotLike": {"aws:PrincipalArn": "*"}}), "has no vault access policy"),
+    ("personal-data-encrypted", PD_KEY,
+     res(TABLE, "t", {"name": "cp-subs", "tags": PERSONAL,
+                      "serverSideEncryption": {"enabled": True, "kmsKeyArn": "arn:aws:kms:eu-west-1:1:key/k"}}),
+     res(TABLE, "t", {"name": "cp-subs", "tags": PERSONAL, "serverSideEncryption": {"enabled": True}}),
+     "table cp-subs holds personal data but is not encrypted with a customer managed key"),
+    ("personal-data-encrypted", PD_KEY, _pd_function({"kmsKeyId": "arn:k"}),
+     _pd_function({}), "log group /aws/lambda/cp-fn of function cp-fn (personal data) is not KMS-encrypted"),
+    ("personal-data-encrypted", PD_KEY, _pd_function({"kmsKeyId": "arn:k"}), _pd_function(None),
+     "function cp-fn handles personal data but logs to a group the stack does not manage"),
+    ("personal-data-encrypted", PD_KEY, res(LOG_GROUP, "g", {"name": "/x", "tags": PERSONAL, "kmsKeyId": "arn:k"}),
+     res(LOG_GROUP, "g", {"name": "/x", "tags": PERSONAL}), "log group /x holds personal data but is not KMS-encrypted"),
     ("backup-coverage", PROD, _backup(True), _backup(False),
      "is tagged Backup=true but no backup selection picks that tag up"),
     ("ec2-imdsv2", {}, res(LT, "lt", {"metadataOptions": {"httpTokens": "required"}}),
@@ -294,6 +315,7 @@ def test_every_policy_has_a_case_and_names_its_controls():
     ("s3-versioning", _bucket_with()),
     ("backup-coverage", _backup(False)),
     ("backup-vaults-immutable", _vaults("vault", lock=False, condition=None)),
+    ("personal-data-encrypted", res(TABLE, "t", {"name": "cp-subs", "tags": PERSONAL})),
 ])
 def test_prod_only_controls_are_quiet_without_their_setting(name, resource):
     assert _messages(name, {}, resource) == []
