@@ -17,7 +17,7 @@ import json
 import os
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
@@ -35,11 +35,15 @@ CORS_HEADERS = {
 }
 
 SUBSCRIBED = "subscription received"
+# What Powertools reads as true in POWERTOOLS_TRACE_DISABLED (its strtobool).
+TRUTHY = frozenset({"1", "y", "yes", "t", "true", "on"})
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "subscriptions-api"))
-# X-Ray segments per invocation and boto3 call when `serverless.tracing` is on (ServerlessApi sets
-# POWERTOOLS_TRACE_DISABLED from it); off outside Lambda (tests, the sandbox).
-tracer = Tracer()
+# X-Ray segments per invocation and boto3 call when `serverless.tracing` is on (the LambdaFunction
+# block sets POWERTOOLS_TRACE_DISABLED from it). Powertools' Tracer imports and configures the X-Ray
+# SDK even when it is disabled (a third of this module's cold import), so with tracing off it is
+# not built at all. Outside Lambda (tests, the sandbox) the Tracer disables itself as usual.
+TRACING = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() not in TRUTHY
 app = APIGatewayRestResolver(cors=CORS)
 app.include_router(ocr_jobs.router)  # /ocr/jobs: screenshot-to-source (functions/api/ocr_jobs.py)
 
@@ -131,7 +135,16 @@ def _is_proxy_request(event: Any) -> bool:
     return isinstance(event, dict) and isinstance(event.get("httpMethod"), str) and isinstance(event.get("path"), str)
 
 
-@tracer.capture_lambda_handler
+def _traced(handler: Any) -> Any:
+    """The handler with one X-Ray subsegment per invocation (and patched boto3) when tracing is on."""
+    if not TRACING:
+        return handler
+    from aws_lambda_powertools import Tracer
+
+    return Tracer().capture_lambda_handler(handler)
+
+
+@_traced
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     if not _is_proxy_request(event):

@@ -28,7 +28,9 @@ class InvalidNotificationError(ValueError):
 
 
 class Notification(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # Validator built on the first message, not at import: a cold start that parses nothing
+    # (or fails before) does not pay for it.
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     type: str
     id: str = Field(min_length=1, max_length=128)
