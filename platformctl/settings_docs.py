@@ -1,6 +1,6 @@
 """The settings reference, generated from the pydantic models that validate the stack files.
 
-Each field's docstring is its description (`use_attribute_docstrings`), its annotation and
+Each field's docstring (the string right under it) is its description, its annotation and
 constraints say what is allowed, its default is the model's, and the dev and prod columns
 are read from the shipped stack files through the same parser `pulumi up` uses. `make docs`
 writes the tables into docs/settings.md and the `config:` descriptions of Pulumi.yaml, so
@@ -9,6 +9,10 @@ neither can drift from the code.
 
 from __future__ import annotations
 
+import ast
+import functools
+import inspect
+import textwrap
 import types
 import typing
 from collections.abc import Iterator
@@ -91,8 +95,29 @@ def _shown(value: Any) -> str:
     return str(value).replace("|", "\\|")
 
 
-def _description(field: FieldInfo) -> str:
-    return " ".join((field.description or "").split()).replace("|", "\\|")
+@functools.cache
+def docstrings(model: type[BaseModel]) -> dict[str, str]:
+    """Field name -> its docstring, for `model` and the sections it inherits from.
+
+    Read from the source here, for the docs only: pydantic's `use_attribute_docstrings` would
+    do the same at import in every plan (components/settings/base.py).
+    """
+    found: dict[str, str] = {}
+    for cls in reversed(model.__mro__):
+        if cls is BaseModel or not issubclass(cls, BaseModel):
+            continue
+        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body
+        for field, text in zip(body, body[1:]):
+            if (isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)
+                    and isinstance(text, ast.Expr) and isinstance(text.value, ast.Constant)
+                    and isinstance(text.value.value, str)):
+                found[field.target.id] = inspect.cleandoc(text.value.value)
+    return found
+
+
+def _description(model: type[BaseModel], name: str) -> str:
+    text = model.model_fields[name].description or docstrings(model).get(name, "")
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 def _value_at(settings: BaseModel | None, path: list[str]) -> Any:
@@ -121,7 +146,7 @@ def rows(model: type[BaseModel], stacks: dict[str, Settings] | None = None,
             key=".".join(alias for _, alias in here),
             allowed=allowed(field),
             default=_shown(default),
-            description=_description(field),
+            description=_description(model, name),
             values={stack: _shown(_value_at(s, attr_path)) for stack, s in stacks.items()},
         )
 
@@ -166,10 +191,11 @@ def _table(title: str, found: list[Row], stacks: dict[str, Settings]) -> list[st
 def pulumi_yaml_config() -> dict[str, dict[str, str]]:
     """The `config:` schema of Pulumi.yaml: a type and a description per top-level key."""
     schema = {}
-    for key, (model, field) in sections().items():
+    names = {field.alias or name: name for name, field in Settings.model_fields.items()}
+    for key, (model, _field) in sections().items():
         if model is None:
             kind = "string"
-            text = _description(field)
+            text = _description(Settings, names[key])
         else:
             kind = "object"
             keys = ", ".join(r.key.split(".", 1)[1] for r in rows(Settings) if r.key.startswith(key + "."))

@@ -47,20 +47,22 @@ class Settings(Section):
     """Team or person responsible: the Owner tag of every resource."""
     cost_center: str = Field(min_length=1, max_length=64)
     """Cost centre for billing: the CostCenter tag of every resource."""
-    networking: NetworkingSettings = NetworkingSettings()
-    web: WebSettings = WebSettings()
-    serverless: ServerlessSettings = ServerlessSettings()
-    messaging: MessagingSettings = MessagingSettings()
-    container: ContainerSettings = ContainerSettings()
+    networking: NetworkingSettings = Field(default_factory=NetworkingSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    serverless: ServerlessSettings = Field(default_factory=ServerlessSettings)
+    messaging: MessagingSettings = Field(default_factory=MessagingSettings)
+    container: ContainerSettings = Field(default_factory=ContainerSettings)
     localstack: LocalStackSettings | None = None
-    compliance: ComplianceSettings = ComplianceSettings()
-    backup: BackupSettings = BackupSettings()
-    alarms: AlarmSettings = AlarmSettings()
-    ocr: OcrSettings = OcrSettings()
+    compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
+    alarms: AlarmSettings = Field(default_factory=AlarmSettings)
+    ocr: OcrSettings = Field(default_factory=OcrSettings)
     domain: DomainSettings | None = None
     """HTTPS names: ACM certificates (DNS-validated), Route 53 aliases for the site and the ALB."""
-    waf: WafSettings = WafSettings()
-    permissions_boundary: str = Field("", pattern=r"^(([\w+=,.@-]+/)*[\w+=,.@-]{1,128})?$")
+    waf: WafSettings = Field(default_factory=WafSettings)
+    # IAM names are ASCII ("\w" in the IAM API reference means [A-Za-z0-9_]); a Unicode \w here
+    # would accept what IAM refuses and costs pydantic-core's regex a large automaton (~60 ms).
+    permissions_boundary: str = Field("", pattern=r"^(([A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]{1,128})?$")
     """IAM policy `path/name` set as permissions boundary on every role the stack creates
     (the bootstrap's `github-deploy/cloud-platform-boundary`; the deploy roles require it). Empty: none."""
 

@@ -87,10 +87,10 @@ class BackupSettings(ComponentSection):
     """Shortest retention the locked vault accepts (<= dailyRetentionDays, or backup jobs fail)."""
     lock_max_retention_days: int = Field(36500, ge=1, le=36500)
     """Longest retention the locked vault accepts (>= weeklyRetentionDays, or backup jobs fail)."""
-    break_glass_role_name: str | None = Field(None, pattern=r"^[\w+=,.@-]{1,64}$")
+    break_glass_role_name: str | None = Field(None, pattern=r"^[A-Za-z0-9_+=,.@-]{1,64}$")  # IAM: ASCII only
     """IAM role (name, in this account) that alone may delete recovery points or change their lifecycle; None: no vault policy."""
-    restore_testing: RestoreTestingSettings = RestoreTestingSettings()
-    audit: AuditSettings = AuditSettings()
+    restore_testing: RestoreTestingSettings = Field(default_factory=RestoreTestingSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @field_validator("daily_schedule", "weekly_schedule")
     @classmethod

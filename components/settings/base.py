@@ -28,10 +28,15 @@ class Section(BaseModel):
         alias_generator=to_camel,
         populate_by_name=True,
         frozen=True,
-        # A field's docstring is its description: the settings reference (docs/settings.md)
-        # and Pulumi.yaml's config descriptions are generated from them.
-        use_attribute_docstrings=True,
+        # Every plan and `pulumi up` validates the whole Settings once: one validator, built at
+        # that first validation, instead of one per section at import (nested sections are
+        # defaults through `default_factory`, so no section is instantiated at import).
+        defer_build=True,
     )
+    # A field's docstring (the string right under it) is its meaning: platformctl.settings_docs
+    # reads them from the source for docs/settings.md and Pulumi.yaml. Not pydantic's
+    # `use_attribute_docstrings`: that reads and parses the source of every model at import,
+    # in every plan (a fifth of the settings' import time), for text only the docs use.
 
 
 class ComponentSection(Section):

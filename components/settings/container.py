@@ -99,7 +99,7 @@ class ContainerSettings(ComponentSection):
     """Priority of the container's rule on the shared listener (unique per listener)."""
     interface_endpoints: bool = False
     """ECR/Logs interface endpoints so tasks in private subnets start without a NAT gateway."""
-    ecr: EcrSettings = EcrSettings()
+    ecr: EcrSettings = Field(default_factory=EcrSettings)
 
     @field_validator("log_retention_days")
     @classmethod

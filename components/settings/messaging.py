@@ -139,10 +139,10 @@ class MessagingSettings(ComponentSection):
     encrypt_logs: bool = False
     """Encrypt the worker's and the notifier's log groups with the component's key: they see subscribers' e-mail
     addresses (prod; needs encryption customer-key)."""
-    worker: WorkerSettings = WorkerSettings()
-    notifier: NotifierSettings = NotifierSettings()
-    subscriptions: SubscriptionSettings = SubscriptionSettings()
-    latency_lab: LatencyLabSettings = LatencyLabSettings()
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    notifier: NotifierSettings = Field(default_factory=NotifierSettings)
+    subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
+    latency_lab: LatencyLabSettings = Field(default_factory=LatencyLabSettings)
 
     @field_validator("log_retention_days")
     @classmethod

@@ -107,7 +107,7 @@ class NetworkingSettings(ComponentSection, AddressPlan):
     """Build the VPC (web, container and the peer need it)."""
     cidr: str = "10.0.0.0/16"
     """The VPC's IPv4 range: private (RFC 1918), /16 to /28."""
-    flow_logs: FlowLogSettings = FlowLogSettings()
+    flow_logs: FlowLogSettings = Field(default_factory=FlowLogSettings)
     peer: PeerSettings | None = None
 
     @model_validator(mode="after")

@@ -51,7 +51,7 @@ class OcrSettings(ComponentSection):
     """Point-in-time recovery of the jobs table."""
     protect: bool = False
     """Protect and retain the jobs table and the upload bucket (prod)."""
-    worker: OcrWorkerSettings = OcrWorkerSettings()
+    worker: OcrWorkerSettings = Field(default_factory=OcrWorkerSettings)
     """The worker function and how it reads the queue."""
     engine: Literal["textract"] = "textract"
     """The AWS engine; the sandbox and `platformctl ocr` use local Tesseract instead."""

@@ -43,7 +43,7 @@ class ServerlessSettings(ComponentSection):
     """Memory of the API function in MB (CPU grows with it)."""
     timeout: StrictInt = Field(10, ge=1, le=900)
     """Seconds the API function may run (API Gateway itself waits at most 29)."""
-    throttling: ThrottlingSettings = ThrottlingSettings()
+    throttling: ThrottlingSettings = Field(default_factory=ThrottlingSettings)
     log_retention_days: StrictInt = 30
     """Days CloudWatch keeps the function's and the stage's logs."""
     pitr: bool = False

@@ -160,23 +160,23 @@ class WebSettings(ComponentSection):
     """Seconds a new instance may take before health checks count (also the refresh warm-up)."""
     deregistration_delay: int = Field(30, ge=0, le=3600)
     """Seconds a target drains before it leaves its group."""
-    stickiness: StickinessSettings = StickinessSettings()
+    stickiness: StickinessSettings = Field(default_factory=StickinessSettings)
     certificate_arn: str = Field("", pattern=CERTIFICATE_PATTERN)
     """ACM certificate for HTTPS; empty: HTTP only (no redirect)."""
     ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
     """ELB security policy of the HTTPS listener."""
     deletion_protection: bool = False
     """ALB deletion protection; also protects and retains the access log bucket."""
-    access_logs: AccessLogSettings = AccessLogSettings()
-    scaling: ScalingSettings = ScalingSettings()
-    traffic: TrafficSettings = TrafficSettings()
+    access_logs: AccessLogSettings = Field(default_factory=AccessLogSettings)
+    scaling: ScalingSettings = Field(default_factory=ScalingSettings)
+    traffic: TrafficSettings = Field(default_factory=TrafficSettings)
     require_pinned_images: bool = False
     """A colour with traffic must name its image (`amiId`): no `up` may roll a live fleet to a new image."""
-    rollout: RolloutSettings = RolloutSettings()
-    image_pipeline: ImagePipelineSettings = ImagePipelineSettings()
+    rollout: RolloutSettings = Field(default_factory=RolloutSettings)
+    image_pipeline: ImagePipelineSettings = Field(default_factory=ImagePipelineSettings)
     blue: ColourSettings = ColourSettings(min_size=1, max_size=2, desired_capacity=1)
     """Percent of the listener's traffic to blue (blue + green = 100; written by platformctl cutover)."""
-    green: ColourSettings = ColourSettings()
+    green: ColourSettings = Field(default_factory=ColourSettings)
     """Percent of the listener's traffic to green."""
 
     @model_validator(mode="before")

@@ -69,6 +69,15 @@ def test_region_and_globals():
     assert error_of(environment="Prod!").startswith("cloud-platform:environment must match")
 
 
+def test_iam_names_are_ascii_as_iam_requires():
+    # IAM's "\\w" is [A-Za-z0-9_]: a non-ASCII letter fails at create time, so settings refuse it.
+    assert settings_with(permissionsBoundary="github-deploy/cloud-platform-boundary").permissions_boundary
+    assert error_of(permissionsBoundary="github-deploy/bóundary").startswith("cloud-platform:permissionsBoundary must match")
+    assert error_of(backup={"breakGlassRoleName": "Zugriff-Notfall-Rölle"}).startswith(
+        "cloud-platform:backup.breakGlassRoleName must match")
+    assert settings_with(backup={"breakGlassRoleName": "break_glass+ops=1,a.b@c-d"}).backup.break_glass_role_name
+
+
 def test_subnets_are_disjoint_and_inside_the_vpc():
     import ipaddress
 
