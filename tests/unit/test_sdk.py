@@ -35,10 +35,29 @@ def test_the_private_internals_it_relies_on_exist():
     assert isinstance(settings.ROOT, type(settings.ROOT)) and hasattr(settings.ROOT, "set")
     assert hasattr(settings.SETTINGS.rpc_manager, "clear") and hasattr(settings.SETTINGS.outputs, "clear")
     assert callable(sdk.MockMonitor.make_urn) and callable(sdk.MockMonitor.RegisterResource)
+    from pulumi.runtime import resource
+
+    # register_resource/read_resource look the stack-trace builder up by module global name.
+    assert "stack_trace = _get_stack_trace()" in inspect.getsource(resource.register_resource)
     assert callable(_PolicyAnalyzerServicer.ConfigureStack)
     assert callable(_PolicyAnalyzerServicer._get_enforcement_level)
     # The explicit `--policy-pack-config` levels live in a name-mangled attribute.
     assert "__policy_pack_config_enforcement_level" in inspect.getsource(_PolicyAnalyzerServicer)
+
+
+def test_registrations_under_the_mock_carry_no_stack_trace():
+    sent = []
+
+    class Monitor(RecordingMonitor):
+        def RegisterResource(self, request):  # noqa: N802
+            sent.append((request.type, len(request.stackTrace.frames), request.HasField("sourcePosition")))
+            return super().RegisterResource(request)
+
+    mocks = RecordingMocks()
+    sdk.install_mock_runtime(mocks, Monitor(mocks), project="p", stack="a", config={})
+    sdk.run_program(lambda: aws.sqs.Queue("one"))
+    assert ("aws:sqs/queue:Queue", 0, False) in sent
+    assert [r.name for r in mocks.resources if r.custom] == ["one"]
 
 
 def test_runs_follow_each_other_and_outputs_resolve():
