@@ -45,7 +45,7 @@ class DeployRoleSettings(Section):
             if not re.fullmatch(r"[A-Za-z0-9._/-]{1,255}", branch) or "//" in branch:
                 raise invalid("branches", f"must be exact branch names without wildcards (got {branch!r})")
         for arn in self.managed_policy_arns or []:
-            if not re.fullmatch(r"arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]{1,512}", arn):
+            if not re.fullmatch(r"arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[A-Za-z0-9_+=,.@/-]{1,512}", arn):
                 raise invalid("managedPolicyArns", f"must hold IAM policy ARNs (got {arn!r})")
         if self.github_environment and (self.branches or self.pull_requests):
             raise invalid(
@@ -81,7 +81,7 @@ class DeployRoleSettings(Section):
 class BreakGlassSettings(Section):
     """The break-glass role: the only principal the backup vault policies let delete or re-lifecycle recovery points."""
 
-    role_name: str = Field("cloud-platform-break-glass", pattern=r"^[\w+=,.@-]{1,64}$")
+    role_name: str = Field("cloud-platform-break-glass", pattern=r"^[A-Za-z0-9_+=,.@-]{1,64}$")  # IAM: ASCII only
     """Role name (path /); the platform stacks' backup.breakGlassRoleName must be the same."""
     max_session_seconds: int = Field(3600, ge=3600, le=43200)
     """Longest session (IAM's shortest possible maximum is one hour)."""
@@ -98,7 +98,7 @@ class BootstrapSettings(Section):
     )
     iam_prefix: str = Field("cloud-platform-", pattern=r"^[a-z][a-z0-9-]{2,30}-$")
     roles: dict[str, DeployRoleSettings] = Field(min_length=1)
-    break_glass: BreakGlassSettings = BreakGlassSettings()
+    break_glass: BreakGlassSettings = Field(default_factory=BreakGlassSettings)
     """The MFA-only role that alone may delete recovery points (docs/security.md)."""
 
     @model_validator(mode="after")
