@@ -107,7 +107,7 @@ def docstrings(model: type[BaseModel]) -> dict[str, str]:
         if cls is BaseModel or not issubclass(cls, BaseModel):
             continue
         body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body
-        for field, text in zip(body, body[1:]):
+        for field, text in zip(body, body[1:], strict=False):
             if (isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)
                     and isinstance(text, ast.Expr) and isinstance(text.value, ast.Constant)
                     and isinstance(text.value.value, str)):
