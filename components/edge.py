@@ -15,12 +15,10 @@ distribution that use them, while DNS aliases and WAF associations need those to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
-
-from .settings.edge import DomainSettings, WafSettings
 
 CLOUDFRONT_REGION = "us-east-1"
 # AWS managed rule groups, in evaluation order after the rate rule (priority = position).
@@ -32,8 +30,33 @@ MANAGED_RULE_GROUPS = (
 
 
 @dataclass
+class DomainArgs:
+    """A domain in a Route 53 hosted zone you own: HTTPS names for the site and the web tier."""
+
+    name: str
+    """The site's name (CloudFront); the web tier's ALB answers at `<web_prefix>.<name>`."""
+    hosted_zone_id: pulumi.Input[str]
+    """Route 53 public hosted zone of `name` (validation records and aliases go there)."""
+    web_prefix: str = "web"
+
+    @property
+    def web_name(self) -> str:
+        return f"{self.web_prefix}.{self.name}"
+
+
+@dataclass
+class WafArgs:
+    """One regional web ACL: AWS managed rule groups after a per-IP rate rule."""
+
+    enabled: bool = False
+    rate_limit: pulumi.Input[int] = 1000
+    """Requests one IP may send in the evaluation window before it is blocked."""
+    evaluation_window_seconds: pulumi.Input[int] = 300
+
+
+@dataclass
 class CertificatesArgs:
-    domain: DomainSettings
+    domain: DomainArgs
     site: bool
     """Issue the site's certificate (us-east-1, for CloudFront)."""
     web: bool
@@ -99,8 +122,9 @@ class DistributionTarget:
 
 @dataclass
 class EdgeProtectionArgs:
-    domain: DomainSettings | None
-    waf: WafSettings
+    domain: DomainArgs | None = None
+    """DNS aliases for the site and the web tier; None: no names."""
+    waf: WafArgs = field(default_factory=WafArgs)
     load_balancer: LoadBalancerTarget | None = None
     distribution: DistributionTarget | None = None
     api_stage_arn: pulumi.Input[str] | None = None
@@ -149,7 +173,7 @@ class EdgeProtection(pulumi.ComponentResource):
     def _visibility(self, metric: str) -> dict:
         return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
 
-    def _web_acl(self, waf: WafSettings) -> aws.wafv2.WebAcl:
+    def _web_acl(self, waf: WafArgs) -> aws.wafv2.WebAcl:
         rules = [{
             "name": "rate-per-ip",
             "priority": 0,

@@ -9,19 +9,22 @@ the same defaults as an empty config section.
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
 import pytest
 
 from components.alarms import AlarmsArgs
 from components.backup import BackupsArgs
 from components.container_args import ContainerServiceArgs
+from components.edge import DomainArgs, WafArgs
 from components.messaging_args import MessagingArgs
 from components.networking import AddressPlanArgs
-from components.program import args_from, nested_args
+from components.platform import Platform, args_from, nested_args
 from components.serverless_args import ServerlessApiArgs
 from components.settings.alarms import AlarmSettings
 from components.settings.backup import BackupSettings
 from components.settings.container import ContainerSettings
+from components.settings.edge import DomainSettings, WafSettings
 from components.settings.messaging import MessagingSettings
 from components.settings.networking import NetworkingSettings
 from components.settings.ocr import OcrSettings
@@ -32,6 +35,8 @@ from components.web_tier_args import ScalingWebTierArgs
 
 CONTAINER = {"environment": "test", "region": "eu-west-1", "image_tag": "0.1.0-abc", "stage_name": "test"}
 NETWORK = {"vpc_id": "vpc-1", "public_subnet_ids": ["subnet-a"], "private_subnet_ids": ["subnet-b"]}
+# Settings without a default (the stack file must give them): the same value on both sides.
+REQUIRED = {DomainArgs: {"name": "example.org", "hosted_zone_id": "Z0123456789ABC"}}
 
 # (args type, settings section, fields the program passes from other components)
 PAIRS = [
@@ -46,6 +51,8 @@ PAIRS = [
                                              "site_domain", "site_certificate_arn", "function_dir", "site_dir"}),
     (TextExtractionArgs, OcrSettings, {"region", "events_topic_arn", "events_key_arn", "powertools_layer_version",
                                        "functions_dir", "tags"}),
+    (DomainArgs, DomainSettings, set()),
+    (WafArgs, WafSettings, set()),
 ]
 
 
@@ -72,8 +79,9 @@ def test_every_args_field_comes_from_the_section_or_the_program(args_type, secti
 @pytest.mark.parametrize(("args_type", "section", "program_inputs"), PAIRS, ids=lambda v: getattr(v, "__name__", ""))
 def test_args_defaults_are_the_settings_defaults(args_type, section, program_inputs):
     inputs = {k: v for k, v in {**NETWORK, **CONTAINER}.items() if k in program_inputs}
-    standalone = args_type(**inputs)
-    from_empty_config = args_from(section(), args_type, **inputs)
+    required = REQUIRED.get(args_type, {})
+    standalone = args_type(**inputs, **required)
+    from_empty_config = args_from(section(**required), args_type, **inputs)
     for f in dataclasses.fields(args_type):
         if f.name not in program_inputs:
             assert getattr(standalone, f.name) == getattr(from_empty_config, f.name), f.name
@@ -92,3 +100,10 @@ def test_nested_sections_become_nested_args():
     assert (args.stickiness.enabled, args.stickiness.duration_seconds) == (True, 600)
     assert args.colour("green").ami_id == "ami-0123456789abcdef0" and args.colour("green").max_size == 3
     assert args.traffic.as_dict() == {"blue": 90, "green": 10}
+
+
+def test_publishers_get_the_events_topic_and_key_from_the_platform():
+    assert Platform(settings=None, home=None).events_inputs() == {"events_topic_arn": None, "events_key_arn": None}
+    messaging = SimpleNamespace(topic_arn="arn:aws:sns:eu-west-1:123456789012:events", key_arn="arn:aws:kms:key/1")
+    assert Platform(settings=None, home=None, messaging=messaging).events_inputs() == {
+        "events_topic_arn": messaging.topic_arn, "events_key_arn": messaging.key_arn}

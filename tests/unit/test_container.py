@@ -10,7 +10,7 @@ from components.container import ContainerService
 from components.container_args import APP_DIR, ContainerServiceArgs, SharedLoadBalancer
 from components.container_registry import image_tag
 from components.packaging import content_hash
-from components.program import args_from
+from components.platform import args_from
 from components.settings import SettingsError
 from components.settings.container import ContainerSettings
 from offline.sdk import resolve

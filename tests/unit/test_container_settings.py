@@ -19,7 +19,7 @@ ENABLED = {"enabled": True, "interfaceEndpoints": True}
 def args(settings):
     """The component's args as the program maps them (base path, platform live there)."""
     from components.container_args import ContainerServiceArgs
-    from components.program import args_from
+    from components.platform import args_from
 
     return args_from(settings, ContainerServiceArgs, environment="test", region="eu-west-1", vpc_id="vpc-1",
                      private_subnet_ids=[], public_subnet_ids=[], image_tag="t")

@@ -11,7 +11,8 @@ import pytest
 
 from components.alarms import Alarms, AlarmsArgs, AlarmTargets
 from components.backup import Backups, BackupsArgs
-from components.program import Platform, alarm_targets, args_from
+from components.platform import Platform, args_from
+from components.program import alarm_targets
 from components.settings.alarms import AlarmSettings
 from components.settings.backup import BackupSettings
 from tests.conftest import error_of
