@@ -1,16 +1,27 @@
-"""What every command shares with `cli.py`, kept apart so command modules can be imported on
-their own (no import cycle through `cli.py`). Only typer and the standard library: this is
+"""What the command modules (`platformctl/commands/`) share with each other and `cli.py`: the
+common options, the one-line error, output. Only typer and the standard library: this is
 loaded for `--help`."""
 
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 Stack = Annotated[str, typer.Option("--stack", "-s", help="Stack name: a Pulumi.<stack>.yaml must exist.")]
+Output = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.", dir_okay=False)
+]
+StackOutputsFile = Annotated[Path | None, typer.Option(
+    "--outputs", help="JSON of `pulumi stack output --json` (default: ask the pulumi CLI).")]
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    json = "json"
 
 
 class CommandError(Exception):
