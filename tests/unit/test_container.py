@@ -1,4 +1,5 @@
-"""ContainerService under the recording mock: built directly (shared or own ALB) and per stack."""
+"""ContainerService built directly under the recording mock: shared or own ALB, tasks and
+their security groups, task definition, image and repository, roles, scaling, endpoints."""
 
 from __future__ import annotations
 
@@ -6,73 +7,32 @@ import json
 
 import pytest
 
-from components.container import ContainerService
-from components.container_args import APP_DIR, ContainerServiceArgs, SharedLoadBalancer
+from components.container_args import APP_DIR
 from components.container_registry import image_tag
 from components.packaging import content_hash
-from components.platform import args_from
-from components.settings import SettingsError
 from components.settings.container import ContainerSettings
-from offline.sdk import resolve
-
-SERVICE = "aws:ecs/service:Service"
-TASKDEF = "aws:ecs/taskDefinition:TaskDefinition"
-REPO = "aws:ecr/repository:Repository"
-SG = "aws:ec2/securityGroup:SecurityGroup"
-INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-RULE = "aws:lb/listenerRule:ListenerRule"
-ALB = "aws:lb/loadBalancer:LoadBalancer"
-LISTENER = "aws:lb/listener:Listener"
-TG = "aws:lb/targetGroup:TargetGroup"
-IMAGE = "awsx:ecr:Image"
-
-SHARED = SharedLoadBalancer(
-    listener_arn="arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/abc/def",
-    security_group_id="sg-web-alb",
-    arn_suffix="app/web/abc",
-    dns_name="web-123.eu-west-1.elb.amazonaws.com",
+from tests.unit.container_builds import (
+    ALB,
+    EGRESS,
+    IMAGE,
+    INGRESS,
+    LISTENER,
+    PRIVATE,
+    PUBLIC,
+    REPO,
+    RULE,
+    SERVICE,
+    SG,
+    SHARED,
+    TASKDEF,
+    TG,
+    built,
+    container_def,
+    make,
+    one,
+    role_policy,
+    value,
 )
-PRIVATE = ["subnet-private-a", "subnet-private-b"]
-PUBLIC = ["subnet-public-a", "subnet-public-b"]
-
-
-def make(settings: ContainerSettings | None = None, shared: SharedLoadBalancer | None = None, tag: str = "abc123def456",
-         name: str = "t-ctr"):
-    return ContainerService(
-        name,
-        args_from(
-            settings or ContainerSettings(enabled=True), ContainerServiceArgs,
-            environment="test",
-            region="eu-west-1",
-            vpc_id="vpc-test",
-            private_subnet_ids=PRIVATE,
-            public_subnet_ids=PUBLIC,
-            image_tag=tag,
-            shared_load_balancer=shared,
-        ),
-    )
-
-
-def value(output):
-    return resolve(output)
-
-
-def built(build, **kwargs):
-    holder = {}
-    mocks = build(lambda: holder.setdefault("c", make(**kwargs)))
-    return mocks, holder["c"]
-
-
-def one(mocks, type_):
-    """The single resource of a type inside the container component (stacks hold other areas too)."""
-    found = [r for r in mocks.of_type(type_) if (c := mocks.component_of(r)) and c.type.endswith(":ContainerService")]
-    assert len(found) == 1, [r.name for r in found]
-    return found[0]
-
-
-def container_def(mocks):
-    return json.loads(one(mocks, TASKDEF).inputs["containerDefinitions"])[0]
 
 
 # --- traffic: shared ALB vs own ALB ------------------------------------------------------
@@ -231,11 +191,6 @@ def test_protected_immutable_kms_repository(build):
 
 
 # --- identity ------------------------------------------------------------------------
-def role_policy(mocks, name):
-    policy = next(p for p in mocks.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == name)
-    return json.loads(policy.inputs["policy"])
-
-
 def test_execution_role_scoped_to_repo_and_log_group(build):
     mocks, _ = built(build)
     repo = one(mocks, REPO)
@@ -319,112 +274,6 @@ def test_image_tag_is_version_and_app_content_hash():
     tag = image_tag("1.2.3")
     assert tag == f"1.2.3-{content_hash(APP_DIR)}" and len(tag) == len("1.2.3-") + 12
     assert len(image_tag("v" * 115)) == 128  # the longest imageVersion still makes a valid tag
-
-
-# --- the shipped stacks ---------------------------------------------------------------
-def test_dev_stack_is_cheap_and_disposable(dev_plan):
-    mocks = dev_plan.mocks
-    service = one(mocks, SERVICE).inputs
-    assert service["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
-    assert service["desiredCount"] == 1
-    task = one(mocks, TASKDEF).inputs
-    assert (task["cpu"], task["memory"]) == ("256", "512")
-    repo = one(mocks, REPO)
-    assert repo.inputs["forceDelete"] is True and repo.inputs["imageTagMutability"] == "MUTABLE" and repo.protect is False
-    endpoints = [e for e in mocks.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["vpcEndpointType"] == "Interface"
-                 and mocks.component_of(e).type.endswith(":ContainerService")]
-    # Image pulls and logs leave through the dev NAT instance: no interface endpoints to pay for.
-    assert endpoints == [] and mocks.of_type("aws:ec2/instance:Instance")
-    net_private = dev_plan.outputs["privateSubnetIds"]
-    assert service["networkConfiguration"]["subnets"] == net_private
-    assert service["networkConfiguration"]["assignPublicIp"] is False
-
-
-def test_prod_stack_is_protected_and_on_demand(prod_plan):
-    mocks = prod_plan.mocks
-    repo = one(mocks, REPO)
-    assert repo.protect is True and repo.inputs["imageTagMutability"] == "IMMUTABLE"
-    assert repo.inputs["forceDelete"] is False
-    assert repo.inputs["encryptionConfigurations"][0]["encryptionType"] == "KMS"
-    service = one(mocks, SERVICE).inputs
-    assert service["desiredCount"] >= 2
-    assert service["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE", "weight": 1}]
-    assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
-    assert one(mocks, "aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 365
-    assert service["networkConfiguration"]["subnets"] == prod_plan.outputs["privateSubnetIds"]
-    # NAT per AZ: no interface endpoints needed
-    assert not [e for e in mocks.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if "container" in e.name]
-    # all container resources in the home region through the tagged provider
-    component = mocks.named("cloud-platform-prod-container")
-    assert {r.region for r in mocks.descendants(component) if r.custom} == {"eu-west-1"}
-
-
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_stack_outputs(stack, dev_plan, prod_plan):
-    plan = {"dev": dev_plan, "prod": prod_plan}[stack]
-    repo = one(plan.mocks, REPO)
-    assert plan.outputs["containerRepositoryUrl"] == repo.outputs["repositoryUrl"]
-    assert plan.outputs["containerServiceName"] == one(plan.mocks, SERVICE).outputs["name"]
-    web = [r for r in plan.resources if r.type == "cloud-platform:web:ScalingWebTier"]
-    if web:  # one ALB per environment: a rule on the web tier's listener, no ALB of our own
-        assert [r for r in plan.mocks.of_type(ALB) if plan.mocks.component_of(r).type.endswith(":ContainerService")] == []
-        assert one(plan.mocks, RULE).inputs["priority"] == 100
-        web_alb = [r for r in plan.mocks.of_type(ALB) if plan.mocks.component_of(r).urn == web[0].urn]
-        assert plan.outputs["containerUrl"] == f"http://{web_alb[0].outputs['dnsName']}/app/"
-    else:
-        alb = one(plan.mocks, ALB)
-        assert plan.outputs["containerUrl"] == f"http://{alb.outputs['dnsName']}/app/"
-
-
-def test_shared_alb_through_the_program(plan_with, monkeypatch):
-    """build_container hands p.web's ALB to the component when the web tier is built."""
-    from components import program
-
-    class FakeWeb:
-        listener_arn = SHARED.listener_arn
-        alb_security_group_id = SHARED.security_group_id
-        alb_arn_suffix = SHARED.arn_suffix
-        alb_dns_name = SHARED.dns_name
-
-        def alarm_targets(self):
-            from components.alarms import AlarmTargets
-
-            return AlarmTargets()
-
-    def fake_web(p):
-        p.web = FakeWeb()
-
-    steps = [fake_web if s is program.build_web else s for s in program.STEPS]
-    monkeypatch.setattr(program, "STEPS", steps)
-    plan = plan_with("dev")
-    assert plan.mocks.of_type(ALB) == []
-    rule = one(plan.mocks, RULE)
-    assert rule.inputs["listenerArn"] == SHARED.listener_arn and rule.inputs["priority"] == 100
-    assert plan.outputs["containerUrl"] == "http://web-123.eu-west-1.elb.amazonaws.com/app/"
-
-
-def test_container_off_builds_nothing(plan_with):
-    plan = plan_with("dev", {"cloud-platform:container": {"enabled": False}})
-    assert [r for r in plan.resources if "container" in r.type or "ecs" in r.type or "ecr" in r.type] == []
-    assert "containerUrl" not in plan.outputs
-
-
-@pytest.mark.parametrize(
-    "overrides,message",
-    [
-        ({"cpu": 512, "memory": 512}, "cloud-platform:container.memory 512 is not valid with cpu 512 (allowed: 1024-4096 in steps of 1024)"),
-        ({"cpu": 4096, "memory": 4096}, "cloud-platform:container.memory 4096 is not valid with cpu 4096 (allowed: 8192-30720 in steps of 1024)"),
-        ({"spotShare": 150}, "cloud-platform:container.spotShare must be <= 100 (got 150)"),
-    ],
-)
-def test_invalid_fargate_sizes_stop_the_program(plan_with, overrides, message):
-    with pytest.raises(SettingsError) as info:
-        plan_with("dev", {"cloud-platform:container": overrides})
-    assert str(info.value) == message
-
-
-def test_service_autoscaling_owns_desired_count_after_creation(dev_plan):
-    assert one(dev_plan.mocks, SERVICE).ignore_changes == ["desiredCount"]
 
 
 @pytest.mark.parametrize("shared", [None, SHARED])
