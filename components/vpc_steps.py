@@ -14,7 +14,8 @@ from .peering import CrossRegionPeering, CrossRegionPeeringArgs
 from .peering_probe import HomeEndpoint, PeeringProbe, PeeringProbeArgs
 from .platform import Platform, args_from
 from .providers import aws_provider
-from .web_tier import ScalingWebTier, ScalingWebTierArgs
+from .web_tier import ScalingWebTier
+from .web_tier_args import ScalingWebTierArgs
 
 
 def build_networking(p: Platform) -> None:
