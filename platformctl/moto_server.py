@@ -5,11 +5,15 @@ queue at once (three worker processes, or the sandbox's API and worker threads),
 threaded server corrupts the queue's message list (`list.remove(x): x not in list`, HTTP 500)
 and can hand a message out twice within its visibility timeout, which real SQS never does.
 Serialising the requests keeps moto's semantics; connections stay concurrent.
+
+moto's SQS is also quadratic where AWS is not (`fast_sqs`): the sandbox, game day and the
+delivery tests push a thousand messages through one queue.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -17,10 +21,43 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 
+def fast_sqs() -> None:
+    """Make moto 5's SQS linear again, keeping its results (idempotent, process-wide).
+
+    For every message a ReceiveMessage hands out, moto reads the queue's retention period
+    through `get_queue_attributes`, which builds every attribute twice, the approximate counts
+    included: three scans over all of the queue's messages, each message asking moto's clock
+    (two naive datetimes per call) whether it is visible and not delayed. With 1,100 messages
+    queued one receive of ten took ~0.7 s. Here the retention check reads the queue's period
+    directly and the clock is `time.time()`, which is what moto's datetime arithmetic computes.
+    tests/unit/test_moto_server.py pins both against moto's own behaviour.
+    """
+    from moto.sqs import models
+
+    if getattr(models, "_fast_sqs", False):
+        return
+    slow_unix_time, slow_unix_time_millis = models.unix_time, models.unix_time_millis
+
+    def unix_time(dt: Any = None) -> float:
+        return time.time() if dt is None else slow_unix_time(dt)
+
+    def unix_time_millis(dt: Any = None) -> float:
+        return time.time() * 1000.0 if dt is None else slow_unix_time_millis(dt)
+
+    def within_retention(backend: Any, queue_name: str, message: Any) -> bool:
+        retention = int(backend.get_queue(queue_name).message_retention_period)
+        return retention + message.sent_timestamp / 1000 > unix_time()
+
+    models.unix_time, models.unix_time_millis = unix_time, unix_time_millis
+    models.SQSBackend.is_message_valid_based_on_retention_period = within_retention
+    models._fast_sqs = True
+
+
 class SerialMotoServer(ThreadedMotoServer):
     """`ThreadedMotoServer` whose application runs one request at a time."""
 
     def _server_entry(self) -> None:
+        fast_sqs()
         app = DomainDispatcherApplication(create_backend_app)
         lock = threading.Lock()
 

@@ -160,6 +160,9 @@ def aws(monkeypatch):
     """moto's in-process AWS for handler and CLI tests (eu-west-1, fake credentials)."""
     from moto import mock_aws
 
+    from platformctl.moto_server import fast_sqs
+
+    fast_sqs()
     with mock_aws():
         yield
 
