@@ -76,7 +76,7 @@ NAMES: dict[str, NameRule] = {
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": NameRule(255, autoname=False, prop="url"),
     "aws:lambda/function:Function": NameRule(64, LAMBDA),
     "aws:lambda/permission:Permission": NameRule(100, LAMBDA, prop="statementId"),
-    "aws:sqs/queue:Queue": NameRule(80, LAMBDA),
+    "aws:sqs/queue:Queue": NameRule(80, LAMBDA + r"(?:\.fifo)?"),  # FIFO queues end in .fifo
     "aws:sns/topic:Topic": NameRule(256, LAMBDA, autoname_maximum=80),
     "aws:s3/bucket:Bucket": NameRule(63, S3, minimum=3, prop="bucket", lower=True),
     "aws:s3/bucketV2:BucketV2": NameRule(63, S3, minimum=3, prop="bucket", lower=True),

@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi
 
-from . import names, provider_rules
+from . import names, plan_rules, provider_rules
 from .aws_shapes import ACCOUNT, ARN, ID_FROM_INPUT, ID_IS_ARN, ID_PREFIX, digest, extra_outputs, package_outputs
 from .provider_rules import PlanRejectedError
 from .sdk import MockMonitor
@@ -109,9 +109,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.rejections: list[str] = []
 
     def raise_if_rejected(self) -> None:
-        """Fail like a preview would when a registration broke a provider or AWS rule."""
-        if self.rejections:
-            raise PlanRejectedError(list(self.rejections))
+        """Fail like a preview would when a registration broke a provider or AWS rule, or (judged
+        over the whole plan) a rule between resources (`offline.plan_rules`)."""
+        problems = self.rejections + plan_rules.problems(self.resources, self.default_region)
+        if problems:
+            raise PlanRejectedError(problems)
 
     # --- engine side -------------------------------------------------------------
     def region_for(self, provider_ref: str | None) -> str:

@@ -191,18 +191,18 @@ def test_awsx_components_are_free_only_when_listed_and_reported_otherwise(build)
 
 def test_above_minimum_names_each_avoidable_fixed_cost(build):
     def program():
-        _, vpc, public, private = sample_platform.network("n", "10.0.0.0/16", ["eu-west-1a"], nat=True)
+        _, vpc, public, private = sample_platform.network("n", "10.0.0.0/16", ["eu-west-1a", "eu-west-1b"], nat=True)
         sample_platform.web("w", vpc, public, private, instance_type="t3.large", desired=1)
         sample_platform.web("w2", vpc, public, private, instance_type="t3.micro", desired=2)
         sample_platform.container("c", vpc, private, desired=1, spot_weight=0)
 
     found = cost.above_minimum(cost.estimate(plan_of(build, program), usage=cost.load_usage("dev")))
     text = "\n".join(found)
-    assert "NAT gateway `n-nat-a`" in text
+    assert "NAT gateway `n-nat-a`" in text and "NAT gateway `n-nat-b`" in text
     assert "EC2 t3.large x 1 `w-blue`" in text and "EC2 t3.micro x 2 `w2-blue`" in text
     assert "Fargate On-Demand `c-service`" in text
     assert "2 load balancers (w-alb, w2-alb): share one ALB" in text
-    assert len(found) == 6  # NAT, 2 ASGs, Fargate vCPU + memory, ALBs
+    assert len(found) == 7  # 2 NATs (an ALB needs two zones), 2 ASGs, Fargate vCPU + memory, ALBs
 
 
 def test_dev_has_nothing_above_the_minimum(dev_plan):

@@ -67,6 +67,7 @@ def test_autoname_limit_per_type(type_, limit):
     (LB, "name", "web", "internal-web", "form"), (TG, "name", "blue-tg", "blue_tg", "form"),
     (ROLE, "name", "deploy+ci@x", "deploy role", "form"), (ROLE, "name", "r" * 64, "r" * 65, "allows 1-64"),
     (FN, "name", "api_fn-1", "api.fn", "form"), (QUEUE, "name", "q" * 80, "q" * 81, "allows 1-80"),
+    (QUEUE, "name", "jobs.fifo", "jobs.queue", "form"),
     (TOPIC, "name", "t" * 256, "t" * 257, "allows 1-256"), (BUCKET, "bucket", "my.site-1", "My-Site", "form"),
     (BUCKET, "bucket", "abc", "ab", "allows 3-63"), (BUCKET, "bucket", "site", "site-", "form"),
     ("aws:backup/vault:Vault", "name", "prod_vault-1", "prod.vault", "form"),
