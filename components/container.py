@@ -2,7 +2,7 @@
 
 The course's "Container with Amazon ECR" hands-ons (build, register, run elsewhere) as a
 service: an ECR repository with scanning and a lifecycle policy, the image built from
-`app/` and pushed by `awsx.ecr.Image`, and a Fargate service in the private subnets.
+`app/` and pushed by docker-build's `Image`, and a Fargate service in the private subnets.
 Traffic reaches it through the web tier's ALB (its own target group behind a listener
 rule, so an environment pays for one ALB) or, without a web tier, through an ALB of its own.
 """
@@ -50,7 +50,7 @@ class ContainerService(pulumi.ComponentResource):
         self.repository_name = self.repository.name
         self.repository_arn = self.repository.arn
         self.image = image(name, args, self.repository, self)
-        self.image_uri = self.image.image_uri
+        self.image_uri = self.image.ref
         self.log_group = log_group(f"{name}-logs", f"/ecs/{name}", self._cfg.log_retention_days, self._child)
         self.log_group_name = self.log_group.name
         self.cluster = aws.ecs.Cluster(

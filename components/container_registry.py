@@ -1,5 +1,6 @@
 """ContainerService's registry and image: the ECR repository (scanning, lifecycle, optional CMK)
-and the `app/` image built and pushed into it.
+and the `app/` image built and pushed into it (docker-build's `Image`: one custom resource, no
+awsx/pulumi_docker component stack to import in every plan).
 
 Every resource here is a direct child of the ContainerService component (its `parent`), so
 the URNs are those the component had when it created them itself.
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_awsx as awsx
+import pulumi_docker_build as docker_build
 
 from .blocks.kms import account_root, key_policy, use_through, via_service
 from .container_args import APP_DIR, ContainerServiceArgs, RepositoryArgs
@@ -80,15 +81,24 @@ def repository(name: str, ecr: RepositoryArgs, region: str, account: str, partit
     return repo
 
 
-def image(name: str, args: ContainerServiceArgs, repo: aws.ecr.Repository, parent: pulumi.Resource) -> awsx.ecr.Image:
-    # awsx builds with the local Docker engine at `pulumi up` and pushes with a token
-    # from the repository's registry; the task pins the pushed digest (imageUri).
-    return awsx.ecr.Image(
+def image(name: str, args: ContainerServiceArgs, repo: aws.ecr.Repository,
+          parent: pulumi.Resource) -> docker_build.Image:
+    """`app/` built with the deploying machine's Docker (BuildKit) at `pulumi up` and pushed as
+    `<repositoryUrl>:<image_tag>` with a token of the repository's registry. `ref` is the pushed
+    image by digest (`<repositoryUrl>:<tag>@sha256:...`): what the task definition runs."""
+    token = aws.ecr.get_authorization_token_output(registry_id=repo.registry_id,
+                                                   opts=pulumi.InvokeOptions(parent=parent))
+    return docker_build.Image(
         f"{name}-image",
-        repository_url=repo.repository_url,
-        context=args.app_path,
-        platform=args.platform,
-        image_tag=args.image_tag,
-        args={"APP_VERSION": args.image_tag},
+        context={"location": args.app_path},
+        platforms=[args.platform],
+        build_args={"APP_VERSION": args.image_tag},
+        tags=[repo.repository_url.apply(lambda url: f"{url}:{args.image_tag}")],
+        push=True,
+        # The token (12 h) stays a secret in the state.
+        registries=[{"address": repo.repository_url, "username": token.user_name,
+                     "password": pulumi.Output.secret(token.password)}],
+        # As before (awsx): previews do not build; the image is built and pushed by `up` only.
+        build_on_preview=False,
         opts=pulumi.ResourceOptions(parent=parent),
     )

@@ -183,4 +183,11 @@ def package_outputs(type_: str, logical: str, inputs: dict[str, Any]) -> dict[st
         # The pushed image by digest, as awsx reports it: `<repositoryUrl>@sha256:<64 hex>`.
         digest = hashlib.sha256(f"{logical}/{inputs.get('imageTag')}".encode()).hexdigest()
         return {"imageUri": f"{inputs.get('repositoryUrl')}@sha256:{digest}"}
+    if type_ == "docker-build:index:Image":
+        # docker-build's `ref` of a pushed image: its first tag plus the build's digest.
+        tags = inputs.get("tags") or []
+        digest = hashlib.sha256(f"{logical}/{tags}".encode()).hexdigest()
+        pushed = bool(inputs.get("push")) and bool(tags)
+        return {"digest": f"sha256:{digest}" if pushed else "",
+                "ref": f"{tags[0]}@sha256:{digest}" if pushed else (tags[0] if tags else "")}
     return {}

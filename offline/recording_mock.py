@@ -211,6 +211,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
             value = f"ami-{digest(region, str(args.args.get('name')), length=17)}"
             return {"id": args.args.get("name"), "name": args.args.get("name"), "value": value,
                     "insecureValue": value, "type": "String", "arn": "", "version": 1, "withDecryption": True}
+        if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            registry = args.args.get("registryId") or ACCOUNT
+            return {"id": region, "registryId": registry, "userName": "AWS", "password": "mock-ecr-token",
+                    "authorizationToken": "QVdTOm1vY2stZWNyLXRva2Vu",  # base64 of AWS:mock-ecr-token
+                    "proxyEndpoint": f"https://{registry}.dkr.ecr.{region}.amazonaws.com",
+                    "expiresAt": "2030-01-01T00:00:00Z"}
         if token == "aws:elb/getServiceAccount:getServiceAccount":
             return {"id": "156460612806", "arn": "arn:aws:iam::156460612806:root"}
         return {}

@@ -21,7 +21,7 @@ RULE = "aws:lb/listenerRule:ListenerRule"
 ALB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
 TG = "aws:lb/targetGroup:TargetGroup"
-IMAGE = "awsx:ecr:Image"
+IMAGE = "docker-build:index:Image"
 
 SHARED = SharedLoadBalancer(
     listener_arn="arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/abc/def",

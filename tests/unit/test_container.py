@@ -151,16 +151,27 @@ def test_task_definition_fargate_non_root_read_only_logs(build):
     assert defn["healthCheck"]["command"] == ["CMD", "python", "/app/server.py", "--check"]
     # the task runs exactly the pushed image, by digest
     image = one(mocks, IMAGE)
-    assert defn["image"] == image.outputs["imageUri"] and "@sha256:" in defn["image"]
+    assert defn["image"] == image.outputs["ref"] and "@sha256:" in defn["image"]
+    assert defn["image"].startswith(one(mocks, REPO).outputs["repositoryUrl"] + ":abc123def456@")
 
 
 def test_image_build_inputs(build):
     mocks, svc = built(build, settings=ContainerSettings(enabled=True, architecture="arm64"), tag="0123456789ab")
     image = one(mocks, IMAGE).inputs
     repo = one(mocks, REPO)
-    assert image["repositoryUrl"] == repo.outputs["repositoryUrl"] == value(svc.repository_url)
-    assert image["context"].endswith("/app") and image["platform"] == "linux/arm64"
-    assert image["imageTag"] == "0123456789ab" and image["args"] == {"APP_VERSION": "0123456789ab"}
+    url = repo.outputs["repositoryUrl"]
+    assert url == value(svc.repository_url)
+    assert image["context"]["location"].endswith("/app") and image["platforms"] == ["linux/arm64"]
+    assert image["tags"] == [f"{url}:0123456789ab"] and image["buildArgs"] == {"APP_VERSION": "0123456789ab"}
+    # pushed by `up` (not built by previews, as before) to the repository's registry with an ECR token
+    assert image["push"] is True and image["buildOnPreview"] is False
+    # The ECR token makes the registries input a secret (kept encrypted in the state): Pulumi's
+    # wire form of a secret, {<signature key>: <secret signature>, "value": ...}.
+    assert image["registries"]["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
+    (registry,) = image["registries"]["value"]
+    assert registry == {"address": url, "username": "AWS", "password": "mock-ecr-token"}
+    token_calls = [c for c in mocks.calls if c[0] == "aws:ecr/getAuthorizationToken:getAuthorizationToken"]
+    assert token_calls and all(c[1]["registryId"] == repo.outputs["registryId"] for c in token_calls), token_calls
     assert mocks.of_type(IMAGE)[0].parent == mocks.named("t-ctr").urn
 
 

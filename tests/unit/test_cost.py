@@ -174,7 +174,7 @@ def test_compare_markdown_shows_counts_and_differences(build):
     assert "| `w-alb` | load balancer hours | $0.00 | $21.90 | +$21.90 |" in text
 
 
-def test_awsx_components_are_free_only_when_listed_and_reported_otherwise(build):
+def test_awsx_components_are_reported_not_guessed(build):
     import pulumi_awsx as awsx
 
     def program():
@@ -185,7 +185,8 @@ def test_awsx_components_are_free_only_when_listed_and_reported_otherwise(build)
 
     est = cost.estimate(plan_of(build, program), {"regions": {"eu-west-1": {}}}, {})
     assert est.lines == []
-    assert [(u["type"], u["name"], u["reason"]) for u in est.unpriced] == [
+    assert sorted((u["type"], u["name"], u["reason"]) for u in est.unpriced) == [
+        ("awsx:ecr:Image", "img", "no price rule for this type"),
         ("awsx:ecs:FargateService", "svc", "no price rule for this type")]
 
 

@@ -74,9 +74,10 @@ def test_api_gateway_account_is_managed_by_exactly_the_stack_that_says_so(dev_pl
 # --- container image tag: content hash of app/ --------------------------------------------------
 
 def test_image_tag_is_the_content_hash_of_app_not_the_commit(dev_plan):
-    (image,) = dev_plan.mocks.of_type("awsx:ecr:Image")
-    assert image.inputs["imageTag"] == f"0.1.0-{content_hash(APP_DIR)}"
-    assert image.inputs["args"] == {"APP_VERSION": image.inputs["imageTag"]}
+    (image,) = dev_plan.mocks.of_type("docker-build:index:Image")
+    tag = f"0.1.0-{content_hash(APP_DIR)}"
+    assert [t.rsplit(":", 1)[1] for t in image.inputs["tags"]] == [tag]
+    assert image.inputs["buildArgs"] == {"APP_VERSION": tag}
 
 
 def test_app_content_hash_ignores_caches_and_follows_content(tmp_path):

@@ -31,13 +31,15 @@ class EchoMocks(pulumi.runtime.Mocks):
 
 
 def class_of(type_: str) -> tuple[str, str] | None:
-    """`aws:ec2/vpc:Vpc` -> (`pulumi_aws.ec2`, `Vpc`): what the program's `aws.ec2.Vpc` imports."""
+    """`aws:ec2/vpc:Vpc` -> (`pulumi_aws.ec2`, `Vpc`): what the program's `aws.ec2.Vpc` imports;
+    `docker-build:index:Image` -> (`pulumi_docker_build`, `Image`)."""
     provider, _, rest = type_.partition(":")
-    if provider not in ("aws", "awsx") or rest.startswith("providers:"):
+    if provider in ("pulumi", "cloud-platform") or rest.startswith("providers:"):
         return None
     module, _, name = rest.partition(":")
+    root = "pulumi_" + provider.replace("-", "_")
     package = {"lambda": "lambda_"}.get(module.split("/")[0], module.split("/")[0])
-    return f"pulumi_{provider}.{package}", name
+    return (root if package == "index" else f"{root}.{package}"), name
 
 
 def main(path: str) -> None:
