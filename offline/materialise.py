@@ -13,10 +13,13 @@ The recording mock gives resources the ARNs, URLs and names AWS would (account
 123456789012, the stack's region), which are the ones moto gives them too, so references
 between resources (a redrive policy's DLQ ARN, a subscription's topic and endpoint) carry
 over unchanged. Created: DynamoDB tables (keys, indexes, TTL), SQS queues (attributes,
-redrive, policies), SNS topics (policies) and their SQS subscriptions. Left out, and listed
-in `skipped`: what runs code (functions, event source mappings: the local loops stand in
-for them), Lambda/e-mail/SMS subscriptions, KMS (moto would accept the keys, but nothing
-locally is encrypted at rest), networking, IAM, logs, alarms, API Gateway, buckets.
+redrive, policies), SNS topics (policies) and their SQS subscriptions, S3 buckets with their
+configuration resources (versioning, encryption, public access block, ownership, lifecycle,
+CORS, website, queue/topic event notifications: offline/materialise_s3.py). Left out, and
+listed in `skipped`: what runs code (functions, event source mappings: the local loops stand
+in for them), Lambda/e-mail/SMS subscriptions, bucket objects and policies (see
+materialise_s3.py), KMS (moto would accept the keys, but nothing locally is encrypted at
+rest), networking, IAM, logs, alarms, API Gateway.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from . import materialise_s3
 
 TABLE = "aws:dynamodb/table:Table"
 QUEUE = "aws:sqs/queue:Queue"
@@ -121,7 +126,7 @@ def _queue(sqs: Any, r: Any, done: Materialised) -> str:
 
 def materialise(plan: Any, clients: dict[str, Any]) -> Materialised:
     """Create the plan's tables, queues, topics and SQS subscriptions with `clients`
-    ({"dynamodb": ..., "sqs": ..., "sns": ...}), in the plan's order (dependencies first)."""
+    ({"dynamodb": ..., "sqs": ..., "sns": ..., "s3": ...}), in the plan's order (dependencies first)."""
     done = Materialised()
     sqs, sns = clients["sqs"], clients["sns"]
     for r in (r for r in plan.resources if r.custom):
@@ -142,6 +147,8 @@ def materialise(plan: Any, clients: dict[str, Any]) -> Materialised:
             elif r.type == TOPIC_POLICY:
                 sns.set_topic_attributes(TopicArn=r.inputs["arn"], AttributeName="Policy", AttributeValue=r.inputs["policy"])
                 done.add(r.type, _last(r.inputs["arn"]))
+            elif r.type in materialise_s3.TYPES:
+                done.add(r.type, materialise_s3.create(clients["s3"], r))
             elif r.type == SUBSCRIPTION and r.inputs.get("protocol") == "sqs":
                 attributes = {SUBSCRIPTION_ATTRIBUTES[k]: _text(v) for k, v in r.inputs.items()
                               if k in SUBSCRIPTION_ATTRIBUTES and v is not None}

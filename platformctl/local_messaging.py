@@ -27,6 +27,8 @@ from typing import IO, TYPE_CHECKING, Any
 import boto3
 
 if TYPE_CHECKING:
+    from offline.materialise import Materialised
+
     from .sandbox import LocalAws
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,45 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 ESM = "aws:lambda/eventSourceMapping:EventSourceMapping"
 FUNCTION = "aws:lambda/function:Function"
 WORKER_HANDLER = "worker.app.lambda_handler"
+
+
+@dataclass
+class QueueWiring:
+    """A queue-triggered function in a plan: the function, its event source mapping, the queue, the DLQ."""
+
+    function: Any
+    mapping: Any
+    queue: Any
+    dlq: Any
+    redrive: dict[str, Any]
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """The function's environment variables, as the plan gives them to Lambda."""
+        variables = (self.function.inputs.get("environment") or {}).get("variables") or {}
+        return {k: str(v) for k, v in variables.items()}
+
+    @property
+    def timeout_seconds(self) -> float:
+        return float(self.function.inputs.get("timeout", 3))  # Lambda's default
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.mapping.inputs.get("batchSize", 10))  # the SQS event source's default
+
+
+def queue_wiring(plan: Any, handler: str) -> QueueWiring:
+    """The one function in `plan` running `handler` from an SQS event source mapping, and its queues."""
+    custom = [r for r in plan.resources if r.custom]
+    by_arn = {r.outputs.get("arn"): r for r in custom if r.outputs.get("arn")}
+    wiring = [(m, by_arn.get(m.inputs["functionName"])) for m in custom if m.type == ESM]
+    found = [(m, f) for m, f in wiring if f is not None and f.inputs.get("handler") == handler]
+    if len(found) != 1:
+        raise LookupError(f"the {plan.stack} plan has {len(found)} event source mappings to {handler}, need 1")
+    mapping, function = found[0]
+    queue = by_arn[mapping.inputs["eventSourceArn"]]
+    redrive = json.loads(queue.inputs["redrivePolicy"])
+    return QueueWiring(function, mapping, queue, by_arn[redrive["deadLetterTargetArn"]], redrive)
 
 
 @dataclass
@@ -62,35 +103,30 @@ class LocalMessaging:
     batch_size: int = 10
 
     @classmethod
-    def from_plan(cls, plan: Any, clients: dict[str, Any], region: str = "eu-west-1") -> LocalMessaging:
-        """Materialise `plan` with `clients` and find the worker's wiring in it: its event source
-        mapping, that mapping's queue, the queue's DLQ and the topic subscribed to it."""
+    def from_plan(cls, plan: Any, clients: dict[str, Any], region: str = "eu-west-1",
+                  done: Materialised | None = None) -> LocalMessaging:
+        """Materialise `plan` with `clients` (unless `done` says it is) and find the worker's wiring
+        in it: its event source mapping, that mapping's queue, the queue's DLQ and the topic subscribed to it."""
         from offline.materialise import SUBSCRIPTION, materialise
 
-        done = materialise(plan, clients)
-        custom = [r for r in plan.resources if r.custom]
-        by_arn = {r.outputs.get("arn"): r for r in custom if r.outputs.get("arn")}
-        wiring = [(m, by_arn.get(m.inputs["functionName"])) for m in custom if m.type == ESM]
-        found = [(m, f) for m, f in wiring if f is not None and f.inputs.get("handler") == WORKER_HANDLER]
-        if len(found) != 1:
-            raise LookupError(f"the {plan.stack} plan has {len(found)} event source mappings to {WORKER_HANDLER}, need 1")
-        mapping, function = found[0]
-        queue = by_arn[mapping.inputs["eventSourceArn"]]
-        redrive = json.loads(queue.inputs["redrivePolicy"])
-        dlq = by_arn[redrive["deadLetterTargetArn"]]
-        (subscription,) = [r for r in custom if r.type == SUBSCRIPTION and r.inputs.get("endpoint") == queue.outputs["arn"]]
+        if done is None:
+            done = materialise(plan, clients)
+        w = queue_wiring(plan, WORKER_HANDLER)
+        queue, dlq = w.queue, w.dlq
+        (subscription,) = [r for r in plan.resources if r.custom and r.type == SUBSCRIPTION
+                           and r.inputs.get("endpoint") == queue.outputs["arn"]]
         sqs, sns = clients["sqs"], clients["sns"]
         topic_arn = subscription.inputs["topic"]
         (subscription_arn,) = [s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
                                if s["Endpoint"] == queue.outputs["arn"]]
-        env = (function.inputs.get("environment") or {}).get("variables") or {}
+        env = w.environment
         return cls(
             topic_arn=topic_arn, queue_url=done.queue_urls[queue.outputs["url"]], queue_arn=queue.outputs["arn"],
             dlq_url=done.queue_urls[dlq.outputs["url"]], dlq_arn=dlq.outputs["arn"], table_name=env["IDEMPOTENCY_TABLE"],
-            subscription_arn=subscription_arn, max_receive_count=int(redrive["maxReceiveCount"]),
+            subscription_arn=subscription_arn, max_receive_count=int(w.redrive["maxReceiveCount"]),
             visibility_timeout=int(queue.inputs.get("visibilityTimeoutSeconds", 30)), region=region,
-            sqs=sqs, sns=sns, dynamodb=clients["dynamodb"], worker_env={k: str(v) for k, v in env.items()},
-            timeout_seconds=float(function.inputs.get("timeout", 3)), batch_size=int(mapping.inputs.get("batchSize", 10)),
+            sqs=sqs, sns=sns, dynamodb=clients["dynamodb"], worker_env=env,
+            timeout_seconds=w.timeout_seconds, batch_size=w.batch_size,
         )
 
     def worker_idempotency(self):
@@ -133,7 +169,7 @@ class LocalMessaging:
 def local_clients(endpoint_url: str | None = None, region: str = "eu-west-1") -> dict[str, Any]:
     """boto3 clients for what the plan materialises, on `endpoint_url` (None: in-process moto)."""
     session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=region)  # noqa: S106 (moto)
-    return {name: session.client(name, endpoint_url=endpoint_url) for name in ("sqs", "sns", "dynamodb")}
+    return {name: session.client(name, endpoint_url=endpoint_url) for name in ("sqs", "sns", "dynamodb", "s3")}
 
 
 @dataclass
@@ -322,10 +358,25 @@ def reporting(handler: Handler, out: IO[str] | None = None) -> Handler:
 API_HANDLER = "api.handler.lambda_handler"
 
 
-def _function_env(plan: Any, handler: str) -> dict[str, str]:
+def function_env(plan: Any, handler: str) -> dict[str, str]:
+    """The environment the plan gives the function running `handler`, but Powertools' own
+    variables (one process hosts every function locally; the sandbox names its service itself)."""
     (function,) = [r for r in plan.resources if r.type == FUNCTION and r.inputs.get("handler") == handler]
     variables = (function.inputs.get("environment") or {}).get("variables") or {}
     return {k: str(v) for k, v in variables.items() if not k.startswith("POWERTOOLS_")}
+
+
+def materialised(aws: LocalAws) -> tuple[Any, dict[str, Any], Materialised]:
+    """The sandbox's plan (`aws.plan`, or the `local` stack's, planned now), materialised once in
+    its moto server whichever hook asks first: (plan, clients, what was created)."""
+    if aws.materialised is None:
+        from offline import plan as engine
+        from offline.materialise import materialise
+
+        aws.plan = aws.plan if aws.plan is not None else engine.run_offline("local")
+        aws.clients = local_clients(aws.endpoint_url, aws.region)
+        aws.materialised = materialise(aws.plan, aws.clients)
+    return aws.plan, aws.clients, aws.materialised
 
 
 def create_local_stack(aws: LocalAws) -> Callable[[], None]:
@@ -336,14 +387,13 @@ def create_local_stack(aws: LocalAws) -> Callable[[], None]:
     Returns the cleanup that stops the worker (it also stops by itself once `aws.stopping` is set).
     """
     from functions.worker import app
-    from offline import plan as engine
 
-    plan = aws.plan = aws.plan if aws.plan is not None else engine.run_offline("local")
-    local = LocalMessaging.from_plan(plan, local_clients(aws.endpoint_url, aws.region), aws.region)
+    plan, clients, done = materialised(aws)
+    local = LocalMessaging.from_plan(plan, clients, aws.region, done)
     # One process hosts both functions: their variables have distinct names (TABLE_NAME,
     # EVENTS_TOPIC_ARN for the API; IDEMPOTENCY_*, RETRY_DELAY_SECONDS for the worker).
-    aws.env.update(_function_env(plan, API_HANDLER))
-    aws.env.update(_function_env(plan, WORKER_HANDLER))
+    aws.env.update(function_env(plan, API_HANDLER))
+    aws.env.update(function_env(plan, WORKER_HANDLER))
     aws.resources.update(table=aws.env["TABLE_NAME"], topic=local.topic_arn, queue=local.queue_url,
                          dlq=local.dlq_url, worker_table=local.table_name)
     aws.local_messaging = local

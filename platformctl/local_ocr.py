@@ -1,34 +1,71 @@
-"""TextExtraction's state on a local (moto) AWS: upload bucket with its S3 -> SQS notification,
-queue + DLQ, jobs table; shared by the sandbox and the tests, like local_messaging.py."""
+"""TextExtraction on a local (moto) AWS: its upload bucket (notifying its queue), queue + DLQ and
+jobs table as materialised from the offline plan of the `local` stack (offline/materialise.py),
+found through the plan's wiring; shared by the sandbox and the tests, like local_messaging.py.
+
+    local = LocalOcr.from_plan(run_offline("local"), local_clients())   # clients pointed at moto
+    local.bucket, local.table, local.queue_url, local.worker_env        # the program's own, with its settings
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-MAX_BYTES = 5 * 1024 * 1024
-CONTENT_TYPES = "image/jpeg,image/png"
+from .local_messaging import API_HANDLER, WorkerLoop, function_env, materialised, queue_wiring
+
+if TYPE_CHECKING:
+    from offline.materialise import Materialised
+
+    from .sandbox import LocalAws
+
+OCR_WORKER_HANDLER = "ocr.worker.lambda_handler"
+NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
 
 
 @dataclass
 class LocalOcr:
-    s3: Any
-    sqs: Any
-    dynamodb: Any
+    """TextExtraction's resources as materialised from a plan, plus the clients that reach them."""
+
     bucket: str
     table: str
     queue_url: str
+    queue_arn: str
     dlq_url: str
-    max_bytes: int = MAX_BYTES
+    s3: Any = field(repr=False)
+    sqs: Any = field(repr=False)
+    dynamodb: Any = field(repr=False)
+    api_env: dict[str, str] = field(default_factory=dict)
+    """The API function's environment (TextExtraction.api_grant's OCR_* among it), as the plan gives it."""
+    worker_env: dict[str, str] = field(default_factory=dict)
+    """The `ocr` worker function's environment, as the plan gives it."""
+    timeout_seconds: float = 60
+    batch_size: int = 5
 
-    def api_environment(self) -> dict[str, str]:
-        """What TextExtraction.api_grant() sets on the API function, for the local resources."""
-        return {"OCR_BUCKET": self.bucket, "OCR_TABLE": self.table, "OCR_MAX_BYTES": str(self.max_bytes),
-                "OCR_CONTENT_TYPES": CONTENT_TYPES, "OCR_URL_SECONDS": "300", "OCR_JOB_TTL_DAYS": "7"}
+    @property
+    def max_bytes(self) -> int:
+        return int(self.worker_env["OCR_MAX_BYTES"])
 
-    def worker_environment(self) -> dict[str, str]:
-        return {"OCR_TABLE": self.table, "OCR_MAX_BYTES": str(self.max_bytes)}
+    @classmethod
+    def from_plan(cls, plan: Any, clients: dict[str, Any], done: Materialised | None = None) -> LocalOcr:
+        """Materialise `plan` with `clients` (unless `done` says it is) and find TextExtraction in it:
+        the `ocr` worker's event source mapping, its queue and DLQ, the bucket notifying that queue."""
+        from offline.materialise import materialise
+
+        if done is None:
+            done = materialise(plan, clients)
+        w = queue_wiring(plan, OCR_WORKER_HANDLER)
+        queue_arn = w.queue.outputs["arn"]
+        buckets = [r.inputs["bucket"] for r in plan.resources if r.type == NOTIFICATION
+                   and any(q.get("queueArn") == queue_arn for q in r.inputs.get("queues") or [])]
+        if len(buckets) != 1:
+            raise LookupError(f"the {plan.stack} plan has {len(buckets)} buckets notifying {queue_arn}, need 1")
+        return cls(
+            bucket=buckets[0], table=w.environment["OCR_TABLE"], queue_url=done.queue_urls[w.queue.outputs["url"]],
+            queue_arn=queue_arn, dlq_url=done.queue_urls[w.dlq.outputs["url"]],
+            s3=clients["s3"], sqs=clients["sqs"], dynamodb=clients["dynamodb"],
+            api_env=function_env(plan, API_HANDLER), worker_env=function_env(plan, OCR_WORKER_HANDLER),
+            timeout_seconds=w.timeout_seconds, batch_size=w.batch_size,
+        )
 
     def clients(self, sns: Any = None, textract: Any = None) -> dict[str, Any]:
         return {"s3": self.s3, "dynamodb": self.dynamodb, "sns": sns, "textract": textract}
@@ -38,54 +75,22 @@ class LocalOcr:
         return {k: next(iter(v.values())) for k, v in item.items()} if item else None
 
 
-def create_local_ocr(session: Any = None, prefix: str = "cloud-platform-sandbox-ocr", max_receive_count: int = 3,
-                     endpoint_url: str | None = None) -> LocalOcr:
-    import boto3
-
-    def client(name: str):
-        return (session or boto3).client(name, region_name="eu-west-1", endpoint_url=endpoint_url)
-
-    s3, sqs, dynamodb = client("s3"), client("sqs"), client("dynamodb")
-    bucket, table = f"{prefix}-uploads", f"{prefix}-jobs"
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
-        {"AllowedMethods": ["POST"], "AllowedOrigins": ["*"], "AllowedHeaders": ["*"], "MaxAgeSeconds": 600}]})
-    dlq_url = sqs.create_queue(QueueName=f"{prefix}-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue_url = sqs.create_queue(QueueName=f"{prefix}-queue", Attributes={
-        "VisibilityTimeout": "30",
-        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}),
-    })["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [{
-        "QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
-        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}},
-    }]})
-    dynamodb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
-                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                          KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
-    return LocalOcr(s3=s3, sqs=sqs, dynamodb=dynamodb, bucket=bucket, table=table, queue_url=queue_url, dlq_url=dlq_url)
-
-
-def create_ocr(aws: Any) -> Any:
-    """Sandbox hook (`platformctl.sandbox.LOCAL_SETUP`): TextExtraction on the sandbox's moto server
-    with the local engine: upload bucket (notifying its queue), queue + DLQ, jobs table, the API's
-    OCR_* environment (presigned POSTs point at moto), and the real `ocr` worker polling the queue
-    with Tesseract instead of Textract.
+def create_ocr(aws: LocalAws) -> Any:
+    """Sandbox hook (`platformctl.sandbox.LOCAL_SETUP`): TextExtraction from the sandbox's plan,
+    materialised on its moto server (upload bucket notifying its queue, queue + DLQ, jobs table,
+    CORS); the API and the worker get their functions' OCR_* environment from that plan
+    (presigned POSTs point at moto), and the real `ocr` worker polls the queue with Tesseract
+    instead of Textract.
     """
     import sys
 
-    import boto3
-
     from functions.ocr import worker
-    from platformctl.local_messaging import WorkerLoop
     from platformctl.ocr_tesseract import TesseractEngine, load
 
-    session = boto3.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox",  # noqa: S106 (moto)
-                            region_name=aws.region)
-    local = create_local_ocr(session=session, endpoint_url=aws.endpoint_url)
-    aws.env.update(local.api_environment())
-    aws.env.update(local.worker_environment())
+    plan, clients, done = materialised(aws)
+    local = aws.local_ocr = LocalOcr.from_plan(plan, clients, done)
+    aws.env.update(local.api_env)
+    aws.env.update(local.worker_env)
     aws.env["OCR_S3_ENDPOINT"] = aws.endpoint_url
     aws.resources.update(ocr_bucket=local.bucket, ocr_queue=local.queue_url)
     engine = TesseractEngine()
@@ -95,9 +100,7 @@ def create_ocr(aws: Any) -> Any:
         load(data)  # UnreadableImageError (the worker fails the job with its reason)
         return engine.recognise(data)
 
-    sns = session.client("sns", endpoint_url=aws.endpoint_url)
-    worker.configure(recognise, local.clients(sns=sns))
-    queue_arn = local.sqs.get_queue_attributes(QueueUrl=local.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    worker.configure(recognise, local.clients(sns=clients["sns"]))
 
     def handler(event: dict, context: Any) -> dict:
         response = worker.process_batch(event)
@@ -105,8 +108,8 @@ def create_ocr(aws: Any) -> Any:
         sys.stderr.write(f"ocr worker handled {len(event['Records'])} upload event(s), {failed} failed\n")
         return response
 
-    loop = WorkerLoop(local.sqs, local.queue_url, queue_arn, handler, batch_size=1, region=aws.region,
-                      stopping=aws.stopping).start()
+    loop = WorkerLoop(local.sqs, local.queue_url, local.queue_arn, handler, batch_size=min(local.batch_size, 10),
+                      timeout_seconds=local.timeout_seconds, region=aws.region, stopping=aws.stopping).start()
 
     def stop() -> None:
         try:

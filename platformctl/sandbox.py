@@ -29,6 +29,7 @@ each record the worker handles is printed on stderr (`worker processed subscribe
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -75,8 +76,14 @@ class LocalAws:
     stopping: threading.Event = field(default_factory=threading.Event)
     plan: Any = None
     """The offline plan to materialise (None: the `local` stack's, planned at start)."""
+    clients: dict[str, Any] = field(default_factory=dict)
+    """boto3 clients on moto for what the plan materialises (set with `materialised`)."""
+    materialised: Any = None
+    """What the first hook created from `plan` (offline.materialise.Materialised; local_messaging.materialised)."""
     local_messaging: Any = None
     """Set by `create_local_stack`: the materialised messaging resources and their clients."""
+    local_ocr: Any = None
+    """Set by `create_ocr`: the materialised TextExtraction resources and their clients."""
 
     def client(self, service: str) -> Any:
         import boto3
@@ -367,6 +374,9 @@ def run(port: int, api_port: int | None, site_dir: Path = SITE_DIR, out: Any = N
     try:
         sandbox.start()
         started = True
+        # What start-up built (the plan, moto's and boto3's models) lives as long as the process:
+        # left to the collector, the final collection at exit walks it all, seconds after SIGTERM.
+        gc.freeze()
         assert sandbox.aws is not None
         if outputs_file is not None:  # before the banner: whoever waits for the banner may read it at once
             try:

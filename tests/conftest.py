@@ -345,22 +345,23 @@ def code_screenshot(tmp_path):
 
 @pytest.fixture
 def ocr_aws(aws, monkeypatch):
-    """TextExtraction's bucket (notifying its queue), queue + DLQ and jobs table in moto, an events
-    topic with a capture queue, and the API/worker environment pointing at them (LocalOcr + extras)."""
-    import boto3
-
+    """The `local` stack's plan materialised in in-process moto: TextExtraction's bucket (notifying its
+    queue), queue + DLQ and jobs table, the messaging topic with a capture queue subscribed, and the
+    API/worker environment from the plan (LocalOcr + `events_queue`)."""
     from functions.api import ocr_jobs
     from functions.ocr import worker
-    from platformctl.local_ocr import create_local_ocr
+    from platformctl.local_messaging import local_clients
+    from platformctl.local_ocr import LocalOcr
 
-    local = create_local_ocr(prefix="test-ocr")
-    sns, sqs = boto3.client("sns", region_name="eu-west-1"), local.sqs
+    clients = local_clients()
+    local = LocalOcr.from_plan(shipped_plan("local"), clients)
+    sns, sqs = clients["sns"], local.sqs
     sqs.purge_queue(QueueUrl=local.queue_url)  # the s3:TestEvent S3 sends when the notification is set up
-    topic = sns.create_topic(Name="test-events")["TopicArn"]
     capture = sqs.create_queue(QueueName="test-events-capture")["QueueUrl"]
     capture_arn = sqs.get_queue_attributes(QueueUrl=capture, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=capture_arn, Attributes={"RawMessageDelivery": "true"})
-    for key, value in {**local.api_environment(), **local.worker_environment(), "EVENTS_TOPIC_ARN": topic}.items():
+    sns.subscribe(TopicArn=local.worker_env["EVENTS_TOPIC_ARN"], Protocol="sqs", Endpoint=capture_arn,
+                  Attributes={"RawMessageDelivery": "true"})
+    for key, value in {**local.api_env, **local.worker_env}.items():
         monkeypatch.setenv(key, value)
     ocr_jobs.reset_clients()
     worker.reset_clients()

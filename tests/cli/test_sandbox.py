@@ -52,26 +52,22 @@ def test_banner_names_the_messaging_resources_it_created(sandbox_process):
 
 
 def test_sandbox_resources_are_the_local_plans(sandbox_process, plan_with):
-    """One definition (issue 14.4): every planned table, queue and topic exists in the sandbox with the
-    planned key schema and queue settings, and nothing else does (but the OCR hook's own resources,
-    platformctl/local_ocr.py, until TextExtraction is part of the local stack)."""
+    """One definition (issue 14.4): every planned table, queue, topic and bucket exists in the sandbox
+    with the planned key schema, queue settings, CORS and event notifications, and nothing else does."""
     plan = plan_with("local")
     planned = {r.type: [] for r in plan.resources}
     for r in plan.resources:
         planned[r.type].append(r)
-    ddb, sqs, sns = (sandbox_process.client(s) for s in ("dynamodb", "sqs", "sns"))
+    ddb, sqs, sns, s3 = (sandbox_process.client(s) for s in ("dynamodb", "sqs", "sns", "s3"))
     tables = {r.outputs["name"]: r for r in planned["aws:dynamodb/table:Table"]}
-    def planned_or_ocr(actual: list[str], planned_names) -> list[str]:
-        return sorted(n for n in actual if not n.startswith("cloud-platform-sandbox-ocr-")) == sorted(planned_names)
-
-    assert planned_or_ocr(ddb.list_tables()["TableNames"], tables)
+    assert sorted(ddb.list_tables()["TableNames"]) == sorted(tables)
     for name, r in tables.items():
         table = ddb.describe_table(TableName=name)["Table"]
         assert table["KeySchema"] == [{"AttributeName": r.inputs["hashKey"], "KeyType": "HASH"}]
         ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
         assert ttl.get("AttributeName") == (r.inputs.get("ttl") or {}).get("attributeName")
     queues = {r.outputs["name"]: r for r in planned["aws:sqs/queue:Queue"]}
-    assert planned_or_ocr([u.rsplit("/", 1)[-1] for u in sqs.list_queues()["QueueUrls"]], queues)
+    assert sorted(u.rsplit("/", 1)[-1] for u in sqs.list_queues()["QueueUrls"]) == sorted(queues)
     for name, r in queues.items():
         attributes = sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"],
                                               AttributeNames=["All"])["Attributes"]
@@ -81,6 +77,17 @@ def test_sandbox_resources_are_the_local_plans(sandbox_process, plan_with):
             assert attributes["VisibilityTimeout"] == str(r.inputs["visibilityTimeoutSeconds"])
     topics = sorted(t["TopicArn"] for t in sns.list_topics()["Topics"])
     assert topics == sorted(r.outputs["arn"] for r in planned["aws:sns/topic:Topic"])
+    buckets = sorted(b["Name"] for b in s3.list_buckets()["Buckets"])
+    assert buckets == sorted(r.outputs["bucket"] for r in planned["aws:s3/bucket:Bucket"])
+    for r in planned["aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"]:
+        (rule,) = s3.get_bucket_cors(Bucket=r.inputs["bucket"])["CORSRules"]
+        (planned_rule,) = r.inputs["corsRules"]
+        assert (rule["AllowedMethods"], rule["AllowedOrigins"]) == (planned_rule["allowedMethods"], planned_rule["allowedOrigins"])
+    (notification,) = planned["aws:s3/bucketNotification:BucketNotification"]
+    (queue,) = s3.get_bucket_notification_configuration(Bucket=notification.inputs["bucket"])["QueueConfigurations"]
+    (planned_queue,) = notification.inputs["queues"]
+    assert (queue["QueueArn"], queue["Events"]) == (planned_queue["queueArn"], planned_queue["events"])
+    assert queue["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": planned_queue["filterPrefix"]}]
 
 
 def test_changed_component_settings_show_up_in_the_sandbox(plan_with):
@@ -97,6 +104,32 @@ def test_changed_component_settings_show_up_in_the_sandbox(plan_with):
         assert attributes["VisibilityTimeout"] == "240"
         assert os.environ["RETRY_DELAY_SECONDS"] == "3"  # the worker function's environment, from the plan
         assert sandbox.aws.local_messaging.max_receive_count == 7
+    finally:
+        sandbox.stop()
+
+
+def test_changed_ocr_settings_show_up_in_the_sandbox(plan_with):
+    """The same for TextExtraction: its worker timeout (-> the queue's visibility), maxReceiveCount,
+    upload expiry (bucket lifecycle), job TTL and upload limit (the functions' environment) and the
+    API's allowed origin (the bucket's CORS) reach the sandbox's moto resources from the stack config."""
+    plan = plan_with("local", {
+        "cloud-platform:ocr": {"enabled": True, "worker": {"timeoutSeconds": 20}, "maxReceiveCount": 5,
+                               "uploadExpireDays": 2, "jobTtlDays": 9, "maxUploadBytes": 2 * 1024 * 1024},
+        "cloud-platform:serverless": {"enabled": True, "allowedOrigin": "https://code.example.org"}})
+    sandbox = Sandbox(port=0, api_port=0, plan=plan)
+    sandbox.start()
+    try:
+        local, s3 = sandbox.aws.local_ocr, sandbox.aws.client("s3")
+        attributes = sandbox.aws.client("sqs").get_queue_attributes(
+            QueueUrl=sandbox.aws.resources["ocr_queue"], AttributeNames=["All"])["Attributes"]
+        assert attributes["VisibilityTimeout"] == "120"  # 6 x the worker's timeout
+        assert json.loads(attributes["RedrivePolicy"])["maxReceiveCount"] == 5
+        (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=local.bucket)["Rules"]
+        assert rule["Expiration"] == {"Days": 2}
+        (cors,) = s3.get_bucket_cors(Bucket=local.bucket)["CORSRules"]
+        assert cors["AllowedOrigins"] == ["https://code.example.org"]
+        assert (os.environ["OCR_JOB_TTL_DAYS"], os.environ["OCR_MAX_BYTES"]) == ("9", "2097152")
+        assert local.timeout_seconds == 20  # the local event source's deadline
     finally:
         sandbox.stop()
 

@@ -41,7 +41,7 @@ def delivered(local) -> list[dict]:
                                          AttributeNames=["All"]).get("Messages", [])
     return [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
              "attributes": m.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
-             "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:test-ocr-queue",
+             "eventSource": "aws:sqs", "eventSourceARN": local.queue_arn,
              "awsRegion": "eu-west-1"} for m in messages]
 
 
