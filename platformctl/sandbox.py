@@ -289,6 +289,7 @@ class Sandbox:
         self._moto.start()
         host, moto_port = self._moto.get_host_and_port()
         self.aws = aws = LocalAws(endpoint_url=f"http://{host}:{moto_port}", plan=self.plan)
+        self._reset_moto()  # each start is empty, whatever else in this process used moto before
         # The handler's boto3 clients find moto through the standard variables; dummy
         # credentials make sure nothing can reach a real account from here.
         for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
@@ -351,8 +352,8 @@ class Sandbox:
 
 
     def _reset_moto(self) -> None:
-        """Forget what the hooks created: moto's backends are per process, not per server, so
-        the next sandbox in this process (tests) would otherwise find the tables already there."""
+        """Forget what is in moto: its backends are per process, not per server, so a sandbox
+        would otherwise find the tables of an earlier one (or of any moto user) in this process."""
         import urllib.request
 
         assert self.aws is not None

@@ -83,6 +83,13 @@ def test_sandbox_resources_are_the_local_plans(sandbox_process, plan_with):
         (rule,) = s3.get_bucket_cors(Bucket=r.inputs["bucket"])["CORSRules"]
         (planned_rule,) = r.inputs["corsRules"]
         assert (rule["AllowedMethods"], rule["AllowedOrigins"]) == (planned_rule["allowedMethods"], planned_rule["allowedOrigins"])
+    for r in planned["aws:s3/bucketVersioning:BucketVersioning"]:
+        assert s3.get_bucket_versioning(Bucket=r.inputs["bucket"])["Status"] == r.inputs["versioningConfiguration"]["status"]
+    for r in planned["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"]:
+        (rule,) = s3.get_bucket_encryption(Bucket=r.inputs["bucket"])["ServerSideEncryptionConfiguration"]["Rules"]
+        (planned_rule,) = r.inputs["rules"]
+        assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == \
+            planned_rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"]
     (notification,) = planned["aws:s3/bucketNotification:BucketNotification"]
     (queue,) = s3.get_bucket_notification_configuration(Bucket=notification.inputs["bucket"])["QueueConfigurations"]
     (planned_queue,) = notification.inputs["queues"]
