@@ -14,6 +14,7 @@ botocore's partition data for the `aws` partition's regions.
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
 import json
 import re
@@ -209,7 +210,7 @@ KEY_POLICY_MAX = 32768
 def _allows(statement: dict[str, Any], action: str) -> bool:
     actions = statement.get("Action")
     actions = [actions] if isinstance(actions, str) else actions or []
-    return statement.get("Effect") == "Allow" and any(a in ("*", "kms:*", action) for a in actions)
+    return statement.get("Effect") == "Allow" and any(fnmatch.fnmatchcase(action, a) for a in actions)
 
 
 def _key_policy(inputs: dict[str, Any]) -> Iterator[str]:
@@ -234,6 +235,40 @@ def _key_policy(inputs: dict[str, Any]) -> Iterator[str]:
                and "AWS" in st["Principal"] for st in statements if isinstance(st, dict)):
         yield ("key policy lets no AWS principal call kms:PutKeyPolicy: KMS refuses it (lockout safety check; "
                "give the account root the administrative actions)")
+
+
+# --- CloudWatch Logs with a customer key (CreateLogGroup / AssociateKmsKey) -------------------------
+LOGS_ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:logs:arn"
+
+
+def _admits(condition: dict[str, Any], value: str) -> bool:
+    """Whether the statement's condition on the log group ARN (if any) matches this group."""
+    for operator, keys in (condition or {}).items():
+        wanted = keys.get(LOGS_ENCRYPTION_CONTEXT) if isinstance(keys, dict) else None
+        if wanted is None:
+            continue
+        wanted = [wanted] if isinstance(wanted, str) else wanted
+        match = fnmatch.fnmatchcase if operator in ("ArnLike", "StringLike") else str.__eq__
+        if not any(match(value, w) for w in wanted):
+            return False
+    return True
+
+
+def log_group_key(log_group_arn: str, region: str, policy: Any) -> list[str]:
+    """CloudWatch Logs refuses a key whose policy does not let logs.<region>.amazonaws.com use it for the group."""
+    principal = f"logs.{region}.amazonaws.com"
+    try:
+        statements = json.loads(policy).get("Statement") or [] if isinstance(policy, str) else []
+    except (ValueError, AttributeError):
+        statements = []
+    for st in [statements] if isinstance(statements, dict) else statements:
+        services = ((st.get("Principal") or {}) if isinstance(st.get("Principal"), dict) else {}).get("Service")
+        services = [services] if isinstance(services, str) else services or []
+        if _allows(st, "kms:GenerateDataKey") and principal in services \
+                and _admits(st.get("Condition"), log_group_arn):
+            return []
+    return [f"kmsKeyId: the key's policy does not let {principal} use it for {log_group_arn}; CloudWatch Logs "
+            "refuses the key (AccessDeniedException)"]
 
 
 # --- AWS Backup Vault Lock and vault access policy ------------------------------------------------

@@ -246,3 +246,33 @@ def test_ids_and_arns_like_aws(build):
     ))
     assert mocks.named("p").outputs["arn"].startswith("arn:aws:iam::123456789012:policy/github-deploy/p-")
     assert mocks.named("acc").id == "pcx-0123456789abcdef0"
+
+
+def _logs_key(*groups: str) -> str:
+    admin = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+             "Action": ["kms:PutKeyPolicy", "kms:DescribeKey"], "Resource": "*"}
+    logs = {"Effect": "Allow", "Principal": {"Service": "logs.eu-west-1.amazonaws.com"},
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*"], "Resource": "*",
+            "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": [
+                f"arn:aws:logs:eu-west-1:123456789012:log-group:{g}" for g in groups]}}}
+    return json.dumps({"Version": "2012-10-17", "Statement": [admin, *([logs] if groups else [])]})
+
+
+@pytest.mark.parametrize("policy,group,ok", [
+    (_logs_key("/app/personal"), "/app/personal", True),
+    (_logs_key("/app/personal"), "/app/other", False),  # the key admits another group only
+    (_logs_key(), "/app/personal", False),  # no statement for CloudWatch Logs at all
+])
+def test_log_group_key_must_admit_cloudwatch_logs_for_that_group(build, policy, group, ok):
+    def program():
+        provider = pulumi.ResourceOptions(provider=aws.Provider("home", region="eu-west-1"))
+        key = aws.kms.Key("k", policy=policy, opts=provider)
+        aws.cloudwatch.LogGroup("g", name=group, retention_in_days=7, kms_key_id=key.arn, opts=provider)
+
+    if ok:
+        build(program)
+        return
+    with pytest.raises(PlanRejectedError) as info:
+        build(program)
+    assert "aws:cloudwatch/logGroup:LogGroup::g: kmsKeyId: the key's policy does not let " \
+           f"logs.eu-west-1.amazonaws.com use it for arn:aws:logs:eu-west-1:123456789012:log-group:{group}" in str(info.value)
