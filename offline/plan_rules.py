@@ -26,7 +26,9 @@ Sources, per rule (AWS error code in brackets):
   different networks"].
 - load balancers: ELBv2 CreateLoadBalancer — an application LB needs subnets in two zones, and
   no LB takes two subnets of one zone [ValidationError / InvalidConfigurationRequest];
-  CreateListener/CreateRule — target groups in the load balancer's VPC [InvalidConfigurationRequest].
+  CreateListener/CreateRule — target groups in the load balancer's VPC [InvalidConfigurationRequest];
+  ECS CreateService — its target group already forwarded to by a listener or rule ["The target group
+  with targetGroupArn ... does not have an associated load balancer", InvalidParameterException].
 - event source mappings: Lambda CreateEventSourceMapping — "Queue visibility timeout: N seconds
   is less than Function timeout: M seconds" [InvalidParameterValueException].
 - dead-letter queues: SQS RedrivePolicy — the DLQ is the same type (FIFO/standard) as its source
@@ -267,6 +269,34 @@ def listener_target_groups(ix: Index) -> Iterator[str]:
                        f"VPC {lb_vpc}; ELB requires the target group in the load balancer's VPC")
 
 
+def service_target_groups(ix: Index) -> Iterator[str]:
+    """ECS CreateService needs each target group already behind a listener (or rule) of a load balancer."""
+    forwarders: dict[str, list[Recorded]] = {}
+    for r in ix.of("aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule"):
+        actions = r.inputs.get("defaultActions") if r.type.endswith("/listener:Listener") else r.inputs.get("actions")
+        for arn in _forwarded_groups(actions):
+            forwarders.setdefault(arn, []).append(r)
+    by_urn = {r.urn: r for r in ix.resources}
+    for svc in ix.of("aws:ecs/service:Service"):
+        before, frontier = set(), list(svc.dependencies)
+        while frontier:  # everything the engine creates before the service
+            urn = frontier.pop()
+            if urn not in before:
+                before.add(urn)
+                frontier.extend(by_urn[urn].dependencies if urn in by_urn else [])
+        for lb in svc.inputs.get("loadBalancers") or []:
+            tg = ix.get(lb.get("targetGroupArn"), TARGET_GROUP)
+            if tg is None:
+                continue
+            found = forwarders.get(tg.id, [])
+            if not found:
+                yield (f"{svc.urn}: {who(tg)} has no listener or listener rule forwarding to it; ECS CreateService "
+                       "refuses it ('does not have an associated load balancer')")
+            elif not any(f.urn in before for f in found):
+                yield (f"{svc.urn}: is not ordered after {' or '.join(who(f) for f in found)}, the only way {who(tg)} "
+                       "reaches a load balancer; ECS CreateService refuses a target group without one (depends_on)")
+
+
 # --- SQS ------------------------------------------------------------------------------------
 def _function(ix: Index, ref: Any) -> Recorded | None:
     """A function by ARN (optionally qualified) or by name, as CreateEventSourceMapping takes it."""
@@ -313,7 +343,7 @@ def dead_letter_queues(ix: Index) -> Iterator[str]:
 
 
 CHECKS: list[Callable[[Index], Iterator[str]]] = [
-    subnets, names, peering, group_references, load_balancers, listener_target_groups,
+    subnets, names, peering, group_references, load_balancers, listener_target_groups, service_target_groups,
     event_source_mappings, dead_letter_queues,
 ]
 

@@ -83,12 +83,16 @@ def container(name: str, vpc, private, desired: int = 2, spot_weight: int = 1):
         requires_compatibilities=["FARGATE"], runtime_platform={"cpu_architecture": "ARM64", "operating_system_family": "LINUX"},
         container_definitions=repo.repository_url.apply(lambda url: json.dumps([{"name": "app", "image": f"{url}:v1"}])),
         opts=c.child)
+    # On the shared ALB's listener (an ARN from outside the plan); ECS needs the rule before the service.
+    rule = aws.lb.ListenerRule(f"{name}-rule", priority=10, conditions=[{"path_pattern": {"values": ["/app/*"]}}],
+                               listener_arn="arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shared/1/2",
+                               actions=[{"type": "forward", "target_group_arn": tg.arn}], opts=c.child)
     aws.ecs.Service(f"{name}-service", cluster=cluster.arn, task_definition=task.arn, desired_count=desired,
                     capacity_provider_strategies=[{"capacity_provider": "FARGATE", "weight": 1},
                                                   {"capacity_provider": "FARGATE_SPOT", "weight": spot_weight}],
                     network_configuration={"subnets": [s.id for s in private]},
                     load_balancers=[{"target_group_arn": tg.arn, "container_name": "app", "container_port": 8080}],
-                    opts=c.child)
+                    opts=pulumi.ResourceOptions(parent=c, depends_on=[rule]))
     return c
 
 

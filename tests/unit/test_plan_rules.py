@@ -142,6 +142,27 @@ def listener_rule_to_target_group_of_another_vpc():
                             {"arn": own.arn, "weight": 90}, {"arn": other.arn, "weight": 10}]}}])
 
 
+def _service(name: str, tg, opts=None) -> aws.ecs.Service:
+    return aws.ecs.Service(name, cluster="arn:aws:ecs:eu-west-1:123456789012:cluster/c", task_definition="app:1",
+                           desired_count=1, launch_type="FARGATE",
+                           load_balancers=[{"target_group_arn": tg.arn, "container_name": "app", "container_port": 80}],
+                           opts=opts)
+
+
+def service_behind_no_listener():
+    tg = aws.lb.TargetGroup("app-tg", name_prefix="tg-", port=80, protocol="HTTP", target_type="ip",
+                            vpc_id=vpc("home").id)
+    _service("app-service", tg)
+
+
+def service_not_after_its_listener():
+    network = vpc("home")
+    tg = aws.lb.TargetGroup("app-tg", name_prefix="tg-", port=80, protocol="HTTP", target_type="ip", vpc_id=network.id)
+    aws.lb.Listener("http", load_balancer_arn=two_zone_alb(network).arn, port=80, protocol="HTTP",
+                    default_actions=[{"type": "forward", "target_group_arn": tg.arn}])
+    _service("app-service", tg)
+
+
 def queue_shorter_than_function():
     queue = aws.sqs.Queue("jobs", visibility_timeout_seconds=30)
     worker = function("worker", timeout=60)
@@ -191,6 +212,8 @@ BROKEN = [
     (alb_two_subnets_one_zone, ["lb", "lb-a2", "lb-a"], "one subnet per availability zone"),
     (listener_to_target_group_of_another_vpc, ["http", "other-tg", "LoadBalancer 'lb'"], "load balancer's VPC"),
     (listener_rule_to_target_group_of_another_vpc, ["canary", "other-tg", "LoadBalancer 'lb'"], "load balancer's VPC"),
+    (service_behind_no_listener, ["app-service", "app-tg"], "no listener or listener rule"),
+    (service_not_after_its_listener, ["app-service", "Listener 'http'", "app-tg"], "is not ordered after"),
     (queue_shorter_than_function, ["worker-esm", "jobs", "worker"], "30 s is less than"),
     (queue_default_visibility_shorter_than_function, ["worker-esm", "jobs", "worker"], "30 s is less than"),
     (fifo_queue_with_standard_dlq, ["::jobs:", "jobs-dlq"], "FIFO queue but its dead-letter queue"),
@@ -244,8 +267,9 @@ def web_within_the_rules():
     network = vpc("home")
     lb = two_zone_alb(network)
     tg = aws.lb.TargetGroup("tg", name_prefix="tg-", port=80, protocol="HTTP", vpc_id=network.id)
-    aws.lb.Listener("http", load_balancer_arn=lb.arn, port=80, protocol="HTTP",
-                    default_actions=[{"type": "forward", "target_group_arn": tg.arn}])
+    listener = aws.lb.Listener("http", load_balancer_arn=lb.arn, port=80, protocol="HTTP",
+                               default_actions=[{"type": "forward", "target_group_arn": tg.arn}])
+    _service("app-service", tg, pulumi.ResourceOptions(depends_on=[listener]))
 
 
 def worker_within_the_rules():
