@@ -1,8 +1,8 @@
 """Alarms: an encrypted ops SNS topic and CloudWatch alarms on what the stack runs.
 
 Covers the course's "Beyond the MVP - production as a challenge": failing targets,
-unhealthy hosts, Lambda errors/throttles, messages stuck in a dead-letter queue and API
-5xx responses page the ops topic (and, from config, an e-mail address).
+unhealthy hosts, Lambda errors/throttles, messages stuck in a dead-letter queue or in an
+asynchronously invoked function's failure queue and API 5xx responses page the ops topic (and, from config, an e-mail address).
 """
 
 from __future__ import annotations
@@ -25,13 +25,16 @@ class AlarmTargets:
     """(label, Lambda function name): the label names the alarm, since names are often Outputs."""
     dead_letter_queues: list[tuple[str, pulumi.Input[str]]] = field(default_factory=list)
     """(label, SQS dead-letter queue name)."""
+    failure_queues: list[tuple[str, pulumi.Input[str]]] = field(default_factory=list)
+    """(label of the function, SQS queue name) of asynchronous invocations' on-failure destinations."""
     apis: list[tuple[str, pulumi.Input[str], pulumi.Input[str]]] = field(default_factory=list)
     """(label, REST API name, stage name)."""
     instances: list[tuple[str, pulumi.Input[str]]] = field(default_factory=list)
     """(label, EC2 instance id) of single instances nothing else replaces (the NAT instance)."""
 
     def __bool__(self) -> bool:
-        return bool(self.load_balancers or self.functions or self.dead_letter_queues or self.apis or self.instances)
+        return bool(self.load_balancers or self.functions or self.dead_letter_queues or self.failure_queues
+                    or self.apis or self.instances)
 
     def add(self, other: AlarmTargets) -> AlarmTargets:
         """Take `other`'s targets in; target groups behind a load balancer already listed (the
@@ -46,6 +49,7 @@ class AlarmTargets:
                 shared[1].update(groups)
         self.functions += other.functions
         self.dead_letter_queues += other.dead_letter_queues
+        self.failure_queues += other.failure_queues
         self.apis += other.apis
         self.instances += other.instances
         return self
@@ -73,6 +77,8 @@ class AlarmsArgs:
     lambda_throttles: bool = True
     alb_5xx_scope: str = "targetGroup"
     """targetGroup: a target 5xx alarm per target group; loadBalancer: one per load balancer."""
+    failure_queues: bool = True
+    """Alarm on events waiting in failure queues; off: only the Lambda errors alarms see those failures."""
 
 
 def _key(value, index: int) -> str:
@@ -118,6 +124,10 @@ class Alarms(pulumi.ComponentResource):
             self._alarm(f"dlq-{_key(label, i)}-depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum",
                         {"QueueName": queue}, 0, "GreaterThanThreshold",
                         f"messages are waiting in the {label} dead-letter queue (processing failed)")
+        for i, (label, queue) in enumerate(t.failure_queues if args.failure_queues else []):
+            self._alarm(f"failed-{_key(label, i)}-depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum",
+                        {"QueueName": queue}, 0, "GreaterThanThreshold",
+                        f"events the {label} Lambda gave up on (retries or maximum age) wait in its failure queue")
         for i, (label, api, stage) in enumerate(t.apis):
             self._alarm(f"api-{_key(label, i)}-5xx", "AWS/ApiGateway", "5XXError", "Sum",
                         {"ApiName": api, "Stage": stage}, self._s.api_5xx_threshold, "GreaterThanThreshold",

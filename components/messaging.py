@@ -3,12 +3,14 @@
     publisher --> events topic --+--> queue --(ESM, partial batch failures)--> worker --> idempotency table
                   (SSE-KMS)      |      '-- after maxReceiveCount --> DLQ
                                  +--> notifier (async) --ok--> outcomes topic
-                                 |                    '-fail--> DLQ
+                                 |                    '-fail--> notifier-failures queue
                                  +--> e-mail / SMS subscribers (config)
 
-Every path that can fail ends in the DLQ instead of dropping the message: the queue's
-redrive policy, the notifier's on-failure destination, and the SNS subscriptions' own
-redrive policies (SNS gives up on an endpoint it cannot reach after its retries).
+Every path that can fail ends in a queue instead of dropping the message: the queue's
+redrive policy and the SNS subscriptions' own redrive policies (SNS gives up on an endpoint
+it cannot reach after its retries) in the DLQ; the notifier's on-failure destination (Lambda
+drops an asynchronous event after its retries or its maximum age) in a queue of its own, so
+the DLQ keeps the event shapes its readers parse (gameday, delivery_check, redrive).
 
 The on-success destination is a separate `outcomes` topic, not the events topic: the
 notifier is subscribed to the events topic, so sending its results there would invoke it
@@ -29,6 +31,7 @@ from .blocks import LambdaFunction, LambdaFunctionArgs, Moved, package_handler, 
 from .blocks.kms import PERSONAL_DATA_TAG, log_group_arn, logs_for
 from .latency_lab import latency_lab
 from .messaging_args import MessagingArgs
+from .messaging_policies import key_policy, queue_policy
 from .settings.messaging import MAX_RETENTION_SECONDS
 
 # Functions that see subscribers' e-mail addresses (subscriber.created events).
@@ -48,6 +51,10 @@ class Messaging(pulumi.ComponentResource):
     dlq_arn: pulumi.Output[str]
     dlq_url: pulumi.Output[str]
     dlq_name: pulumi.Output[str]
+    notifier_failures_arn: pulumi.Output[str]
+    notifier_failures_url: pulumi.Output[str]
+    notifier_failures_name: pulumi.Output[str]
+    """The notifier's on-failure destination: Lambda's failure records of events it gave up on."""
     notifier_function_name: pulumi.Output[str]
     worker_function_name: pulumi.Output[str]
     worker_function_arn: pulumi.Output[str]
@@ -89,6 +96,7 @@ class Messaging(pulumi.ComponentResource):
             "outcomesTopicArn": self.outcomes_topic_arn,
             "queueUrl": self.queue_url,
             "dlqUrl": self.dlq_url,
+            "notifierFailuresUrl": self.notifier_failures_url,
             "workerFunctionName": self.worker_function_name,
             "notifierFunctionName": self.notifier_function_name,
             "idempotencyTableName": self.idempotency_table_name,
@@ -97,9 +105,10 @@ class Messaging(pulumi.ComponentResource):
         })
 
     def alarm_targets(self) -> AlarmTargets:
-        """Both functions and the dead-letter queue."""
+        """Both functions, the dead-letter queue and the notifier's failure queue."""
         return AlarmTargets(functions=[("notifier", self.notifier_function_name), ("worker", self.worker_function_name)],
-                            dead_letter_queues=[("messaging", self.dlq_name)])
+                            dead_letter_queues=[("messaging", self.dlq_name)],
+                            failure_queues=[("notifier", self.notifier_failures_name)])
 
     # --- encryption ------------------------------------------------------------------
     def _key(self) -> None:
@@ -107,41 +116,13 @@ class Messaging(pulumi.ComponentResource):
         if self._settings.encryption == "aws-managed":
             self.key, self.key_arn = None, None
             return
-        topic_arns = [f"arn:{{p}}:sns:{{r}}:{{a}}:{t}" for t in (self._topic_name, self._outcomes_name)]
 
         def policy(args: list[str]) -> str:
             partition, region, account = args
-            topics = [t.format(p=partition, r=region, a=account) for t in topic_arns]
-            return json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        # Lets IAM policies grant use of the key (the roles below do, per ARN).
-                        # In a key policy "*" means this key.
-                        "Sid": "AccountAdministersKeyThroughIam",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
-                        "Action": "kms:*",
-                        "Resource": "*",
-                    },
-                    {
-                        # SNS encrypts for SSE-KMS queues it delivers to, and for its own topics'
-                        # deliveries; only on behalf of this component's topics.
-                        "Sid": "SnsDeliversFromOurTopics",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "sns.amazonaws.com"},
-                        "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
-                        "Resource": "*",
-                        "Condition": {
-                            "StringEquals": {"aws:SourceAccount": account},
-                            "ArnEquals": {"aws:SourceArn": topics},
-                        },
-                    },
-                    # The worker and the notifier see subscribers' addresses: their log groups use this key.
-                    *([logs_for(region, [log_group_arn(partition, region, account, f"/aws/lambda/{name}-{kind}")
-                                         for kind in PERSONAL_DATA_FUNCTIONS])] if self._settings.encrypt_logs else []),
-                ],
-            })
+            # The worker and the notifier see subscribers' addresses: their log groups use this key.
+            logs = [logs_for(region, [log_group_arn(partition, region, account, f"/aws/lambda/{name}-{kind}")
+                                      for kind in PERSONAL_DATA_FUNCTIONS])] if self._settings.encrypt_logs else []
+            return key_policy(partition, region, account, [self._topic_name, self._outcomes_name], logs)
 
         self.key = aws.kms.Key(
             f"{name}-key",
@@ -210,36 +191,36 @@ class Messaging(pulumi.ComponentResource):
         self.dlq_policy = self._queue_policy("dlq", self.dlq)
         self.queue_arn, self.queue_url, self.queue_name = self.queue.arn, self.queue.url, self.queue.name
         self.dlq_arn, self.dlq_url, self.dlq_name = self.dlq.arn, self.dlq.url, self.dlq.name
+        self._notifier_failures()
 
-    def _queue_policy(self, suffix: str, queue: aws.sqs.Queue) -> aws.sqs.QueuePolicy:
-        def document(args: list[str]) -> str:
-            queue_arn, topic_arn = args
-            return json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "OnlyOurTopicSends",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "sns.amazonaws.com"},
-                        "Action": "sqs:SendMessage",
-                        "Resource": queue_arn,
-                        "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
-                    },
-                    {
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "sqs:*",
-                        "Resource": queue_arn,
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    },
-                ],
-            })
+    def _notifier_failures(self) -> None:
+        """The notifier's on-failure destination. Lambda sends its records with the notifier's
+        role (no queue policy grant needed); they wait 14 days for someone to look."""
+        name = self._name
+        self.notifier_failures = aws.sqs.Queue(
+            f"{name}-notifier-failures",
+            name=f"{name}-notifier-failures",
+            message_retention_seconds=MAX_RETENTION_SECONDS,
+            **self._queue_encryption(),
+            opts=self._stateful,
+        )
+        # Not a dead-letter queue of any source queue: nothing may redrive into it.
+        aws.sqs.RedriveAllowPolicy(
+            f"{name}-notifier-failures-redrive-allow",
+            queue_url=self.notifier_failures.id,
+            redrive_allow_policy=json.dumps({"redrivePermission": "denyAll"}),
+            opts=self._child,
+        )
+        self._queue_policy("notifier-failures", self.notifier_failures, sns_sends=False)
+        q = self.notifier_failures
+        self.notifier_failures_arn, self.notifier_failures_url, self.notifier_failures_name = q.arn, q.url, q.name
 
+    def _queue_policy(self, suffix: str, queue: aws.sqs.Queue, sns_sends: bool = True) -> aws.sqs.QueuePolicy:
         return aws.sqs.QueuePolicy(
             f"{self._name}-{suffix}-policy",
             queue_url=queue.id,
-            policy=pulumi.Output.all(queue.arn, self.topic.arn).apply(document),
+            policy=pulumi.Output.all(queue.arn, self.topic.arn).apply(
+                lambda a: queue_policy(a[0], a[1] if sns_sends else None)),
             opts=self._child,
         )
 
@@ -337,7 +318,7 @@ class Messaging(pulumi.ComponentResource):
 
     def _notifier(self, functions_dir: Path) -> None:
         n = self._settings.notifier
-        statements = pulumi.Output.all(self.dlq.arn, self.outcomes.arn, self.key_arn).apply(lambda a: [
+        statements = pulumi.Output.all(self.notifier_failures.arn, self.outcomes.arn, self.key_arn).apply(lambda a: [
             # Lambda sends destination records with the function's own role.
             statement("FailureDestination", ["sqs:SendMessage"], [a[0]]),
             statement("SuccessDestination", ["sns:Publish"], [a[1]]),
@@ -360,7 +341,8 @@ class Messaging(pulumi.ComponentResource):
             maximum_event_age_in_seconds=n.maximum_event_age_seconds,
             destination_config=D.FunctionEventInvokeConfigDestinationConfigArgs(
                 on_success=D.FunctionEventInvokeConfigDestinationConfigOnSuccessArgs(destination=self.outcomes.arn),
-                on_failure=D.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(destination=self.dlq.arn),
+                on_failure=D.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(
+                    destination=self.notifier_failures.arn),
             ),
             opts=self._child,
         )

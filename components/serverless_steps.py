@@ -18,6 +18,8 @@ def build_messaging(p: Platform) -> None:
         topicArn=m.topic_arn,
         queueUrl=m.queue_url,
         dlqUrl=m.dlq_url,
+        # The notifier's on-failure destination: Lambda's records of events it gave up on.
+        notifierFailuresUrl=m.notifier_failures_url,
         # Read by `platformctl latency` (and handy for operators).
         outcomesTopicArn=m.outcomes_topic_arn,
         workerFunctionName=m.worker_function_name,

@@ -9,6 +9,7 @@ Add a rule: write `def _my_rule(inputs) -> Iterator[str]` and append `Rule((type
 Sources: AWS API references (Tag, CreateVpc, PutMetricAlarm, CreateListener, RunInstances),
 AWS Backup's schedule expressions, KMS PutKeyPolicy (size, characters, lockout safety check),
 PutBackupVaultLockConfiguration, AWS Backup vault access policies (no Action wildcards),
+Lambda PutFunctionEventInvokeConfig (botocore's service model + terraform-provider-aws's schema),
 botocore's partition data for the `aws` partition's regions.
 """
 
@@ -296,6 +297,40 @@ def _vault_policy(inputs: dict[str, Any]) -> Iterator[str]:
                 yield f"vault access policy action '{action}': AWS Backup access policies take no wildcards in Action"
 
 
+# --- Lambda asynchronous invocation config (PutFunctionEventInvokeConfig) ------------------------
+# botocore's lambda service model: MaximumRetryAttempts 0-2, MaximumEventAgeInSeconds 60-21600,
+# Qualifier 1-128 `\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+`, destination ARNs <= 350; destinations:
+# a function, a standard queue or topic, an event bus, or (on failure only) a bucket.
+QUALIFIER = re.compile(r"\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9_$-]{1,128}")
+ARN = re.compile(r"arn:aws[a-zA-Z0-9-]*:([a-zA-Z0-9-]+):[a-z0-9-]*:(\d{12})?:.+")
+DESTINATION_SERVICES = {"onSuccess": ("lambda", "sqs", "sns", "events"), "onFailure": ("lambda", "sqs", "sns", "events", "s3")}
+
+
+def _async_invoke(inputs: dict[str, Any]) -> Iterator[str]:
+    retries, age = inputs.get("maximumRetryAttempts"), inputs.get("maximumEventAgeInSeconds")
+    if isinstance(retries, int | float) and not 0 <= retries <= 2:
+        yield f"maximumRetryAttempts {retries}; Lambda allows 0-2"
+    if isinstance(age, int | float) and not 60 <= age <= 21600:
+        yield f"maximumEventAgeInSeconds {age}; Lambda allows 60-21600 (6 hours)"
+    qualifier = inputs.get("qualifier")
+    if isinstance(qualifier, str) and not QUALIFIER.fullmatch(qualifier):
+        yield f"qualifier '{qualifier}' is not a version, an alias name (1-128 of A-Za-z0-9-_$) or $LATEST"
+    if inputs.get("functionName") == "":
+        yield "functionName is empty"
+    config = inputs.get("destinationConfig") or {}
+    for kind, services in DESTINATION_SERVICES.items():
+        target = (config.get(kind) or {}).get("destination") if isinstance(config, dict) else None
+        if not isinstance(target, str):
+            continue
+        match = ARN.fullmatch(target)
+        if match is None or len(target) > 350:
+            yield f"{kind} destination '{target}' is not an ARN of at most 350 characters"
+        elif match.group(1) not in services:
+            yield f"{kind} destination '{target}': Lambda sends there only to {', '.join(services)} ARNs"
+        elif target.endswith(".fifo"):
+            yield f"{kind} destination '{target}' is FIFO; Lambda sends only to standard queues and topics"
+
+
 RULES: list[Rule] = [
     Rule((ALL,), _tags),
     Rule(("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet"), _cidr),
@@ -308,6 +343,7 @@ RULES: list[Rule] = [
     Rule(("aws:kms/key:Key",), _key_policy),
     Rule(("aws:backup/vaultLockConfiguration:VaultLockConfiguration",), _vault_lock),
     Rule(("aws:backup/vaultPolicy:VaultPolicy",), _vault_policy),
+    Rule(("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",), _async_invoke),
 ]
 
 

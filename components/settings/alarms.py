@@ -42,6 +42,10 @@ class AlarmSettings(ComponentSection):
     """Alarm on Lambda throttles as well as errors (without reserved concurrency they need the account's limit)."""
     alb_5xx_scope: Literal["targetGroup", "loadBalancer"] = Field("targetGroup", alias="alb5xxScope")
     """Target 5xx alarms per target group, or one per load balancer over all its target groups."""
+    # Each failed attempt of an asynchronous invocation is also a Lambda Errors datapoint, so with
+    # this off the errors alarm still pages; the queue alarm adds the events that were given up on.
+    failure_queues: bool = True
+    """Alarm on events in the on-failure destination queues of asynchronously invoked functions (the notifier's)."""
 
     @field_validator("period_seconds")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..model import Finding, Resource, as_json, is_unknown, truthy
 from ..registry import Context, resource_policy, stack_policy
-from .types import KMS_KEY, SNS_TOPIC, SQS_QUEUE, SQS_REDRIVE
+from .types import KMS_KEY, LAMBDA_ASYNC_CONFIG, SNS_TOPIC, SQS_QUEUE, SQS_REDRIVE
 
 
 @resource_policy(
@@ -33,9 +33,24 @@ def sns_encryption(r: Resource, ctx: Context):
         yield "topic is not encrypted (kmsMasterKeyId)"
 
 
+def failure_destinations(resources: list[Resource]) -> set[str]:
+    """URNs of queues that are a Lambda asynchronous invocation's on-failure destination: like a
+    DLQ, the end of the line (Lambda's failure records wait there for someone to look)."""
+    queues = {r.urn: r for r in resources if r.type == SQS_QUEUE}
+    found: set[str] = set()
+    for config in (r for r in resources if r.type == LAMBDA_ASYNC_CONFIG):
+        failure = config.get("destinationConfig", "onFailure", "destination")
+        for urn in config.refs.get("destinationConfig", ()):
+            queue = queues.get(urn)
+            # A known ARN must be the on-failure one (an on-success queue has consumers).
+            if queue is not None and (queue.arn is None or is_unknown(failure) or queue.arn == failure):
+                found.add(urn)
+    return found
+
+
 def dead_letter_queues(resources: list[Resource]) -> set[str]:
-    """URNs of queues some redrive policy points at."""
-    dlqs: set[str] = set()
+    """URNs of queues some redrive policy points at, and on-failure destination queues."""
+    dlqs: set[str] = failure_destinations(resources)
     for r in resources:
         # `is not None`: during a first preview the policy text is unknown (the DLQ ARN is),
         # but the engine still names the DLQ as a property dependency.
@@ -48,7 +63,8 @@ def dead_letter_queues(resources: list[Resource]) -> set[str]:
 
 @stack_policy(
     "sqs-dead-letter-queue",
-    summary="Every SQS queue that is not itself a dead-letter queue redrives failed messages to one.",
+    summary="Every SQS queue that is not itself a dead-letter queue (or a Lambda on-failure destination) redrives "
+            "failed messages to one.",
     fix="set redrive_policy={'deadLetterTargetArn': dlq.arn, 'maxReceiveCount': N}",
     c5=("OPS-13", "BCM-03"), iso=("8.16", "5.30"), fsbp=(),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from policy.model import UNKNOWN
@@ -55,6 +57,14 @@ def _queues(redrive):
                                   if redrive else {})},
                refs={"redrivePolicy": [dlq]} if redrive else None)
     return [dlq, main]
+
+
+def _failure_destination(on: str):
+    """A queue that is a notifier's on-failure destination (`on`="onFailure") or its on-success one."""
+    queue = replace(res(QUEUE, "failures", {"sqsManagedSseEnabled": True}), arn="arn:aws:sqs:eu-west-1:1:failures")
+    config = res("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "async",
+                 {"destinationConfig": {on: {"destination": queue.arn}}}, refs={"destinationConfig": [queue]})
+    return [queue, config]
 
 
 def _lambda(group_props):
@@ -186,6 +196,8 @@ CASES = [
     ("sns-encryption", {}, res("aws:sns/topic:Topic", "t", {"kmsMasterKeyId": "arn:k"}),
      res("aws:sns/topic:Topic", "t", {}), "topic is not encrypted"),
     ("sqs-dead-letter-queue", {}, _queues(True), _queues(False), "queue main has no redrive policy"),
+    ("sqs-dead-letter-queue", {}, _failure_destination("onFailure"), _failure_destination("onSuccess"),
+     "queue failures has no redrive policy"),
     ("kms-key-rotation", {}, res("aws:kms/key:Key", "k", {"enableKeyRotation": True}),
      res("aws:kms/key:Key", "k", {}), "enableKeyRotation is off"),
     ("no-admin-ports-from-internet", {}, res(SG, "sg", OPEN_443), res(SG, "sg", OPEN_22),

@@ -186,6 +186,23 @@ def test_dev_stays_within_the_free_alarm_metrics_prod_watches_each_function(dev_
     assert alarm_metrics(prod_plan) == len(prod)
 
 
+def test_failure_queue_alarm_in_prod_gated_off_in_dev(dev_plan, prod_plan, plan_with):
+    """The notifier's on-failure destination is watched where the free alarm metrics allow it."""
+    def failure_alarms(plan):
+        return [a for a in plan.mocks.of_type(ALARM) if a.name.endswith("-failed-notifier-depth")]
+
+    queue = [q for q in prod_plan.mocks.of_type("aws:sqs/queue:Queue") if q.name.endswith("-notifier-failures")][0]
+    (alarm,) = failure_alarms(prod_plan)
+    assert (alarm.inputs["namespace"], alarm.inputs["metricName"], alarm.inputs["statistic"]) == \
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum")
+    assert alarm.inputs["dimensions"] == {"QueueName": queue.outputs["name"]}
+    assert (alarm.inputs["threshold"], alarm.inputs["comparisonOperator"]) == (0, "GreaterThanThreshold")
+    assert alarm.inputs["alarmActions"] == [ops_topics(prod_plan)[0].outputs["arn"]]
+    # dev: already at the 10 free metrics; the setting, not the environment, leaves it out.
+    assert failure_alarms(dev_plan) == [] and alarm_metrics(dev_plan) == 10
+    assert len(failure_alarms(plan_with("dev", {"cloud-platform:alarms": {"failureQueues": True}}))) == 1
+
+
 def test_ops_topic_is_encrypted_with_a_key_cloudwatch_may_use(build):
     settings = AlarmSettings(email="ops@example.com")
     mocks = build(lambda: Alarms("al", args_from(settings, AlarmsArgs)))
@@ -221,14 +238,15 @@ def test_alarm_targets_come_from_each_components_typed_method():
     container = _names(AlarmTargets(load_balancers=[(alb, {"app": "tg/a"})]))  # on the web tier's shared ALB
     serverless = _names(AlarmTargets(functions=[("api", "api-fn")], apis=[("subscribers", "api", "v1")]))
     messaging = _names(AlarmTargets(functions=[("notifier", "notify"), ("worker", "work")],
-                                    dead_letter_queues=[("messaging", "dlq")]))
+                                    dead_letter_queues=[("messaging", "dlq")], failure_queues=[("notifier", "failed")]))
     network = _names(AlarmTargets(instances=[("nat", "i-1")]))
     targets = alarm_targets(_platform(network=network, web=web, serverless=serverless, messaging=messaging,
                                       container=container))
     assert targets.load_balancers == [(alb, {"blue": "tg/b", "green": "tg/g", "app": "tg/a"})]
     assert sorted(targets.functions) == [("api", "api-fn"), ("notifier", "notify"), ("worker", "work")]
     assert targets.dead_letter_queues == [("messaging", "dlq")] and targets.apis == [("subscribers", "api", "v1")]
-    assert targets.instances == [("nat", "i-1")]
+    assert targets.instances == [("nat", "i-1")] and targets.failure_queues == [("notifier", "failed")]
+    assert AlarmTargets(failure_queues=[("notifier", "failed")])  # something to watch
 
 
 def test_a_container_on_its_own_load_balancer_gets_its_own_entry():

@@ -64,6 +64,11 @@ def test_queue_policies_let_only_our_topic_send(stack, dev_plan, prod_plan):
         }]
         (deny,) = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
         assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # Lambda sends the notifier's failure records with the notifier's role: no grant, TLS only.
+    failures = policy_of(one(plan, "notifier-failures-policy"))
+    assert one(plan, "notifier-failures-policy").inputs["queueUrl"] == one(plan, "notifier-failures").outputs["url"]
+    assert [(s["Sid"], s["Effect"], s["Resource"]) for s in failures["Statement"]] == \
+        [("DenyInsecureTransport", "Deny", one(plan, "notifier-failures").outputs["arn"])]
 
 
 @pytest.mark.parametrize(("stack", "receives", "retention", "visibility"), [
@@ -84,7 +89,8 @@ def test_redrive_retention_and_visibility(stack, receives, retention, visibility
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_prod_encrypts_with_its_customer_key_dev_with_aws_managed_keys(stack, dev_plan, prod_plan):
     plan = plans(stack, dev_plan, prod_plan)
-    queues, topics, table = [one(plan, "queue"), one(plan, "dlq")], [one(plan, "events"), one(plan, "outcomes")], one(plan, "idempotency")
+    queues = [one(plan, "queue"), one(plan, "dlq"), one(plan, "notifier-failures")]
+    topics, table = [one(plan, "events"), one(plan, "outcomes")], one(plan, "idempotency")
     if stack == "prod":
         key = one(plan, "key").outputs["arn"]
         assert all(q.inputs["kmsMasterKeyId"] == key and q.inputs["kmsDataKeyReusePeriodSeconds"] == 300 for q in queues)
@@ -126,14 +132,21 @@ def test_event_source_mapping_reports_batch_item_failures(stack, batch, window, 
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_notifier_destinations_point_at_outcomes_and_dlq_without_loop(stack, dev_plan, prod_plan):
+def test_notifier_destinations_point_at_outcomes_and_its_failure_queue_without_loop(stack, dev_plan, prod_plan):
     plan = plans(stack, dev_plan, prod_plan)
     config = one(plan, "notifier-async")
     notifier = one(plan, "notifier")
     assert config.inputs["functionName"] == notifier.outputs["name"]
     destinations = config.inputs["destinationConfig"]
     assert destinations["onSuccess"]["destination"] == one(plan, "outcomes").outputs["arn"]
-    assert destinations["onFailure"]["destination"] == one(plan, "dlq").outputs["arn"]
+    # Not the DLQ: its readers (gameday, delivery_check, redrive) parse the worker's events.
+    failures = one(plan, "notifier-failures")
+    assert destinations["onFailure"]["destination"] == failures.outputs["arn"] != one(plan, "dlq").outputs["arn"]
+    assert failures.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
+    assert failures.protect is (stack == "prod")
+    # No source queue may make it its dead-letter queue.
+    assert json.loads(one(plan, "notifier-failures-redrive-allow").inputs["redriveAllowPolicy"]) == {"redrivePermission": "denyAll"}
+    assert plan.outputs["notifierFailuresUrl"] == failures.outputs["url"]
     assert config.inputs["maximumRetryAttempts"] == 2
     assert config.inputs["maximumEventAgeInSeconds"] == {"dev": 3600, "prod": 21600}[stack]
     # No loop: nothing subscribes the notifier to the topic its successes go to.
@@ -173,7 +186,7 @@ def expected_resources(plan, role_kind):
     worker = arn("worker")
     return {
         "worker": {logs("worker"), arn("queue"), arn("idempotency"), *key_arns(plan)},
-        "notifier": {logs("notifier"), arn("dlq"), arn("outcomes"), *key_arns(plan)},
+        "notifier": {logs("notifier"), arn("notifier-failures"), arn("outcomes"), *key_arns(plan)},
         "latency": {worker, f"{worker}:*"},
     }[role_kind]
 

@@ -228,6 +228,46 @@ def test_backup_vault_policy_actions_take_no_wildcards(action, ok):
     assert (problems("aws:backup/vaultPolicy:VaultPolicy", {"policy": policy}) == []) is ok
 
 
+ASYNC = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:failures"
+
+
+def _on(kind: str, destination: str) -> dict:
+    return {"destinationConfig": {kind: {"destination": destination}}}
+
+
+@pytest.mark.parametrize("inputs,message", [
+    ({"functionName": "fn", "maximumRetryAttempts": 0, "maximumEventAgeInSeconds": 60}, None),
+    ({"maximumRetryAttempts": 2, "maximumEventAgeInSeconds": 21600, "qualifier": "$LATEST"}, None),
+    ({"qualifier": "live"}, None), ({"qualifier": "7"}, None),
+    ({"maximumRetryAttempts": 3}, "maximumRetryAttempts 3; Lambda allows 0-2"),
+    ({"maximumRetryAttempts": -1}, "maximumRetryAttempts -1; Lambda allows 0-2"),
+    ({"maximumEventAgeInSeconds": 59}, "maximumEventAgeInSeconds 59; Lambda allows 60-21600"),
+    ({"maximumEventAgeInSeconds": 21601}, "maximumEventAgeInSeconds 21601; Lambda allows 60-21600"),
+    ({"qualifier": "live.1"}, "qualifier 'live.1' is not a version"),
+    ({"qualifier": ""}, "qualifier '' is not a version"),
+    ({"qualifier": "a" * 129}, "is not a version"),
+    ({"functionName": ""}, "functionName is empty"),
+    (_on("onFailure", QUEUE_ARN), None),
+    (_on("onFailure", "arn:aws:s3:::failed-events"), None),
+    (_on("onSuccess", "arn:aws:sns:eu-west-1:123456789012:outcomes"), None),
+    (_on("onSuccess", "arn:aws:events:eu-west-1:123456789012:event-bus/default"), None),
+    (_on("onSuccess", "arn:aws:s3:::failed-events"), "Lambda sends there only to lambda, sqs, sns, events ARNs"),
+    (_on("onFailure", "arn:aws:dynamodb:eu-west-1:123456789012:table/t"), "only to lambda, sqs, sns, events, s3"),
+    (_on("onFailure", QUEUE_ARN + ".fifo"), "is FIFO; Lambda sends only to standard queues and topics"),
+    (_on("onFailure", "failures"), "onFailure destination 'failures' is not an ARN"),
+    (_on("onFailure", QUEUE_ARN + "x" * 320), "is not an ARN of at most 350 characters"),
+])
+def test_lambda_async_invoke_config(inputs, message):
+    found = problems(ASYNC, inputs)
+    assert (found == []) if message is None else (message in found[0]), found
+
+
+def test_async_invoke_config_out_of_range_fails_the_plan(build):
+    with pytest.raises(PlanRejectedError, match="maximumRetryAttempts 5; Lambda allows 0-2"):
+        build(lambda: aws.lambda_.FunctionEventInvokeConfig("n", function_name="fn", maximum_retry_attempts=5))
+
+
 # --- through the mock: components built directly see the rejection ---------------------------
 def test_component_built_directly_fails_like_a_preview(build, pulumi_mocks):
     with pytest.raises(PlanRejectedError) as info:
