@@ -114,6 +114,10 @@ class _Builder:
                 for path, target in self.index.references(r, "redrivePolicy"):
                     if "deadLetterTargetArn" in path:
                         self.dlqs.add(target.urn)
+            elif r.type == "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig":
+                # A queue an asynchronous function's failures go to is its dead-letter queue.
+                self.dlqs |= {d.urn for path, d in self.index.references(r, "destinationConfig")
+                              if "onFailure" in path and d.type == "aws:sqs/queue:Queue"}
         for r in custom:
             kind = NODE_TYPES.get(r.type)
             if kind == "instance" and (r.inputs.get("tags") or {}).get("Role") == "nat":
@@ -211,7 +215,9 @@ class _Builder:
             elif t == "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig":
                 function = idx.first(r, "functionName")
                 for path, dest in idx.references(r, "destinationConfig"):
-                    self.edge(function, dest, "on success" if "onSuccess" in path else "on failure", dashed=True)
+                    # Drawn like a redrive to a DLQ (dashed, the node says "DLQ"); other targets are named.
+                    text = "on success" if "onSuccess" in path else "" if dest.urn in self.dlqs else "on failure"
+                    self.edge(function, dest, text, dashed=True)
             elif t == "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
                 self.edge(idx.first(r, "vpcId"), idx.first(r, "peerVpcId"), "peering", dashed=True)
             elif t == "aws:s3/bucketNotification:BucketNotification":
