@@ -160,7 +160,10 @@ def materialise(plan: Any, clients: dict[str, Any]) -> Materialised:
         except KeyError as exc:
             raise MaterialiseError(f"{r.type} {r.name}: the plan lacks {exc} needed to create it locally") from None
         except Exception as exc:
-            if type(exc).__name__ in ("ClientError", "ParamValidationError"):
+            from botocore.exceptions import ClientError, ParamValidationError  # the plan itself needs no botocore
+
+            # isinstance: a refusal arrives as the operation's own subclass (InvalidRequest, ...).
+            if isinstance(exc, ClientError | ParamValidationError):
                 raise MaterialiseError(f"{r.type} {r.name}: moto refused it: {exc}") from None
             raise
     return done
