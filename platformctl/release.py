@@ -35,7 +35,7 @@ SMOKE_TIMEOUT = 10.0
 
 def smoke_request(url: str, header: str, colour: str) -> tuple[int, str]:
     """GET `url` with the test header; (status, body). Redirects (80 -> 443) are followed with the header."""
-    request = urllib.request.Request(url, headers={header: colour, "User-Agent": "platformctl-release"})  # noqa: S310 - the URL is http://<albDnsName>...
+    request = urllib.request.Request(url, headers={header: colour, "User-Agent": "platformctl-release"})  # noqa: S310 - the URL is the stack's webUrl or http://<albDnsName>...
     try:
         with urllib.request.urlopen(request, timeout=SMOKE_TIMEOUT) as response:  # noqa: S310 - http(s) only
             return response.status, response.read(65536).decode("utf-8", "replace")
@@ -154,9 +154,9 @@ def release(stack: str, colour: str, version: str, ami: str, smoke_path: str, wa
 
 
 def _smoke(web: WebStack, settings: WebSettings, colour: str, version: str, path: str) -> None:
-    if not web.alb_dns_name:
-        raise CommandError("stack has no albDnsName output to smoke-test through")
-    url = f"http://{web.alb_dns_name}{path}"
+    if not web.base_url:
+        raise CommandError("stack has no webUrl or albDnsName output to smoke-test through")
+    url = f"{web.base_url}{path}"
     status, body = SMOKE(url, settings.rollout.test_header, colour)
     if not 200 <= status < 400:
         raise CommandError(f"smoke test {url} ({settings.rollout.test_header}: {colour}) answered {status}")

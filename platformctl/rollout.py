@@ -58,6 +58,14 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def web_base_url(outputs: dict[str, Any]) -> str | None:
+    """Where the web tier answers: `webUrl` (https://web.<domain>, whose certificate the ALB
+    serves) when the stack has a domain, else http://<albDnsName>; None without a web tier."""
+    if outputs.get("webUrl"):
+        return str(outputs["webUrl"]).rstrip("/")
+    return f"http://{outputs['albDnsName']}" if outputs.get("albDnsName") else None
+
+
 @dataclass
 class WebStack:
     """What the commands need from the stack outputs."""
@@ -67,6 +75,7 @@ class WebStack:
     target_group_arn_suffixes: dict[str, str] = field(default_factory=dict)
     alb_arn_suffix: str | None = None
     alb_dns_name: str | None = None
+    base_url: str | None = None
     listener_arn: str | None = None
     releases: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -84,6 +93,7 @@ class WebStack:
             target_group_arn_suffixes=outputs.get("targetGroupArnSuffixes") or {},
             alb_arn_suffix=outputs.get("albArnSuffix"),
             alb_dns_name=outputs.get("albDnsName"),
+            base_url=web_base_url(outputs),
             listener_arn=outputs.get("listenerArn"),
             releases=outputs.get("webReleases") or {},
         )

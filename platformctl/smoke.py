@@ -2,7 +2,7 @@
 
 One probe per promise the stack makes, each printed as one line (`ok`, `FAIL` or `skip`):
 
-  web-<colour>   GET http://<albDnsName>/health with the colour's test header (every colour
+  web-<colour>   GET <webUrl or http://albDnsName>/health with the colour's test header (every colour
                  that has traffic): the listener, the colour's target group and instances
   container      GET <containerUrl>: the listener rule, the Fargate service and its image
   api-hello      GET <apiUrl>hello?name=smoke with the site's Origin: JSON greeting + CORS
@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
+
+from .rollout import web_base_url
 
 TEST_HEADER = "X-Colour"  # web.rollout.testHeader: routes to one colour whatever the weights
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -106,7 +108,7 @@ def _cors(ctx: Context, headers: dict[str, str], what: str) -> None:
 
 # --- probes ----------------------------------------------------------------------------------------
 def probe_web(ctx: Context, colour: str) -> str:
-    url = f"http://{ctx.outputs['albDnsName']}/health"
+    url = f"{web_base_url(ctx.outputs)}/health"
     status, _, body = http("GET", url, ctx.timeout, {TEST_HEADER: colour})
     _expect(status == 200, f"GET {url} ({TEST_HEADER}: {colour}) answered {status}")
     return f"GET /health ({TEST_HEADER}: {colour}) 200 {body[:40].decode(errors='replace').strip()!r}"

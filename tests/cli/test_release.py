@@ -306,3 +306,20 @@ def test_release_baked_pins_the_image_the_pipeline_published(world, alb, fake_ti
     code, _, err = cli(*RELEASE, "--ami", "baked")
     assert (code, err) == (0, ""), err
     assert world.config.web().green.ami_id == AMIS["green"]
+
+
+@pytest.mark.parametrize("outputs, url", [
+    ({"albDnsName": "alb-1.elb.amazonaws.com"}, "http://alb-1.elb.amazonaws.com/health"),
+    ({"albDnsName": "alb-1.elb.amazonaws.com", "webUrl": "https://web.example.org/"}, "https://web.example.org/health"),
+])
+def test_release_smoke_goes_to_the_name_the_certificate_covers(outputs, url, monkeypatch):
+    # Under HTTPS, http://<albDnsName> only redirects and https://<albDnsName> fails the certificate check.
+    from platformctl import release as release_module
+    from platformctl.rollout import WebStack
+
+    seen = []
+    monkeypatch.setattr(release_module, "SMOKE", lambda u, header, colour: seen.append((u, header, colour)) or (200, ""))
+    web = WebStack.from_outputs("prod", {"targetGroupArns": {}, "asgNames": {}, **outputs})
+    settings = StackConfigFile("prod", ROOT / "Pulumi.prod.yaml").web()
+    release_module._smoke(web, settings, "green", "9.9.9", "/health")
+    assert seen == [(url, settings.rollout.test_header, "green")]

@@ -157,3 +157,13 @@ def test_deploy_workflow_smoke_tests_after_each_up():
         up = next(i for i, s in enumerate(steps) if (s.get("with") or {}).get("command") == "up")
         runs = [s.get("run", "") for s in steps[up + 1:]]
         assert any(f"platformctl smoke --stack {stack}" in r for r in runs), job
+
+
+def test_web_probes_use_the_https_name_when_the_stack_has_a_domain(monkeypatch):
+    # With a certificate the ALB's own DNS name fails TLS verification: probe web.<domain>.
+    seen = []
+    monkeypatch.setattr(smoke, "http", lambda method, url, timeout, headers=None: seen.append(url) or (200, {}, b"ok"))
+    ctx = smoke.Context(outputs={"albDnsName": "alb-1.eu-west-1.elb.amazonaws.com",
+                                 "webUrl": "https://web.example.org/"}, timeout=1, browser=False, run_id="t")
+    smoke.probe_web(ctx, "blue")
+    assert seen == ["https://web.example.org/health"]
