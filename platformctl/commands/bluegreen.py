@@ -1,7 +1,5 @@
 """Blue/green releases of the web tier: release, cutover, retire, status (docs/blue-green.md)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

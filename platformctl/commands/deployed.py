@@ -1,8 +1,6 @@
 """Probes of a deployed stack (its outputs from `pulumi stack output --json`): smoke, latency,
 peering-check, backup verify."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 

@@ -1,8 +1,6 @@
 """Commands that run on this machine, no AWS account: the sandbox, its game day, and OCR of
 a screenshot."""
 
-from __future__ import annotations
-
 import sys
 from enum import StrEnum
 from pathlib import Path

@@ -3,8 +3,6 @@
 Like every module of `platformctl.commands`: typer and the standard library at the top, the
 work imported inside each command (`--help` must not load Pulumi or the settings)."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated

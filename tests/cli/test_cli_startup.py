@@ -51,3 +51,9 @@ def test_commands_use_public_typer_and_annotated_options():
         text = module.read_text()
         assert "typer._" not in text and "import click" not in text and "from click" not in text, module.name
         assert "= typer.Option(" not in text and "= typer.Argument(" not in text, f"{module.name}: use Annotated"
+
+
+def test_command_modules_declare_options_as_evaluated_annotations():
+    """String annotations (the `__future__` import) make typer evaluate every option again at start-up."""
+    for module in sorted((ROOT / "platformctl" / "commands").glob("*.py")):
+        assert "from __future__ import annotations" not in module.read_text(), module.name
