@@ -8,7 +8,8 @@ import pulumi
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project's components/
 
 from components.break_glass import BreakGlassRole, BreakGlassRoleArgs  # noqa: E402
-from components.github_deploy_role import GitHubDeployRole, GitHubDeployRoleArgs, github_variables  # noqa: E402
+from components.github_deploy_role import DeployRoleArgs, GitHubDeployRole, GitHubDeployRoleArgs, github_variables  # noqa: E402
+from components.platform import args_from  # noqa: E402
 from components.settings.delivery import load_bootstrap_settings  # noqa: E402
 
 settings = load_bootstrap_settings()
@@ -17,7 +18,7 @@ deploy = GitHubDeployRole(
     "github-deploy",
     GitHubDeployRoleArgs(
         repository=settings.repository,
-        roles=settings.roles,
+        roles={key: args_from(role, DeployRoleArgs) for key, role in settings.roles.items()},
         oidc_provider_arn=settings.oidc_provider_arn,
         iam_prefix=settings.iam_prefix,
         untouchable_roles=(settings.break_glass.role_name,),

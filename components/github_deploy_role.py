@@ -23,24 +23,53 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
 from .ci_policies import DEPLOY_PATH, iam_management_policy, permissions_boundary, preview_read_policy
-from .settings.delivery import DeployRoleSettings
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
 ROLE_PATH = DEPLOY_PATH
+POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"
+
+
+@dataclass
+class DeployRoleArgs:
+    """One role GitHub Actions jobs may assume. The bootstrap settings refuse unsafe combinations
+    (an environment plus branches, a deploy role trusting pull requests, ...) before this is built."""
+
+    access: Literal["deploy", "preview"] = "deploy"
+    branches: list[str] = field(default_factory=list)
+    """Trusted pushes: `ref:refs/heads/<branch>`."""
+    pull_requests: bool = False
+    github_environment: str | None = None
+    """Trust this GitHub environment only (its protection rules apply)."""
+    managed_policy_arns: list[str] | None = None
+    """None: PowerUserAccess for deploy roles, nothing for preview roles."""
+    manage_iam: bool | None = None
+    """IAM writes under the platform's prefix; None: deploy roles only."""
+    max_session_seconds: int = 3600
+
+    @property
+    def policies(self) -> list[str]:
+        if self.managed_policy_arns is not None:
+            return self.managed_policy_arns
+        return [POWER_USER] if self.access == "deploy" else []
+
+    @property
+    def iam(self) -> bool:
+        return self.access == "deploy" if self.manage_iam is None else self.manage_iam
 
 
 @dataclass
 class GitHubDeployRoleArgs:
     repository: str
     """`owner/name` of the GitHub repository whose workflows may assume the roles."""
-    roles: Mapping[str, DeployRoleSettings]
+    roles: Mapping[str, DeployRoleArgs]
     """Role key (dev, prod, ...) -> trusted subjects and permissions."""
     oidc_provider_arn: pulumi.Input[str] | None = None
     """An existing GitHub OIDC provider in the account; None creates one."""
@@ -50,7 +79,7 @@ class GitHubDeployRoleArgs:
     """Role names (path /) the deploy roles may neither change nor assume, even inside the prefix (break glass)."""
 
 
-def trusted_subjects(repository: str, role: DeployRoleSettings) -> list[str]:
+def trusted_subjects(repository: str, role: DeployRoleArgs) -> list[str]:
     """The exact `sub` claims a role accepts, in a stable order."""
     base = f"repo:{repository}"
     if role.github_environment:

@@ -21,7 +21,6 @@ from pydantic import Field, ValidationError, model_validator
 from .base import Section, SettingsError, describe, invalid
 
 BOOTSTRAP_NAMESPACE = "cloud-platform-bootstrap"
-POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"
 # GitHub: owner 1-39 chars of letters, digits, hyphens (not leading); repo letters, digits, . _ -
 REPOSITORY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$"
 ROLE_KEY = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
@@ -66,16 +65,6 @@ class DeployRoleSettings(Section):
             if self.managed_policy_arns or self.manage_iam:
                 raise invalid("access", "preview gets the read-only preview policy only (no managedPolicyArns, no manageIam)")
         return self
-
-    @property
-    def policies(self) -> list[str]:
-        if self.managed_policy_arns is not None:
-            return self.managed_policy_arns
-        return [POWER_USER] if self.access == "deploy" else []
-
-    @property
-    def iam(self) -> bool:
-        return self.access == "deploy" if self.manage_iam is None else self.manage_iam
 
 
 class BreakGlassSettings(Section):

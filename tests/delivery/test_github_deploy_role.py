@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from components.github_deploy_role import GitHubDeployRole, GitHubDeployRoleArgs, github_variables
+from components.github_deploy_role import DeployRoleArgs, GitHubDeployRole, GitHubDeployRoleArgs, github_variables
 from components.settings import SettingsError
-from components.settings.delivery import DeployRoleSettings, parse_bootstrap_settings
+from components.settings.delivery import parse_bootstrap_settings
 from offline.plan import run_offline
 from tests.conftest import ROOT
 
@@ -17,10 +17,10 @@ ROLE = "aws:iam/role:Role"
 OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 HOST = "token.actions.githubusercontent.com"
 ROLES = {
-    "dev": DeployRoleSettings(branches=["main"]),
-    "dev-preview": DeployRoleSettings(access="preview", pull_requests=True),
-    "prod": DeployRoleSettings(github_environment="prod"),
-    "prod-preview": DeployRoleSettings(access="preview", pull_requests=True),
+    "dev": DeployRoleArgs(branches=["main"]),
+    "dev-preview": DeployRoleArgs(access="preview", pull_requests=True),
+    "prod": DeployRoleArgs(github_environment="prod"),
+    "prod-preview": DeployRoleArgs(access="preview", pull_requests=True),
 }
 BOUNDARY = "arn:aws:iam::123456789012:policy/github-deploy/cloud-platform-boundary"
 

@@ -17,6 +17,7 @@ from components.alarms import AlarmsArgs
 from components.backup import BackupsArgs
 from components.container_args import ContainerServiceArgs
 from components.edge import DomainArgs, WafArgs
+from components.github_deploy_role import DeployRoleArgs
 from components.messaging_args import MessagingArgs
 from components.networking import AddressPlanArgs
 from components.platform import Platform, args_from, nested_args
@@ -24,6 +25,7 @@ from components.serverless_args import ServerlessApiArgs
 from components.settings.alarms import AlarmSettings
 from components.settings.backup import BackupSettings
 from components.settings.container import ContainerSettings
+from components.settings.delivery import DeployRoleSettings
 from components.settings.edge import DomainSettings, WafSettings
 from components.settings.messaging import MessagingSettings
 from components.settings.networking import NetworkingSettings
@@ -36,7 +38,7 @@ from components.web_tier_args import ScalingWebTierArgs
 CONTAINER = {"environment": "test", "region": "eu-west-1", "image_tag": "0.1.0-abc", "stage_name": "test"}
 NETWORK = {"vpc_id": "vpc-1", "public_subnet_ids": ["subnet-a"], "private_subnet_ids": ["subnet-b"]}
 # Settings without a default (the stack file must give them): the same value on both sides.
-REQUIRED = {DomainArgs: {"name": "example.org", "hosted_zone_id": "Z0123456789ABC"}}
+REQUIRED = {DomainArgs: {"name": "example.org", "hosted_zone_id": "Z0123456789ABC"}, DeployRoleArgs: {"branches": ["main"]}}
 
 # (args type, settings section, fields the program passes from other components)
 PAIRS = [
@@ -53,6 +55,7 @@ PAIRS = [
                                        "functions_dir", "tags"}),
     (DomainArgs, DomainSettings, set()),
     (WafArgs, WafSettings, set()),
+    (DeployRoleArgs, DeployRoleSettings, set()),
 ]
 
 
