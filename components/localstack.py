@@ -13,8 +13,6 @@ from typing import Any
 
 import pulumi_aws as aws
 
-from .settings.localstack import LocalStackSettings
-
 # Endpoint field names as the provider spells them (wire names, `lambda` not `lambda_`),
 # canonical names only: the provider rejects a service and one of its aliases together.
 SERVICES: tuple[str, ...] = (
@@ -60,9 +58,9 @@ def python_field(service: str) -> str:
     return f"{service}_" if keyword.iskeyword(service) else service
 
 
-def provider_args(settings: LocalStackSettings) -> dict[str, Any]:
-    """Keyword arguments for `aws.Provider` that send every call to LocalStack."""
-    url = settings.endpoint.rstrip("/")
+def provider_args(endpoint: str) -> dict[str, Any]:
+    """Keyword arguments for `aws.Provider` that send every call to LocalStack at `endpoint`."""
+    url = endpoint.rstrip("/")
     return dict(
         access_key=DUMMY_KEY,
         secret_key=DUMMY_KEY,

@@ -17,7 +17,7 @@ from .settings import Settings
 
 def aws_provider(settings: Settings, region: str, role: str) -> aws.Provider:
     """`role` names the provider's purpose (`home`, `peer`): `<project>-<env>-<role>`."""
-    sandbox = localstack_args(settings.localstack) if settings.localstack else {}
+    sandbox = localstack_args(settings.localstack.endpoint) if settings.localstack else {}
     return aws.Provider(
         f"{settings.prefix}-{role}",
         region=region,
