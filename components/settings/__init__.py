@@ -110,6 +110,18 @@ class Settings(Section):
         return self
 
     @model_validator(mode="after")
+    def _load_balancer_zones(self) -> Settings:
+        # CreateLoadBalancer refuses an application load balancer with subnets in fewer than two
+        # zones: refuse here, before a real `up` has created the network around it.
+        if (self.web.enabled or self.container.enabled) and self.networking.az_count < 2:
+            raise invalid(
+                "networking.azCount",
+                f"must be >= 2 when web or container is enabled (got {self.networking.az_count}): "
+                "an application load balancer needs subnets in two availability zones",
+            )
+        return self
+
+    @model_validator(mode="after")
     def _listener_priorities(self) -> Settings:
         # Both areas add rules to the web tier's app listener; AWS refuses two rules at one priority.
         if self.web.enabled and self.container.enabled:

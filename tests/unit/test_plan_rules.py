@@ -7,6 +7,7 @@ rejects the plan with one `URN: problem` line naming both resources.
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pulumi
 import pulumi_aws as aws
@@ -14,6 +15,7 @@ import pytest
 
 from offline import plan_rules
 from offline.provider_rules import PlanRejectedError
+from tests.conftest import error_of
 
 ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
@@ -308,16 +310,22 @@ def test_the_shipped_prod_plan_is_actually_judged(prod_plan):
 
 
 def test_a_cross_resource_problem_fails_platformctl_plan_with_one_line(cli, monkeypatch):
-    """dev with `networking.azCount: 1` passed every per-resource rule, but its ALB would sit in one
-    zone, which CreateLoadBalancer refuses: exit 1 and one `error:` line, no traceback."""
+    """A program bug that puts both public subnets into one zone passes every per-resource rule,
+    but CreateLoadBalancer refuses the ALB: exit 1 and one `error:` line, no traceback."""
+    import components.networking as networking
     import offline.plan as engine
-    from offline.stacks import stack_config
 
-    networking = {**json.loads(stack_config("dev")["cloud-platform:networking"]), "azCount": 1}
-    planned = engine.run_offline
-    monkeypatch.setattr(engine, "run_offline", lambda stack: planned(stack, {"cloud-platform:networking": networking}))
+    monkeypatch.setattr(networking.aws, "get_availability_zones",
+                        lambda **_: SimpleNamespace(names=["eu-west-1a", "eu-west-1a"]))
+    planned = engine.run_offline  # plan for real: no overrides, but not the session's cached plan
+    monkeypatch.setattr(engine, "run_offline", lambda stack: planned(stack, {}))
     code, out, err = cli("plan", "--stack", "dev", "--format", "json")
     assert (code, out) == (1, "")
     assert err.startswith("error: urn:pulumi:dev::cloud-platform::cloud-platform:web:ScalingWebTier$aws:lb/")
-    assert "Subnet 'cloud-platform-dev-network-public-a') cover 1 availability zone" in err
-    assert len(err.strip().splitlines()) == 1
+    assert "eu-west-1a" in err and len(err.strip().splitlines()) == 1
+
+
+def test_settings_refuse_a_load_balancer_in_one_zone_before_the_plan():
+    assert error_of(networking={"enabled": True, "azCount": 1}, web={"enabled": True}) == (
+        "cloud-platform:networking.azCount must be >= 2 when web or container is enabled (got 1): "
+        "an application load balancer needs subnets in two availability zones")
