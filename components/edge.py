@@ -21,6 +21,9 @@ import pulumi
 import pulumi_aws as aws
 
 CLOUDFRONT_REGION = "us-east-1"
+# PutLoggingConfiguration: the destination's name must start with this.
+WAF_LOG_PREFIX = "aws-waf-logs-"
+REDACTED_HEADERS = ("authorization", "cookie")
 # AWS managed rule groups, in evaluation order after the rate rule (priority = position).
 MANAGED_RULE_GROUPS = (
     "AWSManagedRulesAmazonIpReputationList",
@@ -52,6 +55,8 @@ class WafArgs:
     rate_limit: pulumi.Input[int] = 1000
     """Requests one IP may send in the evaluation window before it is blocked."""
     evaluation_window_seconds: pulumi.Input[int] = 300
+    log_retention_days: int = 365
+    """Retention of the request log group (aws-waf-logs-<name>)."""
 
 
 @dataclass
@@ -145,6 +150,7 @@ class EdgeProtection(pulumi.ComponentResource):
         if args.waf.enabled and targets:
             acl = self._web_acl(args.waf)
             self.web_acl_arn = acl.arn
+            self._logging(acl, args.waf)
             for label, arn in targets.items():
                 aws.wafv2.WebAclAssociation(f"{name}-waf-{label}", resource_arn=arn, web_acl_arn=acl.arn,
                                             opts=self._child)
@@ -169,6 +175,24 @@ class EdgeProtection(pulumi.ComponentResource):
                           "evaluate_target_health": True}],
                 opts=self._child,
             )
+
+    def _logging(self, acl: aws.wafv2.WebAcl, waf: WafArgs) -> None:
+        """Request logs to CloudWatch: WAF accepts only destinations named aws-waf-logs-*, and adds
+        the log group's resource policy itself. Credentials stay out: the Authorization and Cookie
+        headers are redacted (cookies can only be redacted as that header)."""
+        logs = aws.cloudwatch.LogGroup(
+            f"{self._name}-waf-logs",
+            name=f"{WAF_LOG_PREFIX}{self._name}",
+            retention_in_days=waf.log_retention_days,
+            opts=self._child,
+        )
+        aws.wafv2.WebAclLoggingConfiguration(
+            f"{self._name}-waf-logging",
+            resource_arn=acl.arn,
+            log_destination_configs=[logs.arn],
+            redacted_fields=[{"single_header": {"name": header}} for header in REDACTED_HEADERS],
+            opts=self._child,
+        )
 
     def _visibility(self, metric: str) -> dict:
         return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}

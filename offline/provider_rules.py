@@ -10,6 +10,7 @@ Sources: AWS API references (Tag, CreateVpc, PutMetricAlarm, CreateListener, Run
 AWS Backup's schedule expressions, KMS PutKeyPolicy (size, characters, lockout safety check),
 PutBackupVaultLockConfiguration, AWS Backup vault access policies (no Action wildcards),
 Lambda PutFunctionEventInvokeConfig (botocore's service model + terraform-provider-aws's schema),
+WAFv2 PutLoggingConfiguration (one destination named aws-waf-logs-*, redactable fields),
 botocore's partition data for the `aws` partition's regions.
 """
 
@@ -331,6 +332,31 @@ def _async_invoke(inputs: dict[str, Any]) -> Iterator[str]:
             yield f"{kind} destination '{target}' is FIFO; Lambda sends only to standard queues and topics"
 
 
+# --- WAFv2 logging (PutLoggingConfiguration) -----------------------------------------------------
+# One destination per web ACL, whose name starts with aws-waf-logs- (a log group, a bucket or a
+# Firehose stream); redactedFields may name only singleHeader (1-64 characters), uriPath,
+# queryString and method.
+REDACTABLE = {"singleHeader", "uriPath", "queryString", "method"}
+
+
+def _waf_logging(inputs: dict[str, Any]) -> Iterator[str]:
+    destinations = inputs.get("logDestinationConfigs")
+    if isinstance(destinations, list):
+        if len(destinations) != 1:
+            yield f"{len(destinations)} logDestinationConfigs; WAF takes exactly one logging destination per web ACL"
+        for arn in (d for d in destinations if isinstance(d, str)):
+            name = re.split(r"[:/]", arn.removesuffix(":*"))[-1]
+            if not name.startswith("aws-waf-logs-"):
+                yield f"logging destination '{arn}': WAF accepts only destinations whose name starts with aws-waf-logs-"
+    for field in inputs.get("redactedFields") or []:
+        kinds = set(field) if isinstance(field, dict) else set()
+        if kinds - REDACTABLE:
+            yield f"redactedFields {sorted(kinds - REDACTABLE)}: WAF redacts only singleHeader, uriPath, queryString, method"
+        header = ((field or {}).get("singleHeader") or {}).get("name") if isinstance(field, dict) else None
+        if isinstance(header, str) and not 1 <= len(header) <= 64:
+            yield f"redacted header name '{header}' is {len(header)} characters; WAF allows 1-64"
+
+
 RULES: list[Rule] = [
     Rule((ALL,), _tags),
     Rule(("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet"), _cidr),
@@ -344,6 +370,7 @@ RULES: list[Rule] = [
     Rule(("aws:backup/vaultLockConfiguration:VaultLockConfiguration",), _vault_lock),
     Rule(("aws:backup/vaultPolicy:VaultPolicy",), _vault_policy),
     Rule(("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",), _async_invoke),
+    Rule(("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",), _waf_logging),
 ]
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .base import Section
+from .networking import check_retention
 
 # A DNS name of at least two labels, lower-case, each label 1-63 letters/digits/hyphens.
 DOMAIN_PATTERN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
@@ -36,3 +37,10 @@ class WafSettings(Section):
     """Requests one IP may send in the evaluation window before it is blocked (AWS allows 10 and up)."""
     evaluation_window_seconds: Literal[60, 120, 300, 600] = 300
     """The rate rule's window (AWS's choices)."""
+    log_retention_days: int = 365
+    """Days CloudWatch keeps the web ACL's request logs (log group aws-waf-logs-<prefix>-edge)."""
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        return check_retention(value)

@@ -9,6 +9,8 @@ from .types import CLOUDFRONT, LOAD_BALANCERS
 LISTENER = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 API_STAGE = "aws:apigateway/stage:Stage"
 WAF_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 CURRENT_TLS = "ELBSecurityPolicy-TLS13-"  # the TLS 1.3 (+ 1.2) policy family
 
 
@@ -73,8 +75,9 @@ def cloudfront_security_headers(r: Resource, ctx: Context):
 @stack_policy(
     "waf-on-public-endpoints",
     summary="Where compliance.requireWaf is set (prod): every ALB and every API Gateway stage is associated with "
-            "a WAF web ACL.",
-    fix="set cloud-platform:waf.enabled: true (EdgeProtection associates one web ACL with the ALB and the stage)",
+            "a WAF web ACL, and every web ACL logs its requests (a logging configuration).",
+    fix="set cloud-platform:waf.enabled: true (EdgeProtection associates one web ACL with the ALB and the stage "
+        "and logs it to the aws-waf-logs-<name> log group)",
     c5=("COS-01", "COS-03"), iso=("8.20", "8.16"), fsbp=("ELB.16", "APIGateway.4"),
 )
 def waf_on_public_endpoints(resources: list[Resource], ctx: Context):
@@ -87,3 +90,7 @@ def waf_on_public_endpoints(resources: list[Resource], ctx: Context):
                 continue
             if not any(a.refers_to("resourceArn", target) for a in associations):
                 yield Finding(f"{target.name} has no WAF web ACL", target)
+    logging = [r for r in resources if r.type == WAF_LOGGING]
+    for acl in (r for r in resources if r.type == WEB_ACL):
+        if not any(config.refers_to("resourceArn", acl) for config in logging):
+            yield Finding(f"web ACL {acl.name} has no logging configuration", acl)

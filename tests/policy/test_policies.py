@@ -151,6 +151,14 @@ def _waf(associated=("alb", "stage")):
     return [lb, stage, *links]
 
 
+def _web_acl(logged):
+    acl = res("aws:wafv2/webAcl:WebAcl", "waf", {"scope": "REGIONAL"})
+    config = res("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", "waf-logging",
+                 {"resourceArn": "arn", "logDestinationConfigs": ["arn:aws:logs:eu-west-1:1:log-group:aws-waf-logs-x"]},
+                 refs={"resourceArn": [acl]})
+    return [acl, *([config] if logged else [])]
+
+
 CASES = [
     ("https-in-prod", HTTPS_PROD, [*_alb_listeners(), _cdn(ACM_CERT)], _alb_listeners(https=False),
      "load balancer alb has no HTTPS listener"),
@@ -167,6 +175,8 @@ CASES = [
      res(CDN, "cdn", {"defaultCacheBehavior": {}}), "cache behaviour default has no response headers policy"),
     ("waf-on-public-endpoints", {"require_waf": True}, _waf(), _waf(("alb",)), "stage has no WAF web ACL"),
     ("waf-on-public-endpoints", {"require_waf": True}, _waf(), _waf(("stage",)), "alb has no WAF web ACL"),
+    ("waf-on-public-endpoints", {"require_waf": True}, _web_acl(logged=True), _web_acl(logged=False),
+     "web ACL waf has no logging configuration"),
     ("required-tags", {}, res("aws:ec2/vpc:Vpc", "v"), res("aws:ec2/vpc:Vpc", "v", provider={}),
      "missing tags Project, Environment, Owner, ManagedBy, CostCenter"),
     ("stateful-protected", PROD, res(TABLE, "t", protect=True), res(TABLE, "t"), "is not protected"),

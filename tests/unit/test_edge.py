@@ -13,6 +13,7 @@ LISTENER = "aws:lb/listener:Listener"
 CDN = "aws:cloudfront/distribution:Distribution"
 ACL = "aws:wafv2/webAcl:WebAcl"
 ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 ZONE = "Z00000000EXAMPLE0000"  # Pulumi.prod.yaml's marked example
 
 
@@ -97,11 +98,28 @@ def test_waf_guards_the_alb_and_the_api_stage_in_prod_only(prod_plan, dev_plan):
     assert dev_plan.mocks.of_type(ACL) == [] and dev_plan.mocks.of_type(CERT) == []
 
 
-def test_waf_thresholds_come_from_config(plan_with):
-    plan = plan_with("prod", {"cloud-platform:waf": {"rateLimit": 300, "evaluationWindowSeconds": 60}})
+def test_waf_logs_requests_to_an_aws_waf_logs_group_without_credentials(prod_plan, dev_plan):
+    [acl] = prod_plan.mocks.of_type(ACL)
+    [config] = prod_plan.mocks.of_type(LOGGING)
+    group = named(prod_plan, "aws:cloudwatch/logGroup:LogGroup", "-edge-waf-logs")
+    # WAF accepts only destinations named aws-waf-logs-*; the group's ARN, not "<arn>:*".
+    assert group.inputs["name"] == "aws-waf-logs-cloud-platform-prod-edge"
+    assert group.inputs["retentionInDays"] == 365
+    assert config.inputs["resourceArn"] == acl.outputs["arn"]
+    assert config.inputs["logDestinationConfigs"] == [group.outputs["arn"]] and not group.outputs["arn"].endswith(":*")
+    assert config.inputs["redactedFields"] == [{"singleHeader": {"name": "authorization"}},
+                                               {"singleHeader": {"name": "cookie"}}]
+    assert prod_plan.mocks.component_of(config) == prod_plan.mocks.component_of(acl)
+    assert dev_plan.mocks.of_type(LOGGING) == []
+
+
+def test_waf_thresholds_and_log_retention_come_from_config(plan_with):
+    plan = plan_with("prod", {"cloud-platform:waf": {"rateLimit": 300, "evaluationWindowSeconds": 60,
+                                                      "logRetentionDays": 30}})
     [acl] = plan.mocks.of_type(ACL)
     rate = next(r for r in acl.inputs["rules"] if r["name"] == "rate-per-ip")["statement"]["rateBasedStatement"]
     assert (rate["limit"], rate["evaluationWindowSec"]) == (300, 60)
+    assert named(plan, "aws:cloudwatch/logGroup:LogGroup", "-edge-waf-logs").inputs["retentionInDays"] == 30
 
 
 @pytest.mark.parametrize(("sections", "expected"), [
@@ -110,6 +128,7 @@ def test_waf_thresholds_come_from_config(plan_with):
     ({"domain": {"name": "example.org"}}, "cloud-platform:domain.hostedZoneId is required"),
     ({"waf": {"rateLimit": 5}}, "cloud-platform:waf.rateLimit must be >= 10 (got 5)"),
     ({"waf": {"evaluationWindowSeconds": 30}}, "cloud-platform:waf.evaluationWindowSeconds must be one of 60, 120, 300 or 600"),
+    ({"waf": {"logRetentionDays": 31}}, "cloud-platform:waf.logRetentionDays must be one of 1, 3, 5"),
     ({"domain": {"name": "example.org", "hostedZoneId": "Z1"}, "serverless": {"enabled": True, "hosting": "s3-website"}},
      "cloud-platform:serverless.hosting must be cloudfront when domain is set"),
 ])

@@ -268,6 +268,30 @@ def test_async_invoke_config_out_of_range_fails_the_plan(build):
         build(lambda: aws.lambda_.FunctionEventInvokeConfig("n", function_name="fn", maximum_retry_attempts=5))
 
 
+WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+LOGS_ARN = "arn:aws:logs:eu-west-1:123456789012:log-group:aws-waf-logs-edge"
+
+
+@pytest.mark.parametrize("inputs,message", [
+    ({"logDestinationConfigs": [LOGS_ARN]}, None),
+    ({"logDestinationConfigs": [LOGS_ARN + ":*"]}, None),
+    ({"logDestinationConfigs": ["arn:aws:s3:::aws-waf-logs-edge"]}, None),
+    ({"logDestinationConfigs": ["arn:aws:firehose:eu-west-1:123456789012:deliverystream/aws-waf-logs-x"]}, None),
+    ({"logDestinationConfigs": [LOGS_ARN], "redactedFields": [{"singleHeader": {"name": "cookie"}}, {"uriPath": {}}]},
+     None),
+    ({"logDestinationConfigs": ["arn:aws:logs:eu-west-1:123456789012:log-group:/waf/edge"]},
+     "WAF accepts only destinations whose name starts with aws-waf-logs-"),
+    ({"logDestinationConfigs": [LOGS_ARN, "arn:aws:s3:::aws-waf-logs-edge"]},
+     "2 logDestinationConfigs; WAF takes exactly one"),
+    ({"logDestinationConfigs": []}, "0 logDestinationConfigs"),
+    ({"redactedFields": [{"cookies": {}}]}, "redactedFields ['cookies']: WAF redacts only singleHeader"),
+    ({"redactedFields": [{"singleHeader": {"name": "x" * 65}}]}, "is 65 characters; WAF allows 1-64"),
+])
+def test_waf_logging_configuration(inputs, message):
+    found = problems(WAF_LOGGING, inputs)
+    assert (found == []) if message is None else (message in found[0]), found
+
+
 # --- through the mock: components built directly see the rejection ---------------------------
 def test_component_built_directly_fails_like_a_preview(build, pulumi_mocks):
     with pytest.raises(PlanRejectedError) as info:
