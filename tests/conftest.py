@@ -35,6 +35,13 @@ os.environ.update(
 )
 
 
+def pytest_collection_modifyitems(items):
+    """Tests marked `long` (tens of seconds, mostly waiting on queues and processes) run first:
+    pytest-xdist then overlaps them with the short ones instead of ending on them. The order
+    is the same on every worker (xdist requires that); within each group it is unchanged."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 # The smallest valid stack config: settings tests add only the section they exercise.
 MINIMAL_CONFIG = {
     "aws:region": "eu-west-1",

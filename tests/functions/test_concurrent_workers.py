@@ -46,6 +46,7 @@ def start_worker(endpoint, local, effects_log, output, crash_at=(), crash_on=())
                             env={**os.environ, **local.worker_env})  # the worker function's environment
 
 
+@pytest.mark.long
 def test_three_crashing_workers_lose_nothing_and_run_nothing_twice(moto_server, tmp_path, plan_with):
     # The local stack, with a short function timeout (the queue's visibility follows: 6 x) so
     # crashed batches come back in seconds.

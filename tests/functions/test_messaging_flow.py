@@ -50,6 +50,7 @@ def test_message_sits_in_dlq_after_max_receive_count_failed_receives(messaging):
     assert messaging.sqs.receive_message(QueueUrl=messaging.queue_url, WaitTimeSeconds=0).get("Messages") is None
 
 
+@pytest.mark.long
 def test_no_message_lost_none_processed_twice(messaging, monkeypatch):
     """1000 events, 10% poison, 10% published twice, arriving while the worker runs:
     every good event processed exactly once, every poison copy parked once, nothing else."""
