@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from offline.plan import Plan, install_mocks, run_offline, run_program  # noqa: E402
 from offline.recording_mock import RecordingMocks  # noqa: E402
 
+
 def _share_botocore_loader() -> None:
     """One botocore data loader for every session of the test process.
 
