@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .local_messaging import API_HANDLER, WorkerLoop, function_env, materialised, queue_wiring
+from .local_messaging import WorkerLoop
+from .local_plan import API_HANDLER, function_env, materialised, queue_wiring
 
 if TYPE_CHECKING:
     from offline.materialise import Materialised

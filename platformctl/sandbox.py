@@ -79,7 +79,7 @@ class LocalAws:
     clients: dict[str, Any] = field(default_factory=dict)
     """boto3 clients on moto for what the plan materialises (set with `materialised`)."""
     materialised: Any = None
-    """What the first hook created from `plan` (offline.materialise.Materialised; local_messaging.materialised)."""
+    """What the first hook created from `plan` (offline.materialise.Materialised; local_plan.materialised)."""
     local_messaging: Any = None
     """Set by `create_local_stack`: the materialised messaging resources and their clients."""
     local_ocr: Any = None

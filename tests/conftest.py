@@ -343,7 +343,8 @@ def messaging(aws, monkeypatch):
     maxReceiveCount, subscription, tables), with the real worker handler pointed at its table
     and the worker's environment from the plan. Yields a LocalMessaging."""
     from functions.worker import app
-    from platformctl.local_messaging import LocalMessaging, local_clients
+    from platformctl.local_messaging import LocalMessaging
+    from platformctl.local_plan import local_clients
 
     local = LocalMessaging.from_plan(shipped_plan("local"), local_clients())
     for key, value in local.worker_env.items():
@@ -376,8 +377,8 @@ def ocr_aws(aws, monkeypatch):
     API/worker environment from the plan (LocalOcr + `events_queue`)."""
     from functions.api import ocr_jobs
     from functions.ocr import worker
-    from platformctl.local_messaging import local_clients
     from platformctl.local_ocr import LocalOcr
+    from platformctl.local_plan import local_clients
 
     clients = local_clients()
     local = LocalOcr.from_plan(shipped_plan("local"), clients)

@@ -17,7 +17,8 @@ from collections import Counter
 import pytest
 
 from platformctl.delivery_check import EventMix, dead_event_ids
-from platformctl.local_messaging import LocalMessaging, local_clients
+from platformctl.local_messaging import LocalMessaging
+from platformctl.local_plan import local_clients
 from platformctl.moto_server import start_moto_server
 from platformctl.worker_process import CRASH_EXIT, TIMEOUT_EXIT
 from tests.conftest import ROOT

@@ -9,7 +9,7 @@ from urllib.parse import unquote_plus
 import pytest
 
 from offline.materialise import MaterialiseError, materialise
-from platformctl.local_messaging import local_clients
+from platformctl.local_plan import local_clients
 from tests.conftest import shipped_plan
 
 

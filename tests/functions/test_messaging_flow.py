@@ -11,7 +11,8 @@ import pytest
 
 from functions.worker import app
 from platformctl.delivery_check import EventMix, dead_event_ids
-from platformctl.local_messaging import LocalMessaging, WorkerLoop, local_clients
+from platformctl.local_messaging import LocalMessaging, WorkerLoop
+from platformctl.local_plan import local_clients
 from platformctl.moto_server import start_moto_server
 from tests.conftest import shipped_plan
 
