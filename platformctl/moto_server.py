@@ -71,9 +71,20 @@ class SerialMotoServer(ThreadedMotoServer):
         self._server.serve_forever()
 
 
+def reset_moto(endpoint: str) -> None:
+    """Empty moto: its backends are per process, not per server, so a new server would otherwise
+    hold what an earlier one (or in-process moto) created here; OSError if it cannot be reached."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(  # noqa: S310 (moto on loopback)
+        f"{endpoint}/moto-api/reset", method="POST"), timeout=5).close()
+
+
 def start_moto_server(host: str = "127.0.0.1") -> tuple[SerialMotoServer, str]:
-    """A started server on a free port and its endpoint URL; `server.stop()` ends it."""
+    """A started, empty server on a free port and its endpoint URL; `server.stop()` ends it."""
     server = SerialMotoServer(ip_address=host, port=0, verbose=False)
     server.start()
     bound_host, port = server.get_host_and_port()
-    return server, f"http://{bound_host}:{port}"
+    endpoint = f"http://{bound_host}:{port}"
+    reset_moto(endpoint)
+    return server, endpoint

@@ -352,14 +352,13 @@ class Sandbox:
 
 
     def _reset_moto(self) -> None:
-        """Forget what is in moto: its backends are per process, not per server, so a sandbox
-        would otherwise find the tables of an earlier one (or of any moto user) in this process."""
-        import urllib.request
+        """Forget what is in moto (backends are per process): each start is empty, and the next
+        sandbox in this process (tests) does not find this one's tables."""
+        from .moto_server import reset_moto
 
         assert self.aws is not None
         try:
-            urllib.request.urlopen(urllib.request.Request(  # noqa: S310 (moto on loopback)
-                f"{self.aws.endpoint_url}/moto-api/reset", method="POST"), timeout=5).close()
+            reset_moto(self.aws.endpoint_url)
         except OSError:
             logging.getLogger("sandbox").exception("could not reset moto")
 
