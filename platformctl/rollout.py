@@ -74,7 +74,6 @@ class WebStack:
     asg_names: dict[str, str]
     target_group_arn_suffixes: dict[str, str] = field(default_factory=dict)
     alb_arn_suffix: str | None = None
-    alb_dns_name: str | None = None
     base_url: str | None = None
     listener_arn: str | None = None
     releases: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -92,7 +91,6 @@ class WebStack:
             asg_names=outputs["asgNames"],
             target_group_arn_suffixes=outputs.get("targetGroupArnSuffixes") or {},
             alb_arn_suffix=outputs.get("albArnSuffix"),
-            alb_dns_name=outputs.get("albDnsName"),
             base_url=web_base_url(outputs),
             listener_arn=outputs.get("listenerArn"),
             releases=outputs.get("webReleases") or {},

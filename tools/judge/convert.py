@@ -31,7 +31,6 @@ SPECIAL = {
 }
 # Modules whose Terraform types carry no module prefix, or another one.
 PREFIX = {"ec2": "", "apigateway": "api_gateway_", "vpc": "vpc_"}
-# Map-typed arguments: their keys are data (tag names, variable names), not argument names.
 # pulumi-aws names repeatable blocks in the plural; Terraform in the singular.
 SINGULAR = {"rules": "rule", "default_actions": "default_action", "actions": "action",
             "conditions": "condition", "origins": "origin", "attributes": "attribute",
@@ -46,6 +45,7 @@ SINGULAR = {"rules": "rule", "default_actions": "default_action", "actions": "ac
             "domain_validation_options": "domain_validation_option",
             "filters": "filter", "transitions": "transition", "volumes": "volume",
             "encryption_configurations": "encryption_configuration"}
+# Map-typed arguments: their keys are data (tag names, variable names), not argument names.
 MAPS = {"tags", "variables", "request_parameters", "response_parameters", "request_templates",
         "response_templates", "response_models", "dimensions", "environment_variables"}
 
@@ -67,17 +67,19 @@ def tf_type(token: str) -> str | None:
     return f"aws_{prefix}{snake(cls)}"
 
 
-def tf_key(key: str, value: Any) -> str:
-    key = snake(key)
-    blocks = isinstance(value, list) and any(isinstance(v, dict) for v in value)
-    return SINGULAR.get(key, key) if blocks else key
+def blocks(value: Any) -> bool:
+    return isinstance(value, list) and any(isinstance(v, dict) for v in value)
 
 
 def tf_values(value: Any, parent: str | None = None) -> Any:
     if isinstance(value, dict):
         if parent in MAPS:
             return dict(value)
-        return {tf_key(k, v): tf_values(v, snake(k)) for k, v in value.items()}
+        converted = {}
+        for key, item in value.items():
+            key = snake(key)
+            converted[SINGULAR.get(key, key) if blocks(item) else key] = tf_values(item, key)
+        return converted
     if isinstance(value, list):
         return [tf_values(v, parent) for v in value]
     return value
@@ -89,13 +91,11 @@ def references(value: Any, index: dict[str, tuple[str, str]], own: str, top: boo
     if isinstance(value, dict):
         found = {k: e for k, v in value.items() if (e := references(v, index, own))}
         return (found if top else [found]) if found else None
-    if isinstance(value, list):
-        if any(isinstance(v, dict) for v in value):
-            items = [references(v, index, own, top=True) or {} for v in value]
-            return items if any(items) else None
-        hits = [index[v] for v in value if isinstance(v, str) and v in index and index[v][0] != own]
-    else:
-        hits = [index[value]] if isinstance(value, str) and value in index and index[value][0] != own else []
+    if blocks(value):
+        items = [references(v, index, own, top=True) or {} for v in value]
+        return items if any(items) else None
+    candidates = value if isinstance(value, list) else [value]
+    hits = [index[v] for v in candidates if isinstance(v, str) and v in index and index[v][0] != own]
     return {"references": [ref for a, attr in hits for ref in (f"{a}.{attr}", a)]} if hits else None
 
 
@@ -120,15 +120,11 @@ def convert(plan) -> dict[str, Any]:
     for address, kind, r in resources:
         values = tf_values(r.inputs)
         expressions = references(values, index, address, top=True) or {}
-        name = address.split(".", 1)[1]
+        head = {"address": address, "mode": "managed", "type": kind, "name": address.split(".", 1)[1]}
         region = r.region if r.provider else None
-        planned.append({"address": address, "mode": "managed", "type": kind, "name": name,
-                        "provider_name": "registry.terraform.io/hashicorp/aws", "values": values})
-        config.append({"address": address, "mode": "managed", "type": kind, "name": name,
-                       "provider_config_key": f"aws.{region}" if region else "aws",
-                       "expressions": expressions})
-        changes.append({"address": address, "mode": "managed", "type": kind, "name": name,
-                        "change": {"actions": ["create"], "before": None, "after": values}})
+        planned.append({**head, "provider_name": "registry.terraform.io/hashicorp/aws", "values": values})
+        config.append({**head, "provider_config_key": f"aws.{region}" if region else "aws", "expressions": expressions})
+        changes.append({**head, "change": {"actions": ["create"], "before": None, "after": values}})
     return {
         "format_version": "1.2",
         "terraform_version": "1.9.0",
