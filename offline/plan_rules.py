@@ -33,6 +33,8 @@ Sources, per rule (AWS error code in brackets):
   is less than Function timeout: M seconds" [InvalidParameterValueException].
 - dead-letter queues: SQS RedrivePolicy — the DLQ is the same type (FIFO/standard) as its source
   and in the same account and region [InvalidParameterValue].
+- log group keys: Logs CreateLogGroup with kmsKeyId — the key's policy lets logs.<region> use it
+  for that group [AccessDeniedException].
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from . import provider_rules
 
 if TYPE_CHECKING:
     from .recording_mock import Recorded
@@ -56,6 +60,8 @@ QUEUE = "aws:sqs/queue:Queue"
 FUNCTION = "aws:lambda/function:Function"
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+KMS_KEY = "aws:kms/key:Key"
 
 # Where a physical name must be unique ("vpc": per VPC id, "account": IAM, "partition": S3).
 NAME_SCOPES = {
@@ -65,7 +71,7 @@ NAME_SCOPES = {
     "aws:s3/bucket:Bucket": "partition",
     "aws:s3/bucketV2:BucketV2": "partition",
     FUNCTION: "region",
-    "aws:cloudwatch/logGroup:LogGroup": "region",
+    LOG_GROUP: "region",
     "aws:dynamodb/table:Table": "region",
     "aws:kms/alias:Alias": "region",
     "aws:ecr/repository:Repository": "region",
@@ -342,9 +348,18 @@ def dead_letter_queues(ix: Index) -> Iterator[str]:
                    f"{ix.region(source)}; SQS needs both in one region")
 
 
+def log_group_keys(ix: Index) -> Iterator[str]:
+    """CreateLogGroup with a kmsKeyId reads the key's policy: it must admit CloudWatch Logs for this group."""
+    for group in ix.of(LOG_GROUP):
+        key = ix.get(group.inputs.get("kmsKeyId"), KMS_KEY)
+        if key is not None:
+            for problem in provider_rules.log_group_key(group.outputs["arn"], ix.region(group), key.inputs.get("policy")):
+                yield f"{group.urn}: {problem}"
+
+
 CHECKS: list[Callable[[Index], Iterator[str]]] = [
     subnets, names, peering, group_references, load_balancers, listener_target_groups, service_target_groups,
-    event_source_mappings, dead_letter_queues,
+    event_source_mappings, dead_letter_queues, log_group_keys,
 ]
 
 

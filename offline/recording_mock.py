@@ -120,13 +120,6 @@ class RecordingMocks(pulumi.runtime.Mocks):
         provider = self._by_ref.get(provider_ref or "")
         return (provider.inputs.get("region") if provider else None) or self.default_region
 
-    def _key_problems(self, type_: str, arn: str, region: str, inputs: dict[str, Any]) -> list[str]:
-        """Create-time checks against a KMS key registered earlier (CloudWatch Logs reads its policy)."""
-        key_arn = inputs.get("kmsKeyId") if type_ == "aws:cloudwatch/logGroup:LogGroup" else None
-        key = next((r for r in self.resources if r.type == "aws:kms/key:Key" and r.outputs.get("arn") == key_arn),
-                   None) if isinstance(key_arn, str) else None
-        return provider_rules.log_group_key(arn, region, key.inputs.get("policy")) if key is not None else []
-
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         type_, logical = args.typ, args.name
         inputs = plain(dict(args.inputs))
@@ -170,9 +163,6 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 outputs.setdefault(rule.prop, physical)
             if arn:
                 outputs["arn"] = arn
-                cross = self._key_problems(type_, arn, region, inputs)
-                with self._lock:
-                    self.rejections.extend(f"{urn}: {problem}" for problem in cross)
             outputs.update(extra_outputs(type_, name, id_, region, arn, inputs))
         record = Recorded(
             urn=request["urn"] if request else f"urn:unknown::{type_}::{logical}",
