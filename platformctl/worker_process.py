@@ -21,6 +21,7 @@ invocation's deadline exits the process instead (exit code 71).
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import signal
 import threading
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     app.record_handler = record_handler  # looked up per batch by lambda_handler
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    faulthandler.register(signal.SIGUSR1)  # a supervisor that has to kill us asks where we were stuck
     loop = WorkerLoop(sqs, args.queue_url, _queue_arn(sqs, args.queue_url), app.lambda_handler,
                       batch_size=args.batch_size, poll_interval=0.1, timeout_seconds=args.timeout, region=args.region)
     while not stopping.is_set():
