@@ -31,10 +31,12 @@ class AlarmTargets:
     """(label, REST API name, stage name)."""
     instances: list[tuple[str, pulumi.Input[str]]] = field(default_factory=list)
     """(label, EC2 instance id) of single instances nothing else replaces (the NAT instance)."""
+    groups: list[tuple[str, pulumi.Input[str]]] = field(default_factory=list)
+    """(label, Auto Scaling group name) of groups of one that replace their instance (the Spot NAT)."""
 
     def __bool__(self) -> bool:
         return bool(self.load_balancers or self.functions or self.dead_letter_queues or self.failure_queues
-                    or self.apis or self.instances)
+                    or self.apis or self.instances or self.groups)
 
     def add(self, other: AlarmTargets) -> AlarmTargets:
         """Take `other`'s targets in; target groups behind a load balancer already listed (the
@@ -52,6 +54,7 @@ class AlarmTargets:
         self.failure_queues += other.failure_queues
         self.apis += other.apis
         self.instances += other.instances
+        self.groups += other.groups
         return self
 
 
@@ -134,6 +137,11 @@ class Alarms(pulumi.ComponentResource):
                         f"the {label} API answers 5xx")
         for i, (label, instance) in enumerate(t.instances):
             self._instance_alarms(_key(label, i), label, instance)
+        for i, (label, group) in enumerate(t.groups):
+            # The group replaces a lost instance by itself; page when that does not happen in time.
+            self._alarm(f"asg-{_key(label, i)}-in-service", "AWS/AutoScaling", "GroupInServiceInstances", "Minimum",
+                        {"AutoScalingGroupName": group}, 1, "LessThanThreshold",
+                        f"the {label} group has no instance in service (interrupted or failed, not yet replaced)")
         self.register_outputs({"topicArn": self.topic_arn})
 
     def _topic(self) -> aws.sns.Topic:

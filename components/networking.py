@@ -14,24 +14,9 @@ import pulumi
 import pulumi_aws as aws
 
 from .alarms import AlarmTargets
-from .ec2_instances import latest_al2023, ssm_instance_profile
+from .nat_instance import nat_security_group, on_demand_nat, spot_nat
 from .settings.base import NAMESPACE, SettingsError
 from .settings.networking import subnet_cidrs
-
-
-def nat_script(vpc_cidr: str) -> str:
-    """User data turning Amazon Linux 2023 into a NAT for the VPC (forwarding + masquerade)."""
-    return f"""#!/bin/bash
-set -euo pipefail
-dnf install -y iptables-services
-echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf
-sysctl -p /etc/sysctl.d/90-nat.conf
-systemctl enable --now iptables
-uplink=$(ip route show default | awk '{{print $5; exit}}')
-iptables -F FORWARD
-iptables -t nat -A POSTROUTING -o "$uplink" -s {vpc_cidr} -j MASQUERADE
-service iptables save
-"""
 
 
 @dataclass(frozen=True)
@@ -44,6 +29,8 @@ class AddressPlanArgs:
     nat_strategy: str = "none"
     """none (gateway endpoints only), instance (one NAT instance), single or per_az NAT gateways."""
     nat_instance_type: str = "t4g.nano"
+    nat_instance_market: str = "on-demand"
+    """on-demand (one instance, EC2 recovers it) or spot (a Spot Auto Scaling group of one)."""
 
 
 @dataclass
@@ -114,10 +101,11 @@ class NetworkingBase(pulumi.ComponentResource):
         public_cidrs, private_cidrs = subnet_cidrs(plan)
         self._public_tier(public_cidrs)
         self.nat_instance_id: pulumi.Output[str] | None = None
+        self.nat_group_name: pulumi.Output[str] | None = None
         if plan.nat_strategy == "instance":
-            nat = self._nat_instance(plan.nat_instance_type)
-            self.nat_instance_id = nat.id
-            nat_ids, target = [nat.primary_network_interface_id], "network_interface_id"
+            nat = self._nat_instance(plan.nat_instance_type, plan.nat_instance_market, public_cidrs[0])
+            self.nat_instance_id, self.nat_group_name = nat.instance_id, nat.group_name
+            nat_ids, target = [nat.network_interface_id], "network_interface_id"
         else:
             nat_ids, target = self._nat_gateways(plan.nat_strategy), "nat_gateway_id"
         self._private_tier(private_cidrs, nat_ids, target)
@@ -138,9 +126,11 @@ class NetworkingBase(pulumi.ComponentResource):
         )
 
     def alarm_targets(self) -> AlarmTargets:
-        """The NAT instance, the one single instance nothing else replaces (none with NAT gateways)."""
-        nat = self.nat_instance_id
-        return AlarmTargets(instances=[("nat", nat)] if nat is not None else [])
+        """The on-demand NAT instance, the one single instance nothing else replaces, or the Spot
+        NAT's group of one (none with NAT gateways)."""
+        nat, group = self.nat_instance_id, self.nat_group_name
+        return AlarmTargets(instances=[("nat", nat)] if nat is not None else [],
+                            groups=[("nat", group)] if group is not None else [])
 
     def _suffix(self, az: str) -> str:
         return az[-1]  # eu-west-1a -> a: stable names that still say which zone
@@ -199,53 +189,20 @@ class NetworkingBase(pulumi.ComponentResource):
             nat_ids.append(nat.id)
         return nat_ids
 
-    def _nat_instance(self, instance_type: str) -> aws.ec2.Instance:
-        """One small EC2 instance doing NAT (natStrategy `instance`): egress for about $7/month.
+    def _nat_instance(self, instance_type: str, market: str, subnet_cidr: str):
+        """One small EC2 instance doing NAT (natStrategy `instance`): egress for about $7/month
+        on-demand, ~$5 as Spot (components/nat_instance.py).
 
         A NAT gateway costs ~$33/month before traffic and interface endpoints ~$8/month each
         per AZ; for dev, one instance that masquerades the VPC's traffic is enough. It is a
         single point of failure and scales with its instance type, hence prod uses gateways.
         """
         name = f"{self._name}-nat"
-        group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            vpc_id=self.vpc.id,
-            description="NAT instance: forwards HTTP(S) from inside the VPC only",
-            # Only what private workloads need outside (ECR, CloudWatch Logs, SSM, package
-            # mirrors): HTTP(S) from the VPC; nothing reaches the instance itself from outside.
-            ingress=[aws.ec2.SecurityGroupIngressArgs(
-                protocol="tcp", from_port=port, to_port=port, cidr_blocks=[self.vpc_cidr], description=f"{port} from the VPC")
-                for port in (80, 443)],
-            # Egress filters the forwarded traffic too: only HTTP(S) leaves, as it came in. DNS
-            # (Route 53 Resolver at VPC+2) and time sync (169.254.169.123) are not filtered by SGs.
-            egress=[aws.ec2.SecurityGroupEgressArgs(
-                protocol="tcp", from_port=port, to_port=port, cidr_blocks=["0.0.0.0/0"], description=f"{port} to the internet")
-                for port in (80, 443)],
-            tags={"Name": f"{name}-sg"},
-            opts=self._child,
-        )
-        return aws.ec2.Instance(
-            f"{name}-instance",
-            ami=latest_al2023(instance_type, self),
-            instance_type=instance_type,
-            subnet_id=self.public_subnets[0].id,
-            associate_public_ip_address=True,
-            source_dest_check=False,  # it forwards packets that are not addressed to it
-            vpc_security_group_ids=[group.id],
-            iam_instance_profile=ssm_instance_profile(name, f"{name} (NAT instance)", self).name,
-            user_data=nat_script(self.vpc_cidr),
-            user_data_replace_on_change=True,
-            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1),
-            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(volume_type="gp3", volume_size=8, encrypted=True),
-            # Simplified automatic recovery: on a failed system status check EC2 moves the instance
-            # to healthy hardware keeping its id, ENI (the private routes' target) and public IP.
-            maintenance_options=aws.ec2.InstanceMaintenanceOptionsArgs(auto_recovery="default"),
-            tags={"Name": f"{name}-instance", "Role": "nat"},
-            # A newer AL2023 image must not replace (and cut the egress of) the NAT on a routine
-            # `up`; patch it through SSM, or taint/replace it on purpose.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.igw], ignore_changes=["ami"]),
-        )
+        group = nat_security_group(name, self.vpc.id, self.vpc_cidr, self)
+        subnet = self.public_subnets[0]
+        if market == "spot":
+            return spot_nat(name, instance_type, subnet, subnet_cidr, group, self.vpc_cidr, self.igw, self)
+        return on_demand_nat(name, instance_type, subnet, group, self.vpc_cidr, self.igw, self)
 
     def _private_tier(self, cidrs: list[str], nat_ids: list[pulumi.Output[str]], target: str) -> None:
         name = self._name

@@ -31,6 +31,7 @@ ID_PREFIX = {
     "aws:ec2/flowLog:FlowLog": "fl",
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "pcx",
     "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:ec2/networkInterface:NetworkInterface": "eni",
     "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
     "aws:ec2/route:Route": "r",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
@@ -78,6 +79,7 @@ ARN = {
     "aws:ec2/vpc:Vpc": "arn:aws:ec2:{region}:{account}:vpc/{id}",
     "aws:ec2/subnet:Subnet": "arn:aws:ec2:{region}:{account}:subnet/{id}",
     "aws:ec2/securityGroup:SecurityGroup": "arn:aws:ec2:{region}:{account}:security-group/{id}",
+    "aws:ec2/networkInterface:NetworkInterface": "arn:aws:ec2:{region}:{account}:network-interface/{id}",
     # Image Builder: versioned resources carry their semantic version (and build 1) in the ARN.
     "aws:imagebuilder/component:Component": "arn:aws:imagebuilder:{region}:{account}:component/{name}/{version}/1",
     "aws:imagebuilder/imageRecipe:ImageRecipe": "arn:aws:imagebuilder:{region}:{account}:image-recipe/{name}/{version}",

@@ -33,6 +33,10 @@ Sources, per rule (AWS error code in brackets):
   is less than Function timeout: M seconds" [InvalidParameterValueException].
 - dead-letter queues: SQS RedrivePolicy — the DLQ is the same type (FIFO/standard) as its source
   and in the same account and region [InvalidParameterValue].
+- spot groups: Auto Scaling CreateAutoScalingGroup — a mixed instances policy's launch template does not
+  ask for the spot market itself ["Incompatible launch template: You cannot use a launch template that
+  is set to request Spot Instances (InstanceMarketOptions) when you configure an Auto Scaling group with
+  a mixed instances policy"].
 - log group keys: Logs CreateLogGroup with kmsKeyId — the key's policy lets logs.<region> use it
   for that group [AccessDeniedException].
 """
@@ -357,9 +361,20 @@ def log_group_keys(ix: Index) -> Iterator[str]:
                 yield f"{group.urn}: {problem}"
 
 
+def spot_groups(ix: Index) -> Iterator[str]:
+    """A mixed instances policy buys Spot itself: its template must not request the spot market."""
+    for group in ix.of("aws:autoscaling/group:Group"):
+        spec = ((group.inputs.get("mixedInstancesPolicy") or {}).get("launchTemplate") or {}).get(
+            "launchTemplateSpecification") or {}
+        template = ix.get(spec.get("launchTemplateId"), "aws:ec2/launchTemplate:LaunchTemplate")
+        if template is not None and (template.inputs.get("instanceMarketOptions") or {}).get("marketType"):
+            yield (f"{group.urn}: its mixed instances policy uses launch template {who(template)}, which requests "
+                   f"the spot market (instanceMarketOptions); Auto Scaling refuses such a template in a mixed policy")
+
+
 CHECKS: list[Callable[[Index], Iterator[str]]] = [
     subnets, names, peering, group_references, load_balancers, listener_target_groups, service_target_groups,
-    event_source_mappings, dead_letter_queues, log_group_keys,
+    event_source_mappings, dead_letter_queues, log_group_keys, spot_groups,
 ]
 
 

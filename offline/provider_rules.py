@@ -11,6 +11,7 @@ AWS Backup's schedule expressions, KMS PutKeyPolicy (size, characters, lockout s
 PutBackupVaultLockConfiguration, AWS Backup vault access policies (no Action wildcards),
 Lambda PutFunctionEventInvokeConfig (botocore's service model + terraform-provider-aws's schema),
 WAFv2 PutLoggingConfiguration (one destination named aws-waf-logs-*, redactable fields),
+launch templates and Auto Scaling groups (offline.fleet_rules),
 botocore's partition data for the `aws` partition's regions.
 """
 
@@ -25,6 +26,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from .fleet_rules import group_launch_source, launch_template_interfaces
 
 PROVIDER = "pulumi:providers:aws"
 ALL = "*"
@@ -366,6 +369,8 @@ RULES: list[Rule] = [
     Rule(("aws:cloudwatch/metricAlarm:MetricAlarm",), _alarm),
     Rule(("aws:lb/listener:Listener",), _ssl_policy),
     Rule(("aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate"), _instance_type),
+    Rule(("aws:ec2/launchTemplate:LaunchTemplate",), launch_template_interfaces),
+    Rule(("aws:autoscaling/group:Group",), group_launch_source),
     Rule(("aws:kms/key:Key",), _key_policy),
     Rule(("aws:backup/vaultLockConfiguration:VaultLockConfiguration",), _vault_lock),
     Rule(("aws:backup/vaultPolicy:VaultPolicy",), _vault_policy),

@@ -66,6 +66,28 @@ class Facts:
         return [SimpleNamespace(size=num(m["ebs"].get("volumeSize")) or default, type=m["ebs"].get("volumeType") or "gp3",
                                 device=m.get("deviceName", "")) for m in mappings]
 
+    def asg_spot(self, count: float) -> float:
+        """Instances of `count` an ASG runs on Spot: a mixed instances policy fills
+        onDemandBaseCapacity (default 0) On-Demand, then onDemandPercentageAboveBaseCapacity
+        (default 100) % of the rest; a launch template asking for the spot market makes all Spot."""
+        mixed = self.r.inputs.get("mixedInstancesPolicy")
+        if mixed:
+            dist = mixed.get("instancesDistribution") or {}
+            base = min(num(dist.get("onDemandBaseCapacity")), count)
+            share = num(dist.get("onDemandPercentageAboveBaseCapacity"), 100.0) / 100
+            return (count - base) * (1 - share)
+        template = self._template()
+        market = ((template.inputs.get("instanceMarketOptions") or {}) if template else {}).get("marketType")
+        return count if market == "spot" else 0.0
+
+    @property
+    def asg_public_ipv4(self) -> bool:
+        """The launch template gives each instance's primary interface a public IPv4 address."""
+        template = self._template()
+        interfaces = (template.inputs.get("networkInterfaces") or []) if template else []
+        return any(str(i.get("associatePublicIpAddress")).lower() == "true" and num(i.get("deviceIndex")) == 0
+                   for i in interfaces)
+
     @property
     def task_size(self) -> SimpleNamespace | None:
         task = self.index.first(self.r, "taskDefinition", type_=TASK_DEFINITION)

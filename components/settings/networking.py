@@ -52,6 +52,12 @@ class AddressPlan(Section):
     single NAT gateway, or per_az NAT gateways (prod)."""
     nat_instance_type: str = Field("t4g.nano", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
     """Size of the NAT instance (natStrategy `instance`): egress for a few tasks needs little."""
+    nat_instance_market: Literal["on-demand", "spot"] = "on-demand"
+    """How the NAT instance runs (natStrategy `instance`; other strategies ignore it, like
+    natInstanceType). on-demand: one instance, EC2 recovers it in place on failed hardware. spot: an
+    Auto Scaling group of one Spot instance that attaches a fixed network interface (the private
+    routes' target) at boot; an interruption or failed status check replaces it, egress pauses for
+    the new instance's boot (a few minutes), the instance costs ~2/3 less (docs/cost.md)."""
 
     @field_validator("cidr")
     @classmethod

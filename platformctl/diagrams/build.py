@@ -50,6 +50,7 @@ NODE_TYPES = {
     "aws:acm/certificate:Certificate": "cert",
     "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": "logs",
 }
+NAT_ROUTE_TARGETS = ("aws:ec2/networkInterface:NetworkInterface",)
 ALARM_TYPES = {"aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm"}
 # Kinds drawn as boxes or by placement; a reference to them is containment, never an edge.
 PLACED = {"vpc", "subnet", "nat", "igw", "endpoint"}
@@ -59,6 +60,14 @@ FLIPPED = {("asg", "tg"), ("ecs", "tg"), ("instance", "tg"), ("cdn", "cert")}
 SUBNET_INPUTS = ("subnets", "vpcZoneIdentifiers", "networkConfiguration", "vpcConfig", "subnetId")
 # An EventBridge rule's event source -> the kinds of node that emit those events.
 EVENT_SOURCES = {"aws.backup": ("backupplan",)}
+
+
+def _nat_role(tags: object) -> bool:
+    """Tagged Role=nat: a dict of tags, or an ASG's list of {key, value}."""
+    if isinstance(tags, dict):
+        return tags.get("Role") == "nat"
+    return isinstance(tags, list) and any(isinstance(t, dict) and (t.get("key"), t.get("value")) == ("Role", "nat")
+                                          for t in tags)
 
 
 class _Builder:
@@ -120,8 +129,11 @@ class _Builder:
                               if "onFailure" in path and d.type == "aws:sqs/queue:Queue"}
         for r in custom:
             kind = NODE_TYPES.get(r.type)
-            if kind == "instance" and (r.inputs.get("tags") or {}).get("Role") == "nat":
-                kind = "nat"  # the dev NAT instance sits where a NAT gateway would
+            nat_role = _nat_role(r.inputs.get("tags"))
+            if nat_role and r.type in (*NAT_ROUTE_TARGETS, "aws:ec2/instance:Instance"):
+                kind = "nat"  # the dev NAT instance (or the Spot NAT's fixed interface) sits where a NAT gateway would
+            elif nat_role:
+                kind = None  # the Spot NAT's group of one: drawn as its interface, the routes' target
             if kind is not None:
                 self.add_node(r, kind, label(r, kind, self.short(r.name), self.index, r.urn in self.dlqs))
         for r in custom:

@@ -20,6 +20,8 @@ def label(r: Recorded, kind: str, short: str, index: PlanIndex, dlq: bool = Fals
         return f"{tier(r)} subnet\n{i.get('cidrBlock', '')}"
     if kind == "nat" and r.type == "aws:ec2/instance:Instance":
         return f"NAT instance\n{i.get('instanceType', '')}"
+    if kind == "nat" and r.type == "aws:ec2/networkInterface:NetworkInterface":
+        return "NAT instance\nSpot, group of one"
     if kind == "nat":
         return "NAT gateway\n+ Elastic IP"
     if kind == "endpoint":

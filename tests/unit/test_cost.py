@@ -210,10 +210,11 @@ def test_dev_has_nothing_above_the_minimum(dev_plan):
     assert cost.above_minimum(cost.estimate(dev_plan)) == []
 
 
-def test_rules_name_only_types_the_platform_creates(dev_plan, prod_plan):
+def test_rules_name_only_types_the_platform_creates(dev_plan, prod_plan, on_demand_nat_plan):
     from tests.conftest import shipped_plan
 
-    created = {r.type for plan in (dev_plan, prod_plan, shipped_plan("local")) for r in plan.resources}
+    plans = (dev_plan, prod_plan, shipped_plan("local"), on_demand_nat_plan)  # + the NAT instance's other market
+    created = {r.type for plan in plans for r in plan.resources}
     rules = cost.load_rules()
     stale = sorted(t for t in [*rules["rules"], *rules["free"]] if t not in created)
     assert stale == [], f"prices/rules.yaml prices or frees types no stack creates: {stale}"

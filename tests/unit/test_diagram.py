@@ -83,9 +83,11 @@ def test_dev_diagram_is_one_region_with_vpc_and_subnets_per_az(dev_plan):
     assert [g.label for g in regions] == ["eu-west-1 (home region)"]
     azs = sorted(g.label for g in graph.groups if g.kind == "az")
     assert azs == ["eu-west-1a", "eu-west-1b"]
-    # The NAT instance is drawn as the NAT in its public subnet's AZ, both private subnets route to it.
+    # The Spot NAT is drawn as the NAT (its fixed interface, the routes' target) in its public subnet's
+    # AZ, both private subnets route to it; its group of one is not a node of its own.
     (nat,) = [n for n in graph.nodes if n.kind == "nat"]
-    assert nat.label == "NAT instance\nt4g.nano" and nat.group == "network_vpc_eu_west_1a"
+    assert nat.label == "NAT instance\nSpot, group of one" and nat.group == "network_vpc_eu_west_1a"
+    assert not [n for n in graph.nodes if n.id.startswith("network_nat") and n.kind != "nat"]
     assert sorted(e.source for e in graph.edges if e.target == nat.id) == ["network_private_a", "network_private_b"]
     assert ancestors(parsed, "network_public_a") == ["network_vpc_eu_west_1a", "network_vpc_box", "region_eu_west_1"]
     # No IAM, routes or associations as nodes.
@@ -262,4 +264,4 @@ def test_area_views_follow_the_plan(full_plan, dev_plan):
     # dev: one NAT instance in zone a; zone b's private subnet routes to it.
     network = {n.id: n for n in areas(build_nodes(dev_plan))["network"].nodes}
     assert network["network_private_b_route"].label == "0.0.0.0/0 → NAT\nin eu-west-1a"
-    assert network["network_nat_instance"].group == "network_public_a_box"
+    assert network["network_nat_eni"].group == "network_public_a_box"

@@ -198,8 +198,8 @@ def test_failure_queue_alarm_in_prod_gated_off_in_dev(dev_plan, prod_plan, plan_
     assert alarm.inputs["dimensions"] == {"QueueName": queue.outputs["name"]}
     assert (alarm.inputs["threshold"], alarm.inputs["comparisonOperator"]) == (0, "GreaterThanThreshold")
     assert alarm.inputs["alarmActions"] == [ops_topics(prod_plan)[0].outputs["arn"]]
-    # dev: already at the 10 free metrics; the setting, not the environment, leaves it out.
-    assert failure_alarms(dev_plan) == [] and alarm_metrics(dev_plan) == 10
+    # dev: 9 of the 10 free metrics; the setting, not the environment, leaves it out.
+    assert failure_alarms(dev_plan) == [] and alarm_metrics(dev_plan) == 9
     assert len(failure_alarms(plan_with("dev", {"cloud-platform:alarms": {"failureQueues": True}}))) == 1
 
 
@@ -298,5 +298,5 @@ def test_stack_alarm_names_say_what_they_watch(dev_plan):
     names = {a.name.removeprefix("cloud-platform-dev-alarms-") for a in dev_plan.mocks.of_type(ALARM)}
     assert names == {
         "alb-target-5xx", *(f"alb-{g}-unhealthy-hosts" for g in ("blue", "green", "app")), "lambda-all-errors",
-        "dlq-messaging-depth", "dlq-ocr-depth", "api-subscribers-5xx", "ec2-nat-system-check", "ec2-nat-instance-check",
+        "dlq-messaging-depth", "dlq-ocr-depth", "api-subscribers-5xx", "asg-nat-in-service",
     }

@@ -1,11 +1,13 @@
-"""No unwatched single point of failure: the NAT instance recovers by itself and pages when
-impaired; every prod alarm reaches a subscriber."""
+"""No unwatched single point of failure: the NAT instance recovers by itself (on-demand: EC2
+recovery; Spot: its group of one replaces it) and pages when impaired; every prod alarm reaches
+a subscriber."""
 
 from __future__ import annotations
 
 from tests.conftest import error_of
 
 INSTANCE = "aws:ec2/instance:Instance"
+GROUP = "aws:autoscaling/group:Group"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
@@ -16,7 +18,8 @@ def _instance_alarms(plan, instance):
             if a.inputs.get("dimensions") == {"InstanceId": instance.id}}
 
 
-def test_dev_nat_instance_recovers_and_pages_when_impaired(dev_plan):
+def test_on_demand_nat_instance_recovers_and_pages_when_impaired(on_demand_nat_plan):
+    dev_plan = on_demand_nat_plan
     (nat,) = [i for i in dev_plan.mocks.of_type(INSTANCE) if i.inputs["tags"].get("Role") == "nat"]
     assert nat.inputs["maintenanceOptions"] == {"autoRecovery": "default"}
     (topic,) = [t for t in dev_plan.mocks.of_type(TOPIC) if t.outputs["arn"] == dev_plan.outputs["opsTopicArn"]]
@@ -36,10 +39,27 @@ def test_dev_nat_instance_recovers_and_pages_when_impaired(dev_plan):
 
 
 def test_recovery_without_alarms_still_on_the_instance(plan_with):
-    plan = plan_with("dev", {"cloud-platform:alarms": {"enabled": False}})
+    plan = plan_with("dev", {"cloud-platform:alarms": {"enabled": False},
+                             "cloud-platform:networking": {"natInstanceMarket": "on-demand"}})
     (nat,) = [i for i in plan.mocks.of_type(INSTANCE) if i.inputs["tags"].get("Role") == "nat"]
     assert nat.inputs["maintenanceOptions"] == {"autoRecovery": "default"}
     assert _instance_alarms(plan, nat) == {}
+
+
+def test_dev_spot_nat_group_pages_when_it_has_no_instance_in_service(dev_plan):
+    (group,) = [g for g in dev_plan.mocks.of_type(GROUP) if {"key": "Role", "value": "nat", "propagateAtLaunch": True}
+                in g.inputs["tags"]]
+    assert group.inputs["healthCheckType"] == "EC2"  # a failed status check replaces the instance
+    assert "GroupInServiceInstances" in group.inputs["enabledMetrics"]
+    (topic,) = [t for t in dev_plan.mocks.of_type(TOPIC) if t.outputs["arn"] == dev_plan.outputs["opsTopicArn"]]
+    (alarm,) = [a.inputs for a in dev_plan.mocks.of_type(ALARM)
+                if a.inputs.get("dimensions") == {"AutoScalingGroupName": group.outputs["name"]}]
+    assert (alarm["namespace"], alarm["metricName"], alarm["statistic"], alarm["threshold"],
+            alarm["comparisonOperator"]) == ("AWS/AutoScaling", "GroupInServiceInstances", "Minimum", 1, "LessThanThreshold")
+    assert alarm["alarmActions"] == [topic.outputs["arn"]]  # the group acts itself: no EC2 action here
+    # No instance alarms: the Spot instance is replaced, not recovered (EC2 recovery excludes Spot).
+    assert dev_plan.mocks.of_type(INSTANCE) == []
+    assert not [a for a in dev_plan.mocks.of_type(ALARM) if a.inputs["namespace"] == "AWS/EC2"]
 
 
 def test_stacks_without_nat_instance_get_no_instance_alarms(prod_plan):

@@ -97,7 +97,8 @@ def test_single_nat_is_shared(plan_with):
     assert targets == {nats[0].id}
 
 
-def test_dev_egress_through_one_nat_instance(dev_plan):
+def test_on_demand_egress_through_one_nat_instance(on_demand_nat_plan):
+    dev_plan = on_demand_nat_plan
     (nat,) = home(dev_plan, "aws:ec2/instance:Instance")
     assert home(dev_plan, NAT) == [] and home(dev_plan, "aws:ec2/eip:Eip") == []
     i = nat.inputs
