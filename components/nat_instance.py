@@ -41,34 +41,45 @@ service iptables save
 """
 
 
-def spot_nat_script(vpc_cidr: str, subnet_cidr: str, eni_id: str) -> str:
-    """User data of the Spot NAT: attach the fixed interface (every boot, by a systemd unit), send
+def nat_up_script(vpc_cidr: str, subnet_cidr: str, eni_id: str) -> str:
+    """/usr/local/sbin/nat-up of the Spot NAT, run at every boot: attach the fixed interface, send
     the VPC's return traffic back through it, masquerade the rest out of the primary interface.
 
     The VPC router is the subnet's first address + 1. Replies must leave through the fixed
     interface: the primary one keeps its source/destination check and its security group lets
-    only HTTP(S) out. Amazon Linux 2023 names each interface also by its ENI id (altname).
+    only HTTP(S) out. Amazon Linux 2023 names each interface also by its ENI id (altname). No
+    firewall service runs: FORWARD accepts, and the rules are set here at each boot.
     """
     router = ipaddress.IPv4Network(subnet_cidr).network_address + 1
     return f"""#!/bin/bash
 set -euo pipefail
-dnf install -y iptables-services
-cat > /usr/local/sbin/nat-up <<'EOF'
-#!/bin/bash
-set -euo pipefail
 token=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token)
 meta() {{ curl -sf -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"; }}
+region=$(meta placement/region)
+instance=$(meta instance-id)
 # The interface stays attached to a terminating predecessor for a while: retry until it is ours.
 until ip link show dev {eni_id} >/dev/null 2>&1; do
-  aws ec2 attach-network-interface --region "$(meta placement/region)" --instance-id "$(meta instance-id)" \\
+  aws ec2 attach-network-interface --region "$region" --instance-id "$instance" \\
     --device-index 1 --network-interface-id {eni_id} || sleep 10
   sleep 2
 done
 sysctl -w net.ipv4.ip_forward=1
 ip route replace {vpc_cidr} via {router} dev {eni_id}
+iptables -P FORWARD ACCEPT
+iptables -F FORWARD
 iptables -t nat -C POSTROUTING -s {vpc_cidr} ! -d {vpc_cidr} -j MASQUERADE 2>/dev/null \\
   || iptables -t nat -A POSTROUTING -s {vpc_cidr} ! -d {vpc_cidr} -j MASQUERADE
-EOF
+"""
+
+
+def spot_nat_script(vpc_cidr: str, subnet_cidr: str, eni_id: str) -> str:
+    """User data of the Spot NAT: install nat-up (`nat_up_script`) as a systemd unit run at every boot."""
+    return f"""#!/bin/bash
+set -euo pipefail
+# The iptables tools only: no firewall service (its default ruleset rejects forwarded packets).
+dnf install -y iptables-nft
+cat > /usr/local/sbin/nat-up <<'EOF'
+{nat_up_script(vpc_cidr, subnet_cidr, eni_id)}EOF
 chmod 0755 /usr/local/sbin/nat-up
 cat > /etc/systemd/system/nat-up.service <<'EOF'
 [Unit]
@@ -83,8 +94,6 @@ RemainAfterExit=yes
 WantedBy=multi-user.target
 EOF
 systemctl daemon-reload
-systemctl enable --now iptables
-iptables -F FORWARD
 systemctl enable --now nat-up
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 
 import pulumi_aws as aws
 import pytest
@@ -137,3 +138,62 @@ def test_dev_within_its_floor_target_and_prod_keeps_its_nat_gateways(dev_plan, p
     assert on_demand.total - dev.total == pytest.approx(730 * 0.0046 * 0.67, abs=0.02)
     assert dev.total <= 1.15 * floor, f"dev ${dev.total} is {dev.total / floor:.3f}x its floor ${floor}"
     assert not [line for line in cost.estimate(prod_plan).lines if line.name.endswith("nat-asg")]
+
+
+STUBS = {
+    # IMDSv2: a token, then the metadata paths the script asks for.
+    "curl": 'case "$*" in *api/token*) echo tok;; *placement/region*) echo eu-west-1;; *instance-id*) echo i-0new;; esac',
+    # The predecessor holds the interface for the first attempt; the second attaches it.
+    "aws": 'echo "aws $*" >> "$LOG"; n=$(cat "$STATE/tries" 2>/dev/null || echo 0); echo $((n+1)) > "$STATE/tries"\n'
+           '[ "$n" -ge 1 ] && touch "$STATE/attached"',
+    "ip": 'if [ "$1" = link ]; then [ -e "$STATE/attached" ]; else echo "ip $*" >> "$LOG"; fi',
+    "iptables": 'echo "iptables $*" >> "$LOG"; case "$*" in *" -C "*) grep -q MASQUERADE "$STATE/rules" 2>/dev/null;;'
+                ' *" -A "*) echo "$*" >> "$STATE/rules";; esac',
+    "sysctl": 'echo "sysctl $*" >> "$LOG"',
+    "sleep": ":",
+}
+
+
+def _boot(script, tmp_path, state):
+    bin_ = tmp_path / "bin"
+    bin_.mkdir(exist_ok=True)
+    for name, body in STUBS.items():
+        (bin_ / name).write_text(f"#!/bin/bash\n{body}\n")
+        (bin_ / name).chmod(0o755)
+    log = tmp_path / "log"
+    log.write_text("")
+    env = {"PATH": f"{bin_}:/usr/bin:/bin", "LOG": str(log), "STATE": str(state)}
+    subprocess.run(["bash", "-c", script], env=env, check=True, timeout=30)
+    return log.read_text().splitlines()
+
+
+def test_nat_up_takes_the_interface_over_and_is_safe_to_rerun_at_boot(tmp_path):
+    from components.nat_instance import nat_up_script
+
+    state = tmp_path / "state"
+    state.mkdir()
+    script = nat_up_script("10.10.0.0/16", "10.10.0.0/20", "eni-0fixed")
+    first = _boot(script, tmp_path, state)
+    attach = ("aws ec2 attach-network-interface --region eu-west-1 --instance-id i-0new --device-index 1 "
+              "--network-interface-id eni-0fixed")
+    assert first[:2] == [attach, attach]  # retried while the terminating predecessor still held it
+    assert first[2:] == [
+        "sysctl -w net.ipv4.ip_forward=1",
+        "ip route replace 10.10.0.0/16 via 10.10.0.1 dev eni-0fixed",
+        "iptables -P FORWARD ACCEPT", "iptables -F FORWARD",
+        "iptables -t nat -C POSTROUTING -s 10.10.0.0/16 ! -d 10.10.0.0/16 -j MASQUERADE",
+        "iptables -t nat -A POSTROUTING -s 10.10.0.0/16 ! -d 10.10.0.0/16 -j MASQUERADE",
+    ]
+    # A reboot: the interface is already attached, the route and forwarding come back, no second rule.
+    again = _boot(script, tmp_path, state)
+    assert not [line for line in again if line.startswith("aws ")]
+    assert "ip route replace 10.10.0.0/16 via 10.10.0.1 dev eni-0fixed" in again
+    assert [line for line in again if " -A " in line] == []
+
+
+def test_an_unknown_market_is_one_line_naming_the_choices():
+    from tests.conftest import error_of
+
+    message = error_of(networking={"natStrategy": "instance", "natInstanceMarket": "reserved"})
+    assert message.startswith("cloud-platform:networking.natInstanceMarket must be ")
+    assert "'on-demand'" in message and "'spot'" in message and "reserved" in message and "\n" not in message
