@@ -12,6 +12,7 @@ from typing import Any
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 
 
 def num(value: Any, default: float = 0.0) -> float:
@@ -87,6 +88,13 @@ class Facts:
         interfaces = (template.inputs.get("networkInterfaces") or []) if template else []
         return any(str(i.get("associatePublicIpAddress")).lower() == "true" and num(i.get("deviceIndex")) == 0
                    for i in interfaces)
+
+    @property
+    def queue_polled(self) -> bool:
+        """A Lambda event source mapping reads the queue: its pollers' receives, empty ones included,
+        are most of a queue's requests. Nothing polls a dead-letter queue or a failure destination."""
+        return any(self.index.resolve(m.inputs.get("eventSourceArn")) is self.r
+                   for m in self.index.custom if m.type == EVENT_SOURCE_MAPPING)
 
     @property
     def task_size(self) -> SimpleNamespace | None:

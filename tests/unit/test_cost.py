@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pulumi_aws as aws
 import pytest
@@ -232,7 +234,7 @@ def test_free_tier_credits_each_allowance_once_per_account(build):
         aws.sqs.Queue("b")
 
     prices = {"regions": {"eu-west-1": {"cloudwatch": {"alarmMetricMonth": 0.1}, "sqs": {"standardPerMillion": 0.4}}}}
-    usage = {"sqs": {"requests": 600_000}}
+    usage = {"sqs": {"requests": 0, "unpolledRequests": 600_000}}  # nothing polls a or b
     plan = plan_of(build, program)
     listed = cost.estimate(plan, prices, usage)
     free = cost.estimate(plan, prices, usage, free_tier=True)
@@ -244,6 +246,26 @@ def test_free_tier_credits_each_allowance_once_per_account(build):
     assert sum(-c.quantity for c in credits if c.kind == "alarm") == 10
     assert sorted((c.name, -c.quantity) for c in credits if c.kind == "sqs") == [("a", 0.6), ("b", 0.4)]
     assert all(c.monthly == pytest.approx(c.quantity * c.unitPrice, abs=1e-4) for c in credits)
+
+
+def test_queue_requests_follow_whether_a_lambda_polls_the_queue(build, dev_plan):
+    def program():
+        dlq = aws.sqs.Queue("dlq")
+        jobs = aws.sqs.Queue("jobs", redrive_policy=dlq.arn.apply(
+            lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 3})))
+        fn = aws.lambda_.Function("worker", role="arn:aws:iam::123456789012:role/w", runtime="python3.12",
+                                  handler="app.handler", code=pulumi.AssetArchive({}))
+        aws.lambda_.EventSourceMapping("worker-esm", event_source_arn=jobs.arn, function_name=fn.arn)
+
+    prices = {"regions": {"eu-west-1": {"sqs": {"standardPerMillion": 0.4}}}}
+    usage = {"sqs": {"requests": 300_000, "unpolledRequests": 10_000}}
+    est = cost.estimate(plan_of(build, program), prices, usage)
+    rows = {line.name: (line.quantity, line.note) for line in est.lines if line.kind == "sqs"}
+    # jobs: its pollers' receives; the DLQ: only what lands in it.
+    assert rows == {"jobs": (0.3, ""), "dlq": (0.01, "nothing polls it (dead letters, failure records)")}
+    polled = {line.name.rsplit("-", 1)[-1] for line in cost.estimate(dev_plan).lines
+              if line.kind == "sqs" and not line.note}
+    assert polled == {"queue"}  # dev: the messaging and OCR queues; DLQs and the notifier's failures are not polled
 
 
 def test_dev_floor_items_one_customer_key_and_alarms_within_the_free_tier(dev_plan, prod_plan):
