@@ -9,6 +9,8 @@ Ctrl-C can never leave half a file. ruamel's round trip keeps comments and key o
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
 import json
 import os
@@ -37,6 +39,14 @@ def _yaml() -> YAML:
     return yaml
 
 
+@functools.lru_cache(maxsize=4)
+def _parsed(text: str) -> Any:
+    """The round-trip document of one file text, parsed once per process: a command reads its
+    stack file ~10 times (ruamel's pure-Python parser takes ~30 ms for prod's). Shared: callers
+    that edit it take a deep copy (`_load(edit=True)`)."""
+    return _yaml().load(text)
+
+
 def _plain(node: Any) -> Any:
     """ruamel's commented containers as plain dicts/lists (what pydantic and JSON expect)."""
     return json.loads(json.dumps(node, default=str))
@@ -49,14 +59,14 @@ class StackConfigFile:
         self.stack = stack
         self.path = path
 
-    def _load(self) -> Any:
+    def _load(self, edit: bool = False) -> Any:
         try:
-            document = _yaml().load(self.path.read_text())
+            document = _parsed(self.path.read_text())
         except (OSError, YAMLError) as exc:
             raise ConfigWriteError(f"cannot read {self.path.name}: {_reason(exc)}") from None
         if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
             raise ConfigWriteError(f"{self.path.name} has no config mapping")
-        return document
+        return copy.deepcopy(document) if edit else document
 
     def flat(self, document: Any = None) -> dict[str, str]:
         """The config as the Pulumi engine hands it to the program (structured values as JSON)."""
@@ -79,7 +89,7 @@ class StackConfigFile:
 
         Refuses (writing nothing) when the result would not pass the stack's settings.
         """
-        document = self._load()
+        document = self._load(edit=True)
         web = document["config"].get(WEB_KEY)
         if not isinstance(web, dict):
             raise ConfigWriteError(f"{self.path.name} has no {WEB_KEY} section")

@@ -24,25 +24,10 @@ sys.path.insert(0, str(ROOT))
 
 from offline.plan import Plan, install_mocks, run_offline, run_program  # noqa: E402
 from offline.recording_mock import RecordingMocks  # noqa: E402
+from tests.speedups import discard_moto_backends_on_reset, share_botocore_loader  # noqa: E402
 
-
-def _share_botocore_loader() -> None:
-    """One botocore data loader for every session of the test process.
-
-    moto's mock_aws gives each test a fresh boto3 default session, and each session's loader
-    lists botocore's ~400 service folders and parses the service models (ec2's is megabytes of
-    JSON) again: ~0.4 s of CPU for seven clients, ~0.1 s with the loader shared. The loader
-    only reads botocore's shipped data and caches it; clients, credentials and moto's patches
-    stay per session."""
-    import functools
-
-    import botocore.session
-
-    if not hasattr(botocore.session.create_loader, "cache_info"):
-        botocore.session.create_loader = functools.lru_cache(maxsize=None)(botocore.session.create_loader)
-
-
-_share_botocore_loader()
+share_botocore_loader()
+discard_moto_backends_on_reset()
 
 # boto3 must never reach a real account from a test, even if credentials are around.
 for _key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):

@@ -1,0 +1,51 @@
+"""Process-wide speed-ups of the libraries the tests drive, installed once by tests/conftest.py.
+
+Each keeps the library's answers and only drops work whose result is thrown away;
+tests/unit/test_speedups.py pins what they must keep. (moto's quadratic SQS is fixed by
+platformctl.moto_server.fast_sqs, which the sandbox uses too.)
+"""
+
+from __future__ import annotations
+
+import functools
+
+
+def share_botocore_loader() -> None:
+    """One botocore data loader for every session of the test process.
+
+    moto's mock_aws gives each test a fresh boto3 default session, and each session's loader
+    lists botocore's ~400 service folders and parses the service models (ec2's is megabytes of
+    JSON) again: ~0.4 s of CPU for seven clients, ~0.1 s with the loader shared. The loader
+    only reads botocore's shipped data and caches it; clients, credentials and moto's patches
+    stay per session."""
+    import botocore.session
+
+    if not hasattr(botocore.session.create_loader, "cache_info"):
+        botocore.session.create_loader = functools.lru_cache(maxsize=None)(botocore.session.create_loader)
+
+
+def discard_moto_backends_on_reset() -> None:
+    """moto's reset (at the start and end of every `mock_aws`, and /moto-api/reset) drops backends
+    without building them again first.
+
+    moto 5.2 resets each backend in place (`__init__` again: EC2 loads its ~1,300 default AMIs
+    with a volume and a snapshot each, ~0.1 s per region) and then removes every backend from its
+    registry anyway, so the next use builds a fresh one. Backends that override `reset` to release
+    something (S3 closes its temporary files and forgets bucket names) still run it."""
+    from moto.core.base_backend import BackendDict, BaseBackend, backend_lock
+
+    if getattr(BackendDict.reset, "discards", False):
+        return
+
+    def reset(cls) -> None:
+        with backend_lock:
+            for backend in cls._instances:
+                for account_backend in backend.values():
+                    for region_backend in account_backend.values():
+                        if type(region_backend).reset is not BaseBackend.reset:
+                            region_backend.reset()
+                backend.clear()
+            cls._instances.clear()
+
+    reset.discards = True
+    BackendDict.reset = classmethod(reset)

@@ -1,0 +1,32 @@
+"""The test processes' library speed-ups (tests/speedups.py) keep what the libraries promise."""
+
+from __future__ import annotations
+
+import boto3
+from moto import mock_aws
+from moto.core.base_backend import BackendDict
+from moto.ec2.models import ec2_backends
+
+from tests.cli.bluegreen import AMIS
+
+ACCOUNT = "123456789012"
+
+
+def test_each_mock_starts_empty_and_the_old_backends_are_dropped_not_rebuilt():
+    with mock_aws():
+        ec2, s3 = boto3.client("ec2"), boto3.client("s3")
+        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        s3.create_bucket(Bucket="speedups-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        first = ec2_backends[ACCOUNT]["eu-west-1"]
+    assert vpc in first.vpcs  # dropped as it was: not built again only to be thrown away
+    with mock_aws():
+        ec2, s3 = boto3.client("ec2"), boto3.client("s3")
+        assert ec2_backends[ACCOUNT]["eu-west-1"] is not first
+        assert vpc not in {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
+        assert s3.list_buckets()["Buckets"] == []
+        # S3 still ran its own reset: the global bucket name is free again
+        s3.create_bucket(Bucket="speedups-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        # the fresh backend has moto's default images (the blue/green tests launch from them)
+        images = ec2.describe_images(ImageIds=list(AMIS.values()))["Images"]
+        assert sorted(i["ImageId"] for i in images) == sorted(AMIS.values())
+    assert BackendDict._instances == []
