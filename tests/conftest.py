@@ -24,10 +24,9 @@ sys.path.insert(0, str(ROOT))
 
 from offline.plan import Plan, install_mocks, run_offline, run_program  # noqa: E402
 from offline.recording_mock import RecordingMocks  # noqa: E402
-from tests.speedups import discard_moto_backends_on_reset, share_botocore_loader  # noqa: E402
+from tests import speedups  # noqa: E402
 
-share_botocore_loader()
-discard_moto_backends_on_reset()
+speedups.install()
 
 # boto3 must never reach a real account from a test, even if credentials are around.
 for _key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):

@@ -10,6 +10,12 @@ from __future__ import annotations
 import functools
 
 
+def install() -> None:
+    share_botocore_loader()
+    discard_moto_backends_on_reset()
+    load_moto_amis_on_first_use()
+
+
 def share_botocore_loader() -> None:
     """One botocore data loader for every session of the test process.
 
@@ -49,3 +55,38 @@ def discard_moto_backends_on_reset() -> None:
 
     reset.discards = True
     BackendDict.reset = classmethod(reset)
+
+
+def load_moto_amis_on_first_use() -> None:
+    """moto's EC2 builds its ~1,300 default AMIs (each with a volume and a snapshot, ~0.1 s) when
+    the first thing of a region is looked at, not when the region's backend is built.
+
+    moto builds an EC2 backend for us-east-1 in every mock just to read the service's URL table
+    (moto.core.botocore_stubber), and most tests use EC2 for VPCs, groups or templates only. The
+    images, and the snapshots they leave, appear as soon as `amis`, `snapshots` or `volumes` of
+    that backend is read, in the order moto would have built them."""
+    from moto.ec2.models import EC2Backend
+    from moto.ec2.models.amis import AmiBackend
+
+    if getattr(AmiBackend._load_amis, "deferred", False):
+        return
+    load = AmiBackend._load_amis
+
+    def defer(self) -> None:
+        self.__dict__["_amis_pending"] = True
+
+    def loaded_on_read(name: str) -> property:
+        def get(self):
+            if self.__dict__.pop("_amis_pending", False):
+                load(self)
+            return self.__dict__[name]
+
+        def put(self, value) -> None:
+            self.__dict__[name] = value
+
+        return property(get, put)
+
+    defer.deferred = True
+    AmiBackend._load_amis = defer
+    for name in ("amis", "snapshots", "volumes"):
+        setattr(EC2Backend, name, loaded_on_read(name))

@@ -30,3 +30,16 @@ def test_each_mock_starts_empty_and_the_old_backends_are_dropped_not_rebuilt():
         images = ec2.describe_images(ImageIds=list(AMIS.values()))["Images"]
         assert sorted(i["ImageId"] for i in images) == sorted(AMIS.values())
     assert BackendDict._instances == []
+
+
+def test_default_images_and_their_snapshots_appear_when_first_looked_at():
+    with mock_aws():
+        ec2 = boto3.client("ec2")
+        ec2.create_vpc(CidrBlock="10.9.0.0/16")
+        backend = ec2_backends[ACCOUNT]["eu-west-1"]
+        assert vars(backend)["amis"] == {} and vars(backend)["snapshots"] == {}  # not built for a VPC
+        snapshots = {s["SnapshotId"] for s in ec2.describe_snapshots()["Snapshots"]}
+        images = backend.amis.values()
+        assert len(images) > 1000 and {i.ebs_snapshot.id for i in images} == snapshots
+        assert ec2.describe_images(ImageIds=[AMIS["blue"]])["Images"][0]["ImageId"] == AMIS["blue"]
+        assert vars(ec2_backends[ACCOUNT]["us-east-1"])["amis"] == {}  # built by moto's URL lookup, never used
