@@ -6,11 +6,12 @@ implementation honours the usual environment (region, credentials, AWS_ENDPOINT_
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -64,12 +65,29 @@ class WebAws(Protocol):
 
 class Boto3WebAws:
     def __init__(self, session: boto3.session.Session | None = None, region: str | None = None):
-        session = session or boto3.session.Session(region_name=region)
-        self._elbv2 = session.client("elbv2")
-        self._autoscaling = session.client("autoscaling")
-        self._cloudwatch = session.client("cloudwatch")
-        self._ssm = session.client("ssm")
-        self._ec2 = session.client("ec2")
+        self._session = session or boto3.session.Session(region_name=region)
+
+    # Clients are built on first use: a command needs two or three of the five, and building
+    # one (ec2's has ~700 operations) costs more than many calls through it.
+    @functools.cached_property
+    def _elbv2(self) -> Any:
+        return self._session.client("elbv2")
+
+    @functools.cached_property
+    def _autoscaling(self) -> Any:
+        return self._session.client("autoscaling")
+
+    @functools.cached_property
+    def _cloudwatch(self) -> Any:
+        return self._session.client("cloudwatch")
+
+    @functools.cached_property
+    def _ssm(self) -> Any:
+        return self._session.client("ssm")
+
+    @functools.cached_property
+    def _ec2(self) -> Any:
+        return self._session.client("ec2")
 
     def target_health(self, target_group_arn: str) -> TargetHealth:
         try:

@@ -9,9 +9,10 @@ pick are the URNs Pulumi would see. `Faults` injects failures into any method by
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,13 @@ class World:
     asg_names: dict[str, str]
     tg_arns: dict[str, str]
     listener_arn: str
+    clients: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        """One boto3 client per service for the world's lifetime (building one costs more than its calls)."""
+        if service not in self.clients:
+            self.clients[service] = boto3.client(service)
+        return self.clients[service]
 
     @property
     def backend(self) -> FileStackBackend:
@@ -104,21 +112,21 @@ class World:
         return [u["targets"] for u in self.state().get("ups", [])]
 
     def instances(self, colour: str) -> list[str]:
-        group = boto3.client("autoscaling").describe_auto_scaling_groups(
+        group = self.client("autoscaling").describe_auto_scaling_groups(
             AutoScalingGroupNames=[self.asg_names[colour]])["AutoScalingGroups"][0]
         return [i["InstanceId"] for i in group["Instances"]]
 
     def group(self, colour: str) -> tuple[int, int, int]:
-        g = boto3.client("autoscaling").describe_auto_scaling_groups(
+        g = self.client("autoscaling").describe_auto_scaling_groups(
             AutoScalingGroupNames=[self.asg_names[colour]])["AutoScalingGroups"][0]
         return g["MinSize"], g["MaxSize"], g["DesiredCapacity"]
 
     def break_colour(self, colour: str) -> None:
         """Stop the colour's instances: moto then reports its targets as unused (not healthy)."""
-        boto3.client("ec2").stop_instances(InstanceIds=self.instances(colour))
+        self.client("ec2").stop_instances(InstanceIds=self.instances(colour))
 
     def live_weights(self) -> dict[str, int]:
-        listener = boto3.client("elbv2").describe_listeners(ListenerArns=[self.listener_arn])
+        listener = self.client("elbv2").describe_listeners(ListenerArns=[self.listener_arn])
         groups = listener["Listeners"][0]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]
         by_arn = {g["TargetGroupArn"]: g["Weight"] for g in groups}
         return {c: by_arn[self.tg_arns[c]] for c in COLOURS}
@@ -127,13 +135,14 @@ class World:
         return self.config.weights()
 
     def set_alarm(self, colour: str, state: str = "ALARM") -> None:
-        boto3.client("cloudwatch").set_alarm_state(AlarmName=ALARMS[0].format(colour=colour), StateValue=state,
+        self.client("cloudwatch").set_alarm_state(AlarmName=ALARMS[0].format(colour=colour), StateValue=state,
                                                    StateReason="test")
 
     def agree(self) -> bool:
         return self.live_weights() == self.written_weights()
 
 
+@functools.cache
 def _plan_resources() -> dict[str, dict[str, Any]]:
     """URN and type of the web tier's resources in the offline plan of the shipped prod stack."""
     plan = shipped_plan("prod").to_json()
@@ -152,7 +161,8 @@ def make_world(tmp_path: Path, *, weights=None, green=(0, 6, 0), config: dict | 
                  "blue.amiId": AMIS["blue"], **(config or {})})
     web = file.web()
 
-    ec2, elb, asg, cw = (boto3.client(s) for s in ("ec2", "elbv2", "autoscaling", "cloudwatch"))
+    clients = {s: boto3.client(s) for s in ("ec2", "elbv2", "autoscaling", "cloudwatch")}
+    ec2, elb, asg, cw = clients.values()
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"eu-west-1{z}")
                ["Subnet"]["SubnetId"] for i, z in enumerate("ab")]
@@ -207,7 +217,7 @@ def make_world(tmp_path: Path, *, weights=None, green=(0, 6, 0), config: dict | 
     }
     state_path = tmp_path / "prod-stack.json"
     state_path.write_text(json.dumps({"outputs": outputs, "resources": resources, "configFile": config_path.name}))
-    return World(tmp_path, state_path, config_path, names, tgs, listener)
+    return World(tmp_path, state_path, config_path, names, tgs, listener, clients)
 
 
 def install(monkeypatch, world: World, backend: Any = None, aws: Any = None) -> None:
