@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from offline.plan import Plan, install_mocks, run_offline, run_program  # noqa: E402
 from offline.recording_mock import RecordingMocks  # noqa: E402
 from tests import speedups  # noqa: E402
+from tests.scheduling import spread_long_tests  # noqa: E402
 
 speedups.install()
 
@@ -39,10 +40,7 @@ os.environ.update(
 
 
 def pytest_collection_modifyitems(items):
-    """Tests marked `long` (tens of seconds, mostly waiting on queues and processes) run first:
-    pytest-xdist then overlaps them with the short ones instead of ending on them. The order
-    is the same on every worker (xdist requires that); within each group it is unchanged."""
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+    spread_long_tests(items)  # tests marked `long` start first, one per xdist worker
 
 
 # The smallest valid stack config: settings tests add only the section they exercise.

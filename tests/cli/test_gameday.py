@@ -19,6 +19,7 @@ def rows(out: str) -> dict[str, list[str]]:
     return table
 
 
+@pytest.mark.long
 def test_quick_game_day_loses_and_duplicates_nothing(cli):
     code, out, err = cli("gameday", "--stack", "local", "--quick", "--events", "40")
     assert code == 0, err[-2000:]
