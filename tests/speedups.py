@@ -14,6 +14,7 @@ def install() -> None:
     share_botocore_loader()
     discard_moto_backends_on_reset()
     load_moto_amis_on_first_use()
+    draw_ec2_ids_at_once()
 
 
 def share_botocore_loader() -> None:
@@ -90,3 +91,20 @@ def load_moto_amis_on_first_use() -> None:
     AmiBackend._load_amis = defer
     for name in ("amis", "snapshots", "volumes"):
         setattr(EC2Backend, name, loaded_on_read(name))
+
+
+def draw_ec2_ids_at_once() -> None:
+    """moto's EC2 resource ids (`i-`, `vol-`, `snap-`, ... + hex digits) from one draw of random
+    bits instead of one `random.choice` per digit: the same uniform hex strings from the same
+    (seedable) moto generator, in a fifth of the time. Half of loading the default AMIs was ids."""
+    from moto.ec2 import utils
+    from moto.moto_api._internal import mock_random
+
+    if getattr(utils.random_resource_id, "at_once", False):
+        return
+
+    def random_resource_id(size: int = 8) -> str:
+        return f"{mock_random.getrandbits(4 * size):0{size}x}"
+
+    random_resource_id.at_once = True
+    utils.random_resource_id = random_resource_id

@@ -21,6 +21,9 @@ from tests.conftest import ROOT
 
 GO = ("cutover", "--stack", "prod", "--to", "green", "--yes")
 LISTENER = ["cloud-platform-prod-web-http"]
+# Checks at the start and the end of each 600 s bake only: for tests of failures around the ups,
+# where the default 10 s cadence would add 60 health/5xx/alarm checks per step and change nothing.
+ONE_POLL_PER_BAKE = ("--poll-seconds", "600")
 
 
 @pytest.fixture
@@ -139,7 +142,7 @@ def test_any_exception_in_any_up_rolls_back_and_leaves_config_equal_to_listener(
                                                                                  monkeypatch, call, exc):
     backend = Faults(world.backend).fail("up", call, exc)
     install(monkeypatch, world, backend)
-    code, _, err = cli(*GO)
+    code, _, err = cli(*GO, *ONE_POLL_PER_BAKE)
     assert code == 1 and one_line(err), err
     assert "rolled back: Pulumi.prod.yaml and the listener say blue 100 / green 0" in err
     assert world.written_weights() == {"blue": 100, "green": 0} == world.live_weights()
@@ -150,7 +153,7 @@ def test_any_exception_in_any_up_rolls_back_and_leaves_config_equal_to_listener(
 def test_exceptions_of_the_watch_roll_back_too(world, fake_time, cli, monkeypatch, exc):
     aws = Faults(Boto3WebAws()).fail("target_health", 3, exc)  # 1: preflight, 2: step 10%, 3: step 50%
     install(monkeypatch, world, aws=aws)
-    code, _, err = cli(*GO)
+    code, _, err = cli(*GO, *ONE_POLL_PER_BAKE)
     assert code == 1 and one_line(err) and "rolled back" in err
     assert world.written_weights() == {"blue": 100, "green": 0} == world.live_weights()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import boto3
 from moto import mock_aws
 from moto.core.base_backend import BackendDict
@@ -43,3 +45,15 @@ def test_default_images_and_their_snapshots_appear_when_first_looked_at():
         assert len(images) > 1000 and {i.ebs_snapshot.id for i in images} == snapshots
         assert ec2.describe_images(ImageIds=[AMIS["blue"]])["Images"][0]["ImageId"] == AMIS["blue"]
         assert vars(ec2_backends[ACCOUNT]["us-east-1"])["amis"] == {}  # built by moto's URL lookup, never used
+
+
+def test_ec2_ids_keep_their_shape():
+    with mock_aws():
+        ec2 = boto3.client("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+        ids = [vpc, subnet, *(ec2.create_security_group(GroupName=f"g{i}", Description="d", VpcId=vpc)["GroupId"]
+                              for i in range(50))]
+    assert re.fullmatch(r"vpc-[0-9a-f]{17}", vpc) and re.fullmatch(r"subnet-[0-9a-f]{17}", subnet)
+    assert len(set(ids)) == len(ids) and all(re.fullmatch(r"sg-[0-9a-f]{17}", i) for i in ids[2:])
+    assert {c for i in ids[2:] for c in i[3:]} == set("0123456789abcdef")  # every digit drawn, leading zeros kept
