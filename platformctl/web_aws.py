@@ -6,7 +6,6 @@ implementation honours the usual environment (region, credentials, AWS_ENDPOINT_
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -66,32 +65,18 @@ class WebAws(Protocol):
 class Boto3WebAws:
     def __init__(self, session: boto3.session.Session | None = None, region: str | None = None):
         self._session = session or boto3.session.Session(region_name=region)
+        self._clients: dict[str, Any] = {}
 
-    # Clients are built on first use: a command needs two or three of the five, and building
-    # one (ec2's has ~700 operations) costs more than many calls through it.
-    @functools.cached_property
-    def _elbv2(self) -> Any:
-        return self._session.client("elbv2")
-
-    @functools.cached_property
-    def _autoscaling(self) -> Any:
-        return self._session.client("autoscaling")
-
-    @functools.cached_property
-    def _cloudwatch(self) -> Any:
-        return self._session.client("cloudwatch")
-
-    @functools.cached_property
-    def _ssm(self) -> Any:
-        return self._session.client("ssm")
-
-    @functools.cached_property
-    def _ec2(self) -> Any:
-        return self._session.client("ec2")
+    def _client(self, service: str) -> Any:
+        """Built on first use: a command needs two or three of the five, and building one (ec2's
+        has ~700 operations) costs more than many calls through it."""
+        if service not in self._clients:
+            self._clients[service] = self._session.client(service)
+        return self._clients[service]
 
     def target_health(self, target_group_arn: str) -> TargetHealth:
         try:
-            found = self._elbv2.describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
+            found = self._client("elbv2").describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
         except (ClientError, BotoCoreError) as exc:
             raise AwsError(f"describe_target_health {target_group_arn}: {_message(exc)}") from None
         states = Counter(d["TargetHealth"]["State"] for d in found)
@@ -99,7 +84,8 @@ class Boto3WebAws:
 
     def group_size(self, asg_name: str) -> GroupSize | None:
         try:
-            groups = self._autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[asg_name])["AutoScalingGroups"]
+            groups = self._client("autoscaling").describe_auto_scaling_groups(
+                AutoScalingGroupNames=[asg_name])["AutoScalingGroups"]
         except (ClientError, BotoCoreError) as exc:
             raise AwsError(f"describe_auto_scaling_groups {asg_name}: {_message(exc)}") from None
         if not groups:
@@ -110,7 +96,7 @@ class Boto3WebAws:
     def target_5xx(self, alb_arn_suffix: str, target_group_arn_suffix: str, since: datetime) -> int | None:
         now = datetime.now(since.tzinfo)
         try:
-            points = self._cloudwatch.get_metric_statistics(
+            points = self._client("cloudwatch").get_metric_statistics(
                 Namespace="AWS/ApplicationELB",
                 MetricName="HTTPCode_Target_5XX_Count",
                 Dimensions=[
@@ -128,7 +114,7 @@ class Boto3WebAws:
 
     def listener_weights(self, listener_arn: str) -> dict[str, int]:
         try:
-            listener = self._elbv2.describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]
+            listener = self._client("elbv2").describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]
         except (ClientError, BotoCoreError, IndexError) as exc:
             raise AwsError(f"describe_listeners {listener_arn}: {_message(exc)}") from None
         for action in listener.get("DefaultActions", []):
@@ -144,20 +130,20 @@ class Boto3WebAws:
         if not names:
             return {}
         try:
-            found = self._cloudwatch.describe_alarms(AlarmNames=list(names))["MetricAlarms"]
+            found = self._client("cloudwatch").describe_alarms(AlarmNames=list(names))["MetricAlarms"]
         except (ClientError, BotoCoreError) as exc:
             raise AwsError(f"describe_alarms: {_message(exc)}") from None
         return {a["AlarmName"]: a["StateValue"] for a in found}
 
     def set_desired(self, asg_name: str, desired: int) -> None:
         try:
-            self._autoscaling.set_desired_capacity(AutoScalingGroupName=asg_name, DesiredCapacity=desired)
+            self._client("autoscaling").set_desired_capacity(AutoScalingGroupName=asg_name, DesiredCapacity=desired)
         except (ClientError, BotoCoreError) as exc:
             raise AwsError(f"set_desired_capacity {asg_name}: {_message(exc)}") from None
 
     def latest_image(self, parameter: str) -> str:
         try:
-            value = self._ssm.get_parameter(Name=parameter)["Parameter"]["Value"]
+            value = self._client("ssm").get_parameter(Name=parameter)["Parameter"]["Value"]
         except (ClientError, BotoCoreError) as exc:
             raise AwsError(f"get_parameter {parameter}: {_message(exc)}") from None
         if not re.match(AMI_PATTERN, value):
@@ -166,7 +152,7 @@ class Boto3WebAws:
 
     def image_exists(self, ami_id: str) -> bool:
         try:
-            return bool(self._ec2.describe_images(ImageIds=[ami_id])["Images"])
+            return bool(self._client("ec2").describe_images(ImageIds=[ami_id])["Images"])
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code", "").startswith("InvalidAMIID"):
                 return False
