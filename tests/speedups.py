@@ -15,6 +15,7 @@ def install() -> None:
     discard_moto_backends_on_reset()
     load_moto_amis_on_first_use()
     draw_ec2_ids_at_once()
+    check_handler_signatures_once()
 
 
 def share_botocore_loader() -> None:
@@ -108,3 +109,26 @@ def draw_ec2_ids_at_once() -> None:
 
     random_resource_id.at_once = True
     utils.random_resource_id = random_resource_id
+
+
+def check_handler_signatures_once() -> None:
+    """botocore checks that every event handler takes **kwargs when it is registered, through
+    `inspect.getfullargspec`: ~130 builtin handlers per session, a fifth of creating a session
+    and a client (moto gives every test a new default session). The answer for a function never
+    changes, so it is remembered per function (a bound method's is its function's); handlers
+    that cannot be looked up in a cache are checked as before."""
+    from botocore import compat, hooks
+
+    if getattr(hooks.accepts_kwargs, "remembered", False):
+        return
+    check = compat.accepts_kwargs
+    of_function = functools.lru_cache(maxsize=4096)(check)
+
+    def accepts_kwargs(func) -> bool:
+        try:
+            return of_function(getattr(func, "__func__", func))
+        except TypeError:  # unhashable
+            return check(func)
+
+    accepts_kwargs.remembered = True
+    hooks.accepts_kwargs = accepts_kwargs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import boto3
+import pytest
 from moto import mock_aws
 from moto.core.base_backend import BackendDict
 from moto.ec2.models import ec2_backends
@@ -57,3 +58,19 @@ def test_ec2_ids_keep_their_shape():
     assert re.fullmatch(r"vpc-[0-9a-f]{17}", vpc) and re.fullmatch(r"subnet-[0-9a-f]{17}", subnet)
     assert len(set(ids)) == len(ids) and all(re.fullmatch(r"sg-[0-9a-f]{17}", i) for i in ids[2:])
     assert {c for i in ids[2:] for c in i[3:]} == set("0123456789abcdef")  # every digit drawn, leading zeros kept
+
+
+def test_handlers_without_kwargs_are_still_refused():
+    session = boto3.session.Session()._session
+
+    class Handlers:
+        def good(self, **kwargs):
+            return kwargs
+
+        def bad(self, request):
+            return request
+
+    for _ in range(2):  # the second time from the remembered answer
+        session.register("before-send.sqs", Handlers().good)
+        with pytest.raises(ValueError, match="must accept keyword arguments"):
+            session.register("before-send.sqs", Handlers().bad)
