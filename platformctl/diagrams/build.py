@@ -50,7 +50,9 @@ NODE_TYPES = {
     "aws:acm/certificate:Certificate": "cert",
     "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": "logs",
 }
-NAT_ROUTE_TARGETS = ("aws:ec2/networkInterface:NetworkInterface",)
+# Tagged Role=nat, drawn where a NAT gateway would be: the on-demand NAT instance, or the Spot NAT's
+# fixed interface (the private routes' target; its group of one is not drawn).
+NAT_NODES = ("aws:ec2/instance:Instance", "aws:ec2/networkInterface:NetworkInterface")
 ALARM_TYPES = {"aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm"}
 # Kinds drawn as boxes or by placement; a reference to them is containment, never an edge.
 PLACED = {"vpc", "subnet", "nat", "igw", "endpoint"}
@@ -129,11 +131,8 @@ class _Builder:
                               if "onFailure" in path and d.type == "aws:sqs/queue:Queue"}
         for r in custom:
             kind = NODE_TYPES.get(r.type)
-            nat_role = _nat_role(r.inputs.get("tags"))
-            if nat_role and r.type in (*NAT_ROUTE_TARGETS, "aws:ec2/instance:Instance"):
-                kind = "nat"  # the dev NAT instance (or the Spot NAT's fixed interface) sits where a NAT gateway would
-            elif nat_role:
-                kind = None  # the Spot NAT's group of one: drawn as its interface, the routes' target
+            if _nat_role(r.inputs.get("tags")):
+                kind = "nat" if r.type in NAT_NODES else None
             if kind is not None:
                 self.add_node(r, kind, label(r, kind, self.short(r.name), self.index, r.urn in self.dlqs))
         for r in custom:
