@@ -21,6 +21,7 @@ def spread_long_tests(items: list) -> None:
     ordered: list = []
     for worker in range(workers):
         heads = long[worker::workers]
-        ordered += heads + short[: max(batch - len(heads), 0)]
-        del short[: max(batch - len(heads), 0)]
+        fill = max(batch - len(heads), 0)
+        ordered += heads + short[:fill]
+        del short[:fill]
     items[:] = ordered + short
