@@ -30,7 +30,7 @@ def fast_sqs() -> None:
     (two naive datetimes per call) whether it is visible and not delayed. With 1,100 messages
     queued one receive of ten took ~0.7 s. Here the retention check reads the queue's period
     directly and the clock is `time.time()`, which is what moto's datetime arithmetic computes.
-    tests/unit/test_moto_server.py pins both against moto's own behaviour.
+    tests/functions/test_moto_sqs.py pins both against moto's own behaviour.
     """
     from moto.sqs import models
 
@@ -53,11 +53,40 @@ def fast_sqs() -> None:
     models._fast_sqs = True
 
 
+def backends_listed_once() -> None:
+    """Answer moto's "is this host a backend's name?" from one listing of its package (idempotent).
+
+    moto's server asks it twice per request, and each time lists the moto package folder and
+    stats its ~170 entries (`moto.backends.list_of_moto_modules`): about a tenth of the
+    server's time. The installed package does not change while the process runs.
+    tests/functions/test_moto_sqs.py pins the answer against moto's own listing."""
+    from moto import backends
+
+    if getattr(backends.list_of_moto_modules, "listed_once", False):
+        return
+    modules = tuple(backends.list_of_moto_modules())
+
+    def list_of_moto_modules() -> tuple[str, ...]:
+        return modules
+
+    list_of_moto_modules.listed_once = True
+    backends.list_of_moto_modules = list_of_moto_modules
+
+
+class QuietRequestHandler(MotoRequestHandler):
+    """No access-log line per request: at thousands of requests per delivery test or game day
+    they are noise on stderr and a lock and a flush each. Errors are still logged."""
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        pass
+
+
 class SerialMotoServer(ThreadedMotoServer):
     """`ThreadedMotoServer` whose application runs one request at a time."""
 
     def _server_entry(self) -> None:
         fast_sqs()
+        backends_listed_once()
         app = DomainDispatcherApplication(create_backend_app)
         lock = threading.Lock()
 
@@ -66,7 +95,7 @@ class SerialMotoServer(ThreadedMotoServer):
                 # Materialise the body under the lock: moto builds it while iterating.
                 return list(app(environ, start_response))
 
-        self._server = make_server(self._ip_address, self._port, serial, True, request_handler=MotoRequestHandler)
+        self._server = make_server(self._ip_address, self._port, serial, True, request_handler=QuietRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()
 

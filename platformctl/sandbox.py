@@ -283,7 +283,6 @@ class Sandbox:
 
         self._saved_env = dict(os.environ)  # restored by stop(): the sandbox may run inside a test
 
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
         # One request at a time: the API and worker threads use moto at once (see moto_server.py).
         self._moto = SerialMotoServer(ip_address=HOST, port=0, verbose=False)
         self._moto.start()
