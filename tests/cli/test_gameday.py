@@ -33,6 +33,7 @@ def test_quick_game_day_loses_and_duplicates_nothing(cli):
     assert int(table["DynamoDB throttling"][6]) > 0  # "<n> worker calls throttled"
 
 
+@pytest.mark.filterwarnings("ignore:Disabling idempotency is intended for development")  # the point of the test
 def test_game_day_reports_duplicates_when_idempotency_is_off(plan_with, monkeypatch):
     """The game day can fail: with Powertools idempotency switched off, duplicate deliveries run twice."""
     monkeypatch.setenv("POWERTOOLS_IDEMPOTENCY_DISABLED", "true")
