@@ -59,7 +59,7 @@ def backends_listed_once() -> None:
     moto's server asks it twice per request, and each time lists the moto package folder and
     stats its ~170 entries (`moto.backends.list_of_moto_modules`): about a tenth of the
     server's time. The installed package does not change while the process runs.
-    tests/functions/test_moto_sqs.py pins the answer against moto's own listing."""
+    tests/functions/test_moto_server.py pins the answer against moto's own listing."""
     from moto import backends
 
     if getattr(backends.list_of_moto_modules, "listed_once", False):

@@ -61,7 +61,7 @@ def test_the_cli_leaves_its_objects_out_of_the_shutdown_collections(tmp_path):
 def test_the_program_leaves_its_objects_out_of_the_shutdown_collections(tmp_path):
     # The program's entry point only, not a plan: components.program.run stands in as a no-op.
     script = ("import types; program = types.ModuleType('components.program'); program.run = lambda: None\n"
-              f"sys.modules['components.program'] = program\n"
+              "sys.modules['components.program'] = program\n"
               f"import runpy; runpy.run_path({str(ROOT / '__main__.py')!r}, run_name='__main__')")
     assert exit_state(tmp_path, script) == "frozen at exit: True, gc on: False"
 
