@@ -79,14 +79,15 @@ def test_three_crashing_workers_lose_nothing_and_run_nothing_twice(moto_server, 
     effects_log, output = tmp_path / "effects.txt", open(tmp_path / "workers.log", "w")  # noqa: SIM115
     # Two crashes hold the claim of an event whose duplicate is in flight at the same time: the
     # copy must wait for the claim to lapse instead of burning its receives into the DLQ. Both
-    # a third into the stream (messages 361 and 412 of 1103 with this seed): after the scheduled
-    # crashes (a worker's 60th or 90th effect), which a worker hit by one of these first would
-    # never reach, and early enough that the 30 s until their batches come back overlaps the
-    # rest of the work.
+    # a third into the stream (messages 361 and 412 of 1103 with this seed), early enough that
+    # the 30 s until their batches come back overlaps the rest of the work. The scheduled
+    # crashes (worker 0's 30th effect, worker 1's 45th: around messages 100 and 150 when the
+    # three share the work evenly) come well before them even if one worker gets half its
+    # share: a worker hit by one of these first is replaced without faults and never reaches its own.
     spread = [m["id"] for i, m in enumerate(mix.messages) if m["id"] in mix.good
               and any(o["id"] == m["id"] for o in mix.messages[i + 12:i + 16])]
     crash_on = spread[len(spread) // 3], spread[len(spread) // 3 + 1]
-    schedule = {0: ["60:claimed"], 1: ["90:batch"], 2: []}
+    schedule = {0: ["30:claimed"], 1: ["45:batch"], 2: []}
     workers = {i: start_worker(moto_server, local, effects_log, output, crash_at, crash_on)
                for i, crash_at in schedule.items()}
     crashes = 0
