@@ -20,20 +20,10 @@ import pytest
 from platformctl.delivery_check import EventMix, dead_event_ids
 from platformctl.local_messaging import LocalMessaging
 from platformctl.local_plan import local_clients
-from platformctl.moto_server import start_moto_server
 from platformctl.worker_process import CRASH_EXIT, TIMEOUT_EXIT
 from tests.conftest import ROOT
 
 TIMEOUT_SECONDS = 5  # the worker function's timeout (invocation deadline); the queue's visibility is 6 x that
-
-
-@pytest.fixture
-def moto_server():
-    server, endpoint = start_moto_server()
-    try:
-        yield endpoint
-    finally:
-        server.stop()
 
 
 def start_worker(endpoint, local, effects_log, output, crash_at=(), crash_on=()):

@@ -13,7 +13,6 @@ from functions.worker import app
 from platformctl.delivery_check import EventMix, dead_event_ids
 from platformctl.local_messaging import LocalMessaging, WorkerLoop
 from platformctl.local_plan import local_clients
-from platformctl.moto_server import start_moto_server
 from tests.conftest import shipped_plan
 
 from .events import subscriber_created
@@ -132,11 +131,10 @@ def test_worker_loop_rejects_batch_larger_than_one_receive(messaging):
         WorkerLoop(messaging.sqs, messaging.queue_url, messaging.queue_arn, app.lambda_handler, batch_size=11)
 
 
-def test_local_messaging_against_moto_server(monkeypatch):
+def test_local_messaging_against_moto_server(moto_server, monkeypatch):
     """The sandbox's setup: a moto server on 127.0.0.1, the local plan materialised over HTTP, the loop in a thread."""
-    server, endpoint = start_moto_server()
     try:
-        local = LocalMessaging.from_plan(shipped_plan("local"), local_clients(endpoint))
+        local = LocalMessaging.from_plan(shipped_plan("local"), local_clients(moto_server))
         for key, value in local.worker_env.items():
             monkeypatch.setenv(key, value)
         good = subscriber_created()
@@ -151,4 +149,3 @@ def test_local_messaging_against_moto_server(monkeypatch):
         assert [m["Body"] for m in local.dlq_messages()] == ["not json"]
     finally:
         app.configure(None)
-        server.stop()

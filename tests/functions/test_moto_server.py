@@ -8,19 +8,9 @@ from pathlib import Path
 
 import boto3
 import moto
-import pytest
 from moto import backends
 
-from platformctl.moto_server import backends_listed_once, start_moto_server
-
-
-@pytest.fixture
-def endpoint():
-    server, url = start_moto_server()
-    try:
-        yield url
-    finally:
-        server.stop()
+from platformctl.moto_server import backends_listed_once
 
 
 def test_the_backend_listing_is_moto_s_own_read_once():
@@ -33,9 +23,9 @@ def test_the_backend_listing_is_moto_s_own_read_once():
     assert {"sqs", "dynamodb", "sns", "s3"} <= set(listing())
 
 
-def test_requests_route_to_their_backends_and_leave_no_access_log(endpoint, caplog):
+def test_requests_route_to_their_backends_and_leave_no_access_log(moto_server, caplog):
     caplog.set_level(logging.INFO, logger="werkzeug")
-    options = {"endpoint_url": endpoint, "region_name": "eu-west-1",
+    options = {"endpoint_url": moto_server, "region_name": "eu-west-1",
                "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # noqa: S106 (moto)
     sqs, dynamodb = boto3.client("sqs", **options), boto3.client("dynamodb", **options)
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
