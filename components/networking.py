@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .alarms import AlarmTargets
-from .nat_instance import nat_security_group, on_demand_nat, spot_nat
+from .nat_instance import Nat, nat_security_group, on_demand_nat, spot_nat
 from .settings.base import NAMESPACE, SettingsError
 from .settings.networking import subnet_cidrs
 
@@ -189,7 +189,7 @@ class NetworkingBase(pulumi.ComponentResource):
             nat_ids.append(nat.id)
         return nat_ids
 
-    def _nat_instance(self, instance_type: str, market: str, subnet_cidr: str):
+    def _nat_instance(self, instance_type: str, market: str, subnet_cidr: str) -> Nat:
         """One small EC2 instance doing NAT (natStrategy `instance`): egress for about $7/month
         on-demand, ~$5 as Spot (components/nat_instance.py).
 

@@ -47,7 +47,7 @@ def group_launch_source(inputs: dict[str, Any]) -> Iterator[str]:
     mixed = inputs.get("mixedInstancesPolicy")
     if inputs.get("launchTemplate") and mixed:
         yield "sets both launchTemplate and mixedInstancesPolicy; an Auto Scaling group takes one of them"
-    dist = (mixed or {}).get("instancesDistribution") or {} if isinstance(mixed, dict) else {}
+    dist = (mixed.get("instancesDistribution") or {}) if isinstance(mixed, dict) else {}
     base = _number(dist.get("onDemandBaseCapacity"))
     if base is not None and base < 0:
         yield f"onDemandBaseCapacity {base:g} is negative"
