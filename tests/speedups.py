@@ -16,6 +16,7 @@ def install() -> None:
     load_moto_amis_on_first_use()
     draw_ec2_ids_at_once()
     check_handler_signatures_once()
+    reuse_client_methods()
 
 
 def share_botocore_loader() -> None:
@@ -60,27 +61,65 @@ def discard_moto_backends_on_reset() -> None:
 
 
 def load_moto_amis_on_first_use() -> None:
-    """moto's EC2 builds its ~1,300 default AMIs (each with a volume and a snapshot, ~0.1 s) when
-    the first thing of a region is looked at, not when the region's backend is built.
+    """moto's EC2 builds its default images (~75 general ones and ~1,200 ECS-optimised ones per
+    region, each with a snapshot: ~0.1 s) when the first thing of a region is looked at, not when
+    the region's backend is built; and a lookup of general images by id builds only those.
 
     moto builds an EC2 backend for us-east-1 in every mock just to read the service's URL table
-    (moto.core.botocore_stubber), and most tests use EC2 for VPCs, groups or templates only. The
-    images, and the snapshots they leave, appear as soon as `amis`, `snapshots` or `volumes` of
-    that backend is read, in the order moto would have built them."""
+    (moto.core.botocore_stubber), and most tests use EC2 for VPCs, groups or templates only.
+    Launching an instance looks its image up by id (`describe_images`, by `ImageIds` or an
+    `image-id` filter): when every id asked for is a general image, the answer is the same
+    without the ECS-optimised ones (no id is in both lists). Anything else (listing or filtering
+    images, `amis` or `snapshots` read, an image created or deregistered) builds the rest first,
+    in moto's order: general, then ECS-optimised, then what the test made."""
+    from moto import settings
     from moto.ec2.models import EC2Backend
-    from moto.ec2.models.amis import AmiBackend
+    from moto.ec2.models import amis as moto_amis
+    from moto.ec2.utils import generic_filter
 
-    if getattr(AmiBackend._load_amis, "deferred", False):
+    if getattr(moto_amis.AmiBackend._load_amis, "deferred", False):
         return
-    load = AmiBackend._load_amis
+    describe = moto_amis.AmiBackend.describe_images
+    ecs = "ecs/optimized_amis"
+
+    def listed(region: str, folder: str) -> list[dict]:
+        try:
+            return moto_amis.load_resource(f"ec2/resources/{folder}/{region}.json")
+        except FileNotFoundError:  # a region moto has no list for, as moto itself allows
+            return []
+
+    @functools.cache
+    def ecs_ids(region: str) -> frozenset[str]:
+        return frozenset(ami["ami_id"] for ami in listed(region, ecs))
+
+    def add(backend, images: list[dict]) -> None:  # moto 5.2's _load_amis loop, per list
+        for ami in images:
+            ami["owner_alias"] = "amazon"
+            if (created := ami.get("creation_date")) and isinstance(created, str):
+                ami["creation_date"] = moto_amis.parse_timestamp(created)
+            backend.amis[ami["ami_id"]] = moto_amis.Ami(backend, **ami)
+
+    def build(backend, everything: bool) -> None:
+        state = backend.__dict__.pop("_amis_pending", None)  # popped: the loops below read `amis`
+        if state == "general":
+            add(backend, moto_amis.AMIS)
+            if "MOTO_AMIS_PATH" in moto_amis.environ:  # moto then loads only that file
+                return
+            add(backend, listed(backend.region_name, "latest_amis"))
+            state = "ecs"
+        if state == "ecs" and everything:
+            add(backend, listed(backend.region_name, ecs))
+        elif state == "ecs":
+            backend.__dict__["_amis_pending"] = "ecs"
 
     def defer(self) -> None:
-        self.__dict__["_amis_pending"] = True
+        if "MOTO_AMIS_PATH" in moto_amis.environ or settings.ec2_load_default_amis():
+            self.__dict__["_amis_pending"] = "general"
 
-    def loaded_on_read(name: str) -> property:
+    def built_on_read(name: str) -> property:
         def get(self):
-            if self.__dict__.pop("_amis_pending", False):
-                load(self)
+            if "_amis_pending" in self.__dict__:
+                build(self, everything=True)
             return self.__dict__[name]
 
         def put(self, value) -> None:
@@ -88,10 +127,24 @@ def load_moto_amis_on_first_use() -> None:
 
         return property(get, put)
 
+    def describe_images(self, ami_ids=None, filters=None, exec_users=None, owners=None):
+        wanted = set(ami_ids or ())  # with ids, moto ignores the other arguments
+        if not wanted and filters and set(filters) == {"image-id"} and not (exec_users or owners):
+            value = filters["image-id"]
+            wanted = {value} if isinstance(value, str) else set(value)
+        if wanted and "_amis_pending" in self.__dict__:
+            build(self, everything=False)
+            general = self.__dict__["amis"]
+            if wanted <= general.keys() and not wanted & ecs_ids(self.region_name):
+                images = list(general.values())
+                return [i for i in images if i.id in wanted] if ami_ids else generic_filter(filters, images)
+        return describe(self, ami_ids, filters, exec_users, owners)
+
     defer.deferred = True
-    AmiBackend._load_amis = defer
-    for name in ("amis", "snapshots", "volumes"):
-        setattr(EC2Backend, name, loaded_on_read(name))
+    moto_amis.AmiBackend._load_amis = defer
+    moto_amis.AmiBackend.describe_images = describe_images
+    for name in ("amis", "snapshots"):
+        setattr(EC2Backend, name, built_on_read(name))
 
 
 def draw_ec2_ids_at_once() -> None:
@@ -132,3 +185,29 @@ def check_handler_signatures_once() -> None:
 
     accepts_kwargs.remembered = True
     hooks.accepts_kwargs = accepts_kwargs
+
+
+def reuse_client_methods() -> None:
+    """botocore builds a client class per client: one method object per operation of the service
+    (EC2 has ~750), a third of creating a client, and the tests create ~2,000 (moto gives every
+    test a new session, and each command builds its own clients). The methods depend only on the
+    service model, which the shared loader (share_botocore_loader) hands out as one object per
+    service and version; so they are built once per model and copied into each new class.
+    `creating-client-class` handlers still see, and may extend, a fresh dict of them."""
+    from botocore.client import ClientCreator
+
+    if getattr(ClientCreator._create_methods, "reused", False):
+        return
+    create = ClientCreator._create_methods
+    built: dict[tuple[str, int], tuple[dict, dict]] = {}
+
+    def _create_methods(self, service_model) -> dict:
+        description = service_model._service_description
+        key = (service_model.service_name, id(description))
+        hit = built.get(key)
+        if hit is None or hit[0] is not description:  # the same object, not a new one at a reused id
+            hit = built[key] = (description, create(self, service_model))
+        return dict(hit[1])
+
+    _create_methods.reused = True
+    ClientCreator._create_methods = _create_methods

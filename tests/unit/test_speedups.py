@@ -6,6 +6,7 @@ import re
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core.base_backend import BackendDict
 from moto.ec2.models import ec2_backends
@@ -74,3 +75,55 @@ def test_handlers_without_kwargs_are_still_refused():
         session.register("before-send.sqs", Handlers().good)
         with pytest.raises(ValueError, match="must accept keyword arguments"):
             session.register("before-send.sqs", Handlers().bad)
+
+
+def _moto_default_image_ids(region: str) -> list[str]:
+    """moto's own order of its default images: the general list, the region's latest, its ECS-optimised."""
+    from moto.utilities.utils import load_resource
+
+    ids = [a["ami_id"] for a in load_resource("ec2/resources/amis.json")]
+    for folder in ("latest_amis", "ecs/optimized_amis"):
+        ids += [a["ami_id"] for a in load_resource(f"ec2/resources/{folder}/{region}.json")]
+    return list(dict.fromkeys(ids))
+
+
+def test_a_launch_builds_only_the_general_images_and_a_new_image_builds_the_rest_in_moto_order():
+    expected = _moto_default_image_ids("eu-west-1")
+    with mock_aws():
+        ec2 = boto3.client("ec2")
+        instance = ec2.run_instances(ImageId=AMIS["blue"], MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+        backend = ec2_backends[ACCOUNT]["eu-west-1"]
+        general = list(vars(backend)["amis"])
+        assert AMIS["blue"] in general and 40 < len(general) < 100  # not the ~1,200 ECS-optimised ones
+        assert ec2.describe_images(Filters=[{"Name": "image-id", "Values": [AMIS["green"]]}])["Images"][0]["ImageId"] \
+            == AMIS["green"]
+        assert len(vars(backend)["amis"]) == len(general)  # answered from the general images too
+
+        mine = ec2.create_image(InstanceId=instance, Name="mine")["ImageId"]  # builds the rest first
+        assert list(backend.amis) == [*expected, mine]  # describe_images lists them in this order
+        assert ec2.describe_images(Owners=["self"])["Images"][0]["ImageId"] == mine
+        snapshots = backend.snapshots
+        assert [s.id for s in snapshots.values()][:len(expected)] == [backend.amis[i].ebs_snapshot.id for i in expected]
+
+
+def test_an_ecs_optimised_image_is_found_by_id_and_an_unknown_id_is_refused():
+    ecs_image = _moto_default_image_ids("eu-west-1")[-1]
+    with mock_aws():
+        ec2 = boto3.client("ec2")
+        assert ec2.describe_images(ImageIds=[ecs_image])["Images"][0]["ImageId"] == ecs_image
+        with pytest.raises(ClientError, match="InvalidAMIID.NotFound"):
+            ec2.describe_images(ImageIds=["ami-0123456789abcdef0"])
+
+
+def test_clients_of_one_service_share_methods_but_not_classes():
+    with mock_aws():
+        first, second = boto3.client("sqs"), boto3.client("sqs")
+        s3 = boto3.client("s3")
+        assert type(first) is not type(second)  # per-client classes, as botocore makes them
+        assert type(first).send_message is type(second).send_message  # built once per service model
+        url = second.create_queue(QueueName="speedups")["QueueUrl"]
+        first.send_message(QueueUrl=url, MessageBody="one")
+        assert second.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "one"
+        assert hasattr(s3, "upload_file")  # boto3's creating-client-class handler still adds its methods
+        with pytest.raises(TypeError, match="only accepts keyword arguments"):
+            first.send_message(url, "positional")
