@@ -16,7 +16,7 @@ once; delayed = processed only on a redelivery (or, through the API, after a 429
 recovery = from the fault until every good event was processed and the queue was empty.
 `--quick` changes the stack config the sandbox is built from: a 2 s worker timeout (so the
 queue's visibility timeout is 12 s and a crashed batch is back in seconds) and a stage limit
-of 5 requests/s with a burst of 10 (so a small burst is throttled).
+of 10 requests/s with a burst of 10 (so a small burst is throttled).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from .delivery_check import EventMix, dead_event_ids
 
 QUICK_OVERRIDES = {
     "cloud-platform:messaging": {"worker": {"timeoutSeconds": 2}},
-    "cloud-platform:serverless": {"throttling": {"rateLimit": 5, "burstLimit": 10}},
+    "cloud-platform:serverless": {"throttling": {"rateLimit": 10, "burstLimit": 10}},
 }
 
 
