@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from offline.plan import Plan, install_mocks, run_offline, run_program  # noqa: E402
 from offline.recording_mock import RecordingMocks  # noqa: E402
 from tests import speedups  # noqa: E402
+from tests.lambda_context import FakeLambdaContext  # noqa: E402
 from tests.scheduling import spread_long_tests  # noqa: E402
 
 speedups.install()
@@ -173,22 +174,6 @@ def aws(monkeypatch):
     fast_sqs()
     with mock_aws():
         yield
-
-
-class FakeLambdaContext:
-    """What Powertools' `inject_lambda_context` reads from a Lambda context."""
-
-    function_name = "test-function"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 128
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:test-function"
-    aws_request_id = "00000000-0000-4000-8000-000000000000"
-    log_group_name = "/aws/lambda/test-function"
-    log_stream_name = "2026/01/01/[$LATEST]0"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 30_000
 
 
 @pytest.fixture

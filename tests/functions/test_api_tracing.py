@@ -24,7 +24,7 @@ INVOKE = """
 import json, sys
 sys.path.insert(0, {root!r})
 from api import handler
-from tests.conftest import FakeLambdaContext
+from tests.lambda_context import FakeLambdaContext
 from tests.functions.apigw import event
 
 response = handler.lambda_handler(event("GET", "/hello", query={{"name": "Ada"}}), FakeLambdaContext())
