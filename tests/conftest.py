@@ -190,6 +190,7 @@ class SandboxProcess:
     output: dict[str, list[str]] = field(default_factory=lambda: {"stdout": [], "stderr": []})
     lines: queue.Queue = field(default_factory=queue.Queue)
     readers: list[threading.Thread] = field(default_factory=list)
+    outputs_file: Path | None = None  # where `--outputs` wrote the stack-shaped outputs
 
     def drain(self) -> None:
         """Read both pipes for the process's lifetime: a full pipe would block its logging."""
@@ -297,9 +298,12 @@ def stop_sandbox(sandbox: SandboxProcess) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="session")
-def sandbox_process():
-    """One sandbox for the session's HTTP and browser tests, stopped at the end."""
-    sandbox = start_sandbox()
+def sandbox_process(tmp_path_factory):
+    """One sandbox for the session's HTTP, browser and smoke tests, stopped at the end; started
+    with `--outputs`, as a deploy job's smoke run reads a stack's outputs (its `outputs_file`)."""
+    path = tmp_path_factory.mktemp("sandbox") / "outputs.json"
+    sandbox = start_sandbox("--outputs", str(path))
+    sandbox.outputs_file = path
     try:
         yield sandbox
     finally:

@@ -16,16 +16,10 @@ CHROMIUM = shutil.which("chromium")
 
 
 @pytest.fixture(scope="module")
-def sandbox_outputs(tmp_path_factory):
-    """`platformctl sandbox --outputs FILE` in its own process: the stack-shaped outputs, the process."""
-    from tests.conftest import start_sandbox, stop_sandbox
-
-    path = tmp_path_factory.mktemp("sandbox") / "outputs.json"
-    process = start_sandbox("--outputs", str(path), timeout=90.0)
-    try:
-        yield json.loads(path.read_text()), process
-    finally:
-        stop_sandbox(process)
+def sandbox_outputs(sandbox_process):
+    """The session's sandbox (its own process, started with `--outputs FILE`): the stack-shaped
+    outputs it wrote, and the process."""
+    return json.loads(sandbox_process.outputs_file.read_text()), sandbox_process
 
 
 @pytest.fixture
