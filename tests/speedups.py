@@ -8,6 +8,7 @@ platformctl.moto_server.fast_sqs, which the sandbox uses too.)
 from __future__ import annotations
 
 import functools
+import types
 
 
 def install() -> None:
@@ -168,20 +169,21 @@ def check_handler_signatures_once() -> None:
     """botocore checks that every event handler takes **kwargs when it is registered, through
     `inspect.getfullargspec`: ~130 builtin handlers per session, a fifth of creating a session
     and a client (moto gives every test a new default session). The answer for a function never
-    changes, so it is remembered per function (a bound method's is its function's); handlers
-    that cannot be looked up in a cache are checked as before."""
+    changes, so it is remembered per module-level function (a bound method's is its function's);
+    other handlers are checked as before."""
     from botocore import compat, hooks
 
     if getattr(hooks.accepts_kwargs, "remembered", False):
         return
     check = compat.accepts_kwargs
-    of_function = functools.lru_cache(maxsize=4096)(check)
+    of_function = functools.cache(check)
 
     def accepts_kwargs(func) -> bool:
-        try:
-            return of_function(getattr(func, "__func__", func))
-        except TypeError:  # unhashable
-            return check(func)
+        plain = getattr(func, "__func__", func)
+        # Only functions and methods defined at module level are remembered: a handler object,
+        # partial or closure is made per session, and remembering it would keep that session alive.
+        defined_once = isinstance(plain, types.FunctionType) and "<locals>" not in plain.__qualname__
+        return of_function(plain) if defined_once else check(func)
 
     accepts_kwargs.remembered = True
     hooks.accepts_kwargs = accepts_kwargs

@@ -127,3 +127,28 @@ def test_clients_of_one_service_share_methods_but_not_classes():
         assert hasattr(s3, "upload_file")  # boto3's creating-client-class handler still adds its methods
         with pytest.raises(TypeError, match="only accepts keyword arguments"):
             first.send_message(url, "positional")
+
+
+def test_handler_objects_are_checked_but_not_kept_alive():
+    """Remembering a per-session handler object or closure would keep its session's clients alive."""
+    import gc
+    import weakref
+
+    class Handler:
+        def __call__(self, **kwargs):
+            return kwargs
+
+    def closure_of(value):
+        def handler(**kwargs):
+            return value
+
+        return handler
+
+    session = boto3.session.Session()._session
+    handler, closure = Handler(), closure_of(session)
+    session.register("before-send.sqs", handler)
+    session.register("before-send.sqs", closure)
+    refs = [weakref.ref(handler), weakref.ref(closure), weakref.ref(session)]
+    del session, handler, closure
+    gc.collect()
+    assert [ref() for ref in refs] == [None, None, None]
