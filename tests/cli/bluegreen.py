@@ -9,6 +9,7 @@ pick are the URNs Pulumi would see. `Faults` injects failures into any method by
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import shutil
@@ -74,7 +75,9 @@ class Faults:
             start, always = self._from.get(name, (0, None))
             exc = self._plan.get((name, n)) or (always if start and n >= start else None)
             if exc is not None:
-                raise exc
+                # A fresh copy: the planned instance (often a parametrize value, alive all session)
+                # would otherwise keep this raise's traceback, and through its frames the whole world.
+                raise copy.copy(exc)
             return target(*args, **kwargs)
 
         return call
