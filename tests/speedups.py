@@ -195,7 +195,8 @@ def reuse_client_methods() -> None:
     test a new session, and each command builds its own clients). The methods depend only on the
     service model, which the shared loader (share_botocore_loader) hands out as one object per
     service and version; so they are built once per model and copied into each new class.
-    `creating-client-class` handlers still see, and may extend, a fresh dict of them."""
+    `creating-client-class` handlers still see, and may extend, a fresh dict of them. (The methods'
+    lazy docstrings keep the first creator's event emitter: one per service, for the session.)"""
     from botocore.client import ClientCreator
 
     if getattr(ClientCreator._create_methods, "reused", False):
@@ -206,10 +207,9 @@ def reuse_client_methods() -> None:
     def _create_methods(self, service_model) -> dict:
         description = service_model._service_description
         key = (service_model.service_name, id(description))
-        hit = built.get(key)
-        if hit is None or hit[0] is not description:  # the same object, not a new one at a reused id
-            hit = built[key] = (description, create(self, service_model))
-        return dict(hit[1])
+        if key not in built:  # the description is kept with its methods, so its id is never reused
+            built[key] = (description, create(self, service_model))
+        return dict(built[key][1])
 
     _create_methods.reused = True
     ClientCreator._create_methods = _create_methods
