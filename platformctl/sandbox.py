@@ -29,6 +29,7 @@ each record the worker handles is printed on stderr (`worker processed subscribe
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import json
 import logging
@@ -349,7 +350,6 @@ class Sandbox:
             os.environ.update(self._saved_env)
             self._saved_env = None
 
-
     def _reset_moto(self) -> None:
         """Forget what is in moto (backends are per process): each start is empty, and the next
         sandbox in this process (tests) does not find this one's tables."""
@@ -368,6 +368,8 @@ def run(port: int, api_port: int | None, site_dir: Path = SITE_DIR, out: Any = N
     out = out or sys.stdout
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # A supervisor about to kill a stuck sandbox asks where it was (the real stderr: in-process runs capture sys.stderr).
+    faulthandler.register(signal.SIGUSR1, file=sys.__stderr__)
     sandbox = Sandbox(port, api_port, site_dir)
     started = False
     try:
@@ -395,5 +397,6 @@ def run(port: int, api_port: int | None, site_dir: Path = SITE_DIR, out: Any = N
         sandbox.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        faulthandler.unregister(signal.SIGUSR1)
         if started:
             print("sandbox stopped", file=sys.stderr, flush=True)

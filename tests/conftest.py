@@ -303,11 +303,13 @@ def start_sandbox(*args: str, timeout: float = 120.0) -> SandboxProcess:
 
 
 def stop_sandbox(sandbox: SandboxProcess) -> tuple[int, str]:
-    """SIGTERM, bounded wait (kill after 15 s); the exit code and everything on stderr."""
+    """SIGTERM, bounded wait (kill after 15 s, its stacks on stderr first); the exit code and everything on stderr."""
     sandbox.process.send_signal(signal.SIGTERM)
     try:
         sandbox.process.wait(timeout=15)
     except subprocess.TimeoutExpired:
+        sandbox.process.send_signal(signal.SIGUSR1)  # the sandbox's faulthandler: where it was stuck
+        time.sleep(1)
         sandbox.process.kill()
         sandbox.process.wait(timeout=5)
     for reader in sandbox.readers:
