@@ -8,6 +8,8 @@ platformctl.moto_server.fast_sqs, which the sandbox uses too.)
 from __future__ import annotations
 
 import functools
+import inspect
+import string
 import types
 
 
@@ -18,6 +20,10 @@ def install() -> None:
     draw_ec2_ids_at_once()
     check_handler_signatures_once()
     reuse_client_methods()
+    share_botocore_event_aliases()
+    find_moto_actions_without_listing()
+    remember_moto_snake_case()
+    draw_moto_strings_at_once()
 
 
 def share_botocore_loader() -> None:
@@ -213,3 +219,100 @@ def reuse_client_methods() -> None:
 
     _create_methods.reused = True
     ClientCreator._create_methods = _create_methods
+
+
+def share_botocore_event_aliases() -> None:
+    """botocore renames a few services' event names (`EVENT_ALIASES`, e.g. `runtime.sagemaker`)
+    on every `register` and `emit`, remembering each answer per emitter. Every session and client
+    starts a new emitter, so the ~300 builtin handlers a session registers were all renamed again,
+    each by a loop over the aliases: ~10 % of a blue/green command test. The answer depends only on
+    the event name and the alias table, so emitters with botocore's own table share one memory;
+    an emitter given other aliases keeps its own, as before."""
+    from botocore import hooks
+
+    if getattr(hooks.EventAliaser._alias_event_name, "shared", False):
+        return
+    alias = hooks.EventAliaser._alias_event_name
+    shared: dict[str, str] = {}
+
+    def _alias_event_name(self, event_name: str) -> str:
+        default = self.__dict__.get("_default_aliases")
+        if default is None:  # each copy of an emitter copies the table: compare once per emitter
+            default = self.__dict__["_default_aliases"] = self._event_aliases == hooks.EVENT_ALIASES
+        if not default:
+            return alias(self, event_name)
+        try:
+            return shared[event_name]
+        except KeyError:
+            shared[event_name] = aliased = alias(self, event_name)
+            return aliased
+
+    _alias_event_name.shared = True
+    hooks.EventAliaser._alias_event_name = _alias_event_name
+
+
+class _FunctionNames:
+    """`name in _FunctionNames(cls)` answers what `name in method_names_from_class(cls)` does
+    (a plain function reachable as an attribute of cls) without listing the class first."""
+
+    __slots__ = ("cls",)
+
+    def __init__(self, cls: type):
+        self.cls = cls
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and inspect.isfunction(getattr(self.cls, name, None))
+
+
+def find_moto_actions_without_listing() -> None:
+    """moto answers each request by checking that the action is a method of the service's response
+    class, and lists all of the class's members (`inspect.getmembers`, a few hundred) to do so:
+    ~5 % of the CPU of each moto call. One attribute lookup gives the same answer."""
+    from moto.core import responses
+
+    if responses.method_names_from_class is _FunctionNames:
+        return
+    responses.method_names_from_class = _FunctionNames
+
+
+def remember_moto_snake_case() -> None:
+    """moto turns each request's action, and every attribute of an SQS queue each time the queue's
+    attributes are read (on every send and receive), from CamelCase into snake_case character by
+    character. The answer depends only on the name: remembered, for the two callers that matter."""
+    from moto.core import responses, utils
+    from moto.sqs import models as sqs_models
+
+    if hasattr(responses.camelcase_to_underscores, "cache_info"):
+        return
+    remembered = functools.lru_cache(maxsize=4096)(utils.camelcase_to_underscores)
+    responses.camelcase_to_underscores = remembered
+    sqs_models.camelcase_to_underscores = remembered
+
+
+def draw_moto_strings_at_once() -> None:
+    """moto's random strings (a 52-character request id on every response, a 185-letter SQS receipt
+    handle per message received) drawn with one `choices` call instead of one `choice` per
+    character: the same alphabet and length, from the same seedable moto generator."""
+    from moto.moto_api._internal import mock_random
+    from moto.moto_api._internal.moto_random import HEX_CHARS, MotoRandom
+    from moto.sqs import models as sqs_models
+
+    if getattr(MotoRandom.get_random_string, "at_once", False):
+        return
+    lowercase, hex_digits = string.ascii_lowercase, [str(c) for c in HEX_CHARS]
+
+    def get_random_hex(self, length: int = 8) -> str:
+        return "".join(self.choices(hex_digits, k=length))
+
+    def get_random_string(self, length: int = 20, include_digits: bool = True, lower_case: bool = False) -> str:
+        pool = string.ascii_letters + (string.digits if include_digits else "")
+        drawn = "".join(self.choices(pool, k=length))
+        return drawn.lower() if lower_case else drawn
+
+    def generate_receipt_handle() -> str:
+        return "".join(mock_random.choices(lowercase, k=185))
+
+    get_random_string.at_once = True
+    MotoRandom.get_random_hex = get_random_hex
+    MotoRandom.get_random_string = get_random_string
+    sqs_models.generate_receipt_handle = generate_receipt_handle

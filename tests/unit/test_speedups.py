@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 import boto3
@@ -152,3 +153,86 @@ def test_handler_objects_are_checked_but_not_kept_alive():
     del session, handler, closure
     gc.collect()
     assert [ref() for ref in refs] == [None, None, None]
+
+
+
+def test_event_names_are_renamed_as_botocore_does_and_other_alias_tables_keep_their_own():
+    from botocore import hooks
+
+    stock = hooks.EventAliaser(hooks.HierarchicalEmitter())
+    own = hooks.EventAliaser(hooks.HierarchicalEmitter(), {"sqs": "queues"})
+    for aliaser in (stock, copy.copy(stock), boto3.session.Session()._session.get_component("event_emitter")):
+        assert aliaser._alias_event_name("before-send.sqs") == "before-send.sqs"
+        assert aliaser._alias_event_name("before-call.autoscaling.DescribeTags") == \
+            "before-call.auto-scaling.DescribeTags"
+        assert aliaser._alias_event_name("before-call.api.sagemaker.CreateModel") == "before-call.sagemaker.CreateModel"
+    assert own._alias_event_name("before-send.sqs") == "before-send.queues"
+    assert stock._alias_event_name("before-send.sqs") == "before-send.sqs"
+
+
+def test_a_handler_registered_under_the_old_service_name_still_runs():
+    seen = []
+    with mock_aws():
+        session = boto3.session.Session()
+        session.events.register("before-call.autoscaling.DescribeAutoScalingGroups",
+                                lambda **kwargs: seen.append(kwargs["model"].name))
+        session.client("autoscaling").describe_auto_scaling_groups()
+    assert seen == ["DescribeAutoScalingGroups"]
+
+
+def test_moto_finds_the_same_actions_as_by_listing_the_class():
+    from moto.core import utils
+    from moto.core.responses import method_names_from_class
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.sqs.responses import SQSResponse
+
+    for cls, action in ((SQSResponse, "receive_message"), (DynamoHandler, "put_item")):
+        listed = set(utils.method_names_from_class(cls))  # moto's own listing
+        names = method_names_from_class(cls)
+        assert action in listed and all(name in names for name in listed)
+        assert not any(name in names for name in set(dir(cls)) - listed)  # attributes that are no functions
+        assert "no_such_action" not in names and None not in names
+
+
+def test_an_action_moto_has_not_implemented_is_still_refused():
+    with mock_aws():
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="speedups-actions")["QueueUrl"]
+        assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"] == \
+            {"VisibilityTimeout": "30"}
+        with pytest.raises(NotImplementedError, match="start_message_move_task action has not been implemented"):
+            sqs.start_message_move_task(SourceArn="arn:aws:sqs:eu-west-1:123456789012:speedups-actions")
+
+
+def test_snake_case_names_are_moto_s_own():
+    from moto.core import responses, utils
+
+    for name in ("ReceiveMessage", "VisibilityTimeout", "ApproximateNumberOfMessagesNotVisible", "KMSMasterKeyId",
+                 "RedrivePolicy", "FifoQueue", "", "A"):
+        assert responses.camelcase_to_underscores(name) == utils.camelcase_to_underscores(name)
+    assert responses.camelcase_to_underscores("ReceiveMessage") == "receive_message"
+
+
+def test_moto_random_strings_keep_their_shape_and_follow_the_seed():
+    from moto.moto_api._internal import mock_random
+    from moto.sqs import models
+
+    mock_random.seed(7)
+    first = (mock_random.get_random_string(52), mock_random.get_random_hex(12), models.generate_receipt_handle())
+    mock_random.seed(7)
+    assert (mock_random.get_random_string(52), mock_random.get_random_hex(12), models.generate_receipt_handle()) == first
+    mock_random.seed()
+    text, digits, handle = first
+    assert re.fullmatch(r"[A-Za-z0-9]{52}", text) and re.fullmatch(r"[0-9a-f]{12}", digits)
+    assert re.fullmatch(r"[a-z]{185}", handle)
+    assert re.fullmatch(r"[a-z]{30}", mock_random.get_random_string(30, include_digits=False, lower_case=True))
+    drawn = "".join(mock_random.get_random_hex(64) for _ in range(20))
+    assert set(drawn) == set("0123456789abcdef")
+    with mock_aws():
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="speedups-handles")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="one")
+        message = sqs.receive_message(QueueUrl=url)["Messages"][0]
+        assert re.fullmatch(r"[a-z]{185}", message["ReceiptHandle"])
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        assert sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages") is None
