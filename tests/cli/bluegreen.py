@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,7 +97,7 @@ class World:
     def client(self, service: str) -> Any:
         """One boto3 client per service for the world's lifetime (building one costs more than its calls)."""
         if service not in self.clients:
-            self.clients[service] = boto3.client(service)
+            self.clients[service] = _client(service)
         return self.clients[service]
 
     @property
@@ -145,6 +146,37 @@ class World:
         return self.live_weights() == self.written_weights()
 
 
+_CLIENTS: dict[tuple[str | None, ...], Any] = {}
+
+
+def _client(service: str) -> Any:
+    """A boto3 client shared by the worlds of this process: ~6 ms to build, four per world, and
+    moto's mock answers any client made after moto was imported. One per endpoint, region and
+    key, as boto3 reads them from the environment when it builds a client."""
+    key = (service, *(os.environ.get(v) for v in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID")))
+    if key not in _CLIENTS:
+        _CLIENTS[key] = boto3.client(service)
+    return _CLIENTS[key]
+
+
+# The stack file of each world setup, written once per process: a round-trip edit of prod's file
+# (parse, validate, dump) costs ~35 ms and most tests start from one of three setups.
+_CONFIG_TEXTS: dict[str, tuple[str, Any]] = {}
+
+
+def _configured(config_path: Path, changes: dict[str, Any]) -> Any:
+    """Apply `changes` to the copied Pulumi.prod.yaml; the web settings as written."""
+    key = json.dumps(changes, sort_keys=True)
+    if key not in _CONFIG_TEXTS:
+        shutil.copy(ROOT / "Pulumi.prod.yaml", config_path)
+        file = StackConfigFile("prod", config_path)
+        file.update(changes)
+        _CONFIG_TEXTS[key] = (config_path.read_text(), file.web())
+    text, web = _CONFIG_TEXTS[key]
+    config_path.write_text(text)
+    return web
+
+
 @functools.cache
 def _plan_resources() -> dict[str, dict[str, Any]]:
     """URN and type of the web tier's resources in the offline plan of the shipped prod stack."""
@@ -156,15 +188,13 @@ def make_world(tmp_path: Path, *, weights=None, green=(0, 6, 0), config: dict | 
     """prod's web tier in moto as if the shipped Pulumi.prod.yaml (with `config` changes) were deployed."""
     weights = weights or {"blue": 100, "green": 0}
     config_path = tmp_path / "Pulumi.prod.yaml"
-    shutil.copy(ROOT / "Pulumi.prod.yaml", config_path)
-    file = StackConfigFile("prod", config_path)
-    file.update({"traffic.blue": weights["blue"], "traffic.green": weights["green"],
-                 "green.minSize": green[0], "green.maxSize": green[1], "green.desiredCapacity": green[2],
-                 **({"green.amiId": AMIS["green"]} if weights["green"] or green[0] else {}),
-                 "blue.amiId": AMIS["blue"], **(config or {})})
-    web = file.web()
+    web = _configured(config_path, {
+        "traffic.blue": weights["blue"], "traffic.green": weights["green"],
+        "green.minSize": green[0], "green.maxSize": green[1], "green.desiredCapacity": green[2],
+        **({"green.amiId": AMIS["green"]} if weights["green"] or green[0] else {}),
+        "blue.amiId": AMIS["blue"], **(config or {})})
 
-    clients = {s: boto3.client(s) for s in ("ec2", "elbv2", "autoscaling", "cloudwatch")}
+    clients = {s: _client(s) for s in ("ec2", "elbv2", "autoscaling", "cloudwatch")}
     ec2, elb, asg, cw = clients.values()
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"eu-west-1{z}")
