@@ -225,7 +225,7 @@ def share_botocore_event_aliases() -> None:
     """botocore renames a few services' event names (`EVENT_ALIASES`, e.g. `runtime.sagemaker`)
     on every `register` and `emit`, remembering each answer per emitter. Every session and client
     starts a new emitter, so the ~300 builtin handlers a session registers were all renamed again,
-    each by a loop over the aliases: ~10 % of a blue/green command test. The answer depends only on
+    each by a loop over the aliases: ~5 % of the cutover tests' CPU. The answer depends only on
     the event name and the alias table, so emitters with botocore's own table share one memory;
     an emitter given other aliases keeps its own, as before."""
     from botocore import hooks

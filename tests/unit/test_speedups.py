@@ -155,7 +155,6 @@ def test_handler_objects_are_checked_but_not_kept_alive():
     assert [ref() for ref in refs] == [None, None, None]
 
 
-
 def test_event_names_are_renamed_as_botocore_does_and_other_alias_tables_keep_their_own():
     from botocore import hooks
 
