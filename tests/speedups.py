@@ -24,6 +24,7 @@ def install() -> None:
     find_moto_actions_without_listing()
     remember_moto_snake_case()
     draw_moto_strings_at_once()
+    remember_moto_attribute_aliases()
 
 
 def share_botocore_loader() -> None:
@@ -316,3 +317,34 @@ def draw_moto_strings_at_once() -> None:
     MotoRandom.get_random_hex = get_random_hex
     MotoRandom.get_random_string = get_random_string
     sqs_models.generate_receipt_handle = generate_receipt_handle
+
+
+def remember_moto_attribute_aliases() -> None:
+    """moto serialises a response by asking, for every member of the output shape, which attribute
+    of its model object holds it: six alias providers (the object's `Meta`, its class name, the
+    shape's name, its parent's name, the model's serialization name) instantiated and asked per
+    member per response, about half of moto's time per call. The names to try depend only on the
+    object's class, the member shape (moto sets its parent just before) and the key, and shapes
+    live as long as their service model, so the list is remembered; the values are still read
+    from each object. Objects with their own `Meta` and pickers with other providers ask as before."""
+    from moto.core import serialize
+
+    picker = serialize.XFormedAttributePicker
+    if getattr(picker.get_possible_keys, "remembered", False):
+        return
+    possible = picker.get_possible_keys
+    remembered: dict[tuple, tuple] = {}
+
+    def get_possible_keys(self, context):
+        obj, shape = context.obj, context.shape
+        if self.alias_providers is not serialize.DEFAULT_ALIAS_PROVIDERS or "Meta" in getattr(obj, "__dict__", ()):
+            return possible(self, context)
+        parent = getattr(shape, "parent", None)
+        key = (type(obj), id(shape), id(parent), context.key)
+        found = remembered.get(key)
+        if found is None:  # the shapes are kept with the answer, so their ids are never reused
+            found = remembered[key] = (tuple(possible(self, context)), shape, parent)
+        return found[0]
+
+    get_possible_keys.remembered = True
+    picker.get_possible_keys = get_possible_keys

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 
 import boto3
 import pytest
+from botocore import xform_name
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core.base_backend import BackendDict
@@ -235,3 +237,39 @@ def test_moto_random_strings_keep_their_shape_and_follow_the_seed():
         assert re.fullmatch(r"[a-z]{185}", message["ReceiptHandle"])
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         assert sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages") is None
+
+
+def test_moto_serialises_with_the_attribute_names_it_would_look_up():
+    """Every member moto looks up for a response gets the same names to try as moto's own providers give."""
+    from moto.core import serialize
+
+    remembered = serialize.XFormedAttributePicker.get_possible_keys
+    asked = []
+
+    def spy(self, context):
+        answer = remembered(self, context)
+        asked.append((context, list(answer)))
+        return answer
+
+    serialize.XFormedAttributePicker.get_possible_keys = spy
+    try:
+        with mock_aws():
+            sqs, ec2, cfn = boto3.client("sqs"), boto3.client("ec2"), boto3.client("cloudformation")
+            url = sqs.create_queue(QueueName="speedups-aliases")["QueueUrl"]
+            for _ in range(2):  # the second time from what was remembered
+                sqs.send_message(QueueUrl=url, MessageBody="one")
+                assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "one"
+                assert ec2.describe_vpcs()["Vpcs"][0]["CidrBlock"] == "172.31.0.0/16"
+            cfn.create_stack(StackName="aliases", TemplateBody=json.dumps({
+                "Parameters": {"Colour": {"Type": "String"}},
+                "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}),
+                Parameters=[{"ParameterKey": "Colour", "ParameterValue": "green"}])
+            stack = cfn.describe_stacks(StackName="aliases")["Stacks"][0]  # Parameters via Stack.Meta
+            assert stack["Parameters"] == [{"ParameterKey": "Colour", "ParameterValue": "green"}]
+    finally:
+        serialize.XFormedAttributePicker.get_possible_keys = remembered
+    stock = serialize.XFormedAttributePicker.__mro__[1].get_possible_keys  # AttributePicker's providers
+    for context, answer in asked:
+        expected = [k for p in stock(serialize.XFormedAttributePicker(), context) for k in (p, xform_name(p))]
+        assert answer == expected, context.key
+    assert len(asked) > 50
