@@ -14,7 +14,7 @@ import functools
 import json
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,13 +92,9 @@ class World:
     asg_names: dict[str, str]
     tg_arns: dict[str, str]
     listener_arn: str
-    clients: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
-        """One boto3 client per service for the world's lifetime (building one costs more than its calls)."""
-        if service not in self.clients:
-            self.clients[service] = _client(service)
-        return self.clients[service]
+        return _client(service)
 
     @property
     def backend(self) -> FileStackBackend:
@@ -194,8 +190,7 @@ def make_world(tmp_path: Path, *, weights=None, green=(0, 6, 0), config: dict | 
         **({"green.amiId": AMIS["green"]} if weights["green"] or green[0] else {}),
         "blue.amiId": AMIS["blue"], **(config or {})})
 
-    clients = {s: _client(s) for s in ("ec2", "elbv2", "autoscaling", "cloudwatch")}
-    ec2, elb, asg, cw = clients.values()
+    ec2, elb, asg, cw = (_client(s) for s in ("ec2", "elbv2", "autoscaling", "cloudwatch"))
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"eu-west-1{z}")
                ["Subnet"]["SubnetId"] for i, z in enumerate("ab")]
@@ -250,7 +245,7 @@ def make_world(tmp_path: Path, *, weights=None, green=(0, 6, 0), config: dict | 
     }
     state_path = tmp_path / "prod-stack.json"
     state_path.write_text(json.dumps({"outputs": outputs, "resources": resources, "configFile": config_path.name}))
-    return World(tmp_path, state_path, config_path, names, tgs, listener, clients)
+    return World(tmp_path, state_path, config_path, names, tgs, listener)
 
 
 def install(monkeypatch, world: World, backend: Any = None, aws: Any = None) -> None:
