@@ -17,13 +17,12 @@ def install() -> None:
     share_botocore_loader()
     discard_moto_backends_on_reset()
     load_moto_amis_on_first_use()
-    draw_ec2_ids_at_once()
+    draw_moto_random_at_once()
     check_handler_signatures_once()
     reuse_client_methods()
     share_botocore_event_aliases()
     find_moto_actions_without_listing()
     remember_moto_snake_case()
-    draw_moto_strings_at_once()
     remember_moto_attribute_aliases()
 
 
@@ -155,21 +154,40 @@ def load_moto_amis_on_first_use() -> None:
         setattr(EC2Backend, name, built_on_read(name))
 
 
-def draw_ec2_ids_at_once() -> None:
-    """moto's EC2 resource ids (`i-`, `vol-`, `snap-`, ... + hex digits) from one draw of random
-    bits instead of one `random.choice` per digit: the same uniform hex strings from the same
-    (seedable) moto generator, in a fifth of the time. Half of loading the default AMIs was ids."""
-    from moto.ec2 import utils
+def draw_moto_random_at_once() -> None:
+    """moto's random ids and strings drawn at once instead of one `random.choice` per character:
+    hex digits (EC2 resource ids `i-`, `vol-`, `snap-`, ...) from one draw of random bits, letters
+    (a 52-character request id on every response, a 185-letter SQS receipt handle per message
+    received) from one `choices` call. The same alphabets and lengths, uniform, from the same
+    seedable moto generator; EC2 ids in a fifth of the time (half of loading the default AMIs
+    was ids)."""
+    from moto.ec2 import utils as ec2_utils
     from moto.moto_api._internal import mock_random
+    from moto.moto_api._internal.moto_random import MotoRandom
+    from moto.sqs import models as sqs_models
 
-    if getattr(utils.random_resource_id, "at_once", False):
+    if getattr(MotoRandom.get_random_hex, "at_once", False):
         return
 
-    def random_resource_id(size: int = 8) -> str:
-        return f"{mock_random.getrandbits(4 * size):0{size}x}"
+    def get_random_hex(self, length: int = 8) -> str:
+        return f"{self.getrandbits(4 * length):0{length}x}" if length else ""
 
-    random_resource_id.at_once = True
-    utils.random_resource_id = random_resource_id
+    def get_random_string(self, length: int = 20, include_digits: bool = True, lower_case: bool = False) -> str:
+        pool = string.ascii_letters + (string.digits if include_digits else "")
+        drawn = "".join(self.choices(pool, k=length))
+        return drawn.lower() if lower_case else drawn
+
+    def random_resource_id(size: int = 8) -> str:
+        return mock_random.get_random_hex(size)
+
+    def generate_receipt_handle() -> str:
+        return "".join(mock_random.choices(string.ascii_lowercase, k=185))
+
+    get_random_hex.at_once = True
+    MotoRandom.get_random_hex = get_random_hex
+    MotoRandom.get_random_string = get_random_string
+    ec2_utils.random_resource_id = random_resource_id
+    sqs_models.generate_receipt_handle = generate_receipt_handle
 
 
 def check_handler_signatures_once() -> None:
@@ -288,35 +306,6 @@ def remember_moto_snake_case() -> None:
     remembered = functools.lru_cache(maxsize=4096)(utils.camelcase_to_underscores)
     responses.camelcase_to_underscores = remembered
     sqs_models.camelcase_to_underscores = remembered
-
-
-def draw_moto_strings_at_once() -> None:
-    """moto's random strings (a 52-character request id on every response, a 185-letter SQS receipt
-    handle per message received) drawn with one `choices` call instead of one `choice` per
-    character: the same alphabet and length, from the same seedable moto generator."""
-    from moto.moto_api._internal import mock_random
-    from moto.moto_api._internal.moto_random import HEX_CHARS, MotoRandom
-    from moto.sqs import models as sqs_models
-
-    if getattr(MotoRandom.get_random_string, "at_once", False):
-        return
-    lowercase, hex_digits = string.ascii_lowercase, [str(c) for c in HEX_CHARS]
-
-    def get_random_hex(self, length: int = 8) -> str:
-        return "".join(self.choices(hex_digits, k=length))
-
-    def get_random_string(self, length: int = 20, include_digits: bool = True, lower_case: bool = False) -> str:
-        pool = string.ascii_letters + (string.digits if include_digits else "")
-        drawn = "".join(self.choices(pool, k=length))
-        return drawn.lower() if lower_case else drawn
-
-    def generate_receipt_handle() -> str:
-        return "".join(mock_random.choices(lowercase, k=185))
-
-    get_random_string.at_once = True
-    MotoRandom.get_random_hex = get_random_hex
-    MotoRandom.get_random_string = get_random_string
-    sqs_models.generate_receipt_handle = generate_receipt_handle
 
 
 def remember_moto_attribute_aliases() -> None:

@@ -229,6 +229,7 @@ def test_moto_random_strings_keep_their_shape_and_follow_the_seed():
     assert re.fullmatch(r"[a-z]{30}", mock_random.get_random_string(30, include_digits=False, lower_case=True))
     drawn = "".join(mock_random.get_random_hex(64) for _ in range(20))
     assert set(drawn) == set("0123456789abcdef")
+    assert mock_random.get_random_hex(0) == "" and mock_random.get_random_string(0) == ""  # as moto's own
     with mock_aws():
         sqs = boto3.client("sqs")
         url = sqs.create_queue(QueueName="speedups-handles")["QueueUrl"]
