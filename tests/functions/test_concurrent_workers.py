@@ -23,7 +23,9 @@ from platformctl.local_plan import local_clients
 from platformctl.worker_process import CRASH_EXIT, TIMEOUT_EXIT
 from tests.conftest import ROOT
 
-TIMEOUT_SECONDS = 5  # the worker function's timeout (invocation deadline); the queue's visibility is 6 x that
+# The worker function's timeout (invocation deadline); the queue's visibility is 6 x that, so a
+# crashed batch is back after 18 s. A batch of ten takes well under a second here even under load.
+TIMEOUT_SECONDS = 3
 
 
 def start_worker(endpoint, local, effects_log, output, crash_at=(), crash_on=()):
@@ -70,7 +72,7 @@ def test_three_crashing_workers_lose_nothing_and_run_nothing_twice(moto_server, 
     # Two crashes hold the claim of an event whose duplicate is in flight at the same time: the
     # copy must wait for the claim to lapse instead of burning its receives into the DLQ. Both
     # a third into the stream (messages 361 and 412 of 1103 with this seed), early enough that
-    # the 30 s until their batches come back overlaps the rest of the work. The scheduled
+    # the 18 s until their batches come back overlaps the rest of the work. The scheduled
     # crashes (worker 0's 30th effect, worker 1's 45th: around messages 100 and 150 when the
     # three share the work evenly) come well before them even if one worker gets half its
     # share: a worker hit by one of these first is replaced without faults and never reaches its own.
