@@ -39,12 +39,30 @@ def _yaml() -> YAML:
     return yaml
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=16)
 def _parsed(text: str) -> Any:
     """The round-trip document of one file text, parsed once per process: a command reads its
-    stack file ~10 times (ruamel's pure-Python parser takes ~30 ms for prod's). Shared: callers
-    that edit it take a deep copy (`_load(edit=True)`)."""
+    stack file ~10 times (ruamel's pure-Python parser takes ~45 ms for prod's). Shared and
+    never changed: an edit works on a deep copy (`_edited`)."""
     return _yaml().load(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _edited(stack: str, name: str, text: str, changes: str) -> str:
+    """The text of stack file `name` after setting the JSON `changes` (dotted keys below
+    `cloud-platform:web`) in `text`, validated. A pure function of its arguments, so it is
+    remembered: a rollback puts back an edit made minutes before, and the blue/green tests make
+    the same few edits to the same file many times (~20 ms of ruamel dump each for prod)."""
+    document = copy.deepcopy(_parsed(text))
+    web = document["config"].get(WEB_KEY)
+    if not isinstance(web, dict):
+        raise ConfigWriteError(f"{name} has no {WEB_KEY} section")
+    for dotted, value in json.loads(changes).items():
+        _set(web, dotted.split("."), value)
+    _validate(stack, name, document)
+    buffer = io.StringIO()
+    _yaml().dump(document, buffer)
+    return buffer.getvalue()
 
 
 def _plain(node: Any) -> Any:
@@ -59,23 +77,23 @@ class StackConfigFile:
         self.stack = stack
         self.path = path
 
-    def _load(self, edit: bool = False) -> Any:
+    def _read(self) -> tuple[str, Any]:
+        """The file's text and its (shared, read-only) document."""
         try:
-            document = _parsed(self.path.read_text())
+            text = self.path.read_text()
+            document = _parsed(text)
         except (OSError, YAMLError) as exc:
             raise ConfigWriteError(f"cannot read {self.path.name}: {_reason(exc)}") from None
         if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
             raise ConfigWriteError(f"{self.path.name} has no config mapping")
-        return copy.deepcopy(document) if edit else document
+        return text, document
 
-    def flat(self, document: Any = None) -> dict[str, str]:
-        """The config as the Pulumi engine hands it to the program (structured values as JSON)."""
-        config = (document if document is not None else self._load())["config"]
-        return {k: v if isinstance(v, str) else json.dumps(_plain(v)) for k, v in config.items()}
+    def _load(self) -> Any:
+        return self._read()[1]
 
     def web(self) -> WebSettings:
         """The validated web settings as written now."""
-        return self._validate(self._load()).web
+        return _validate(self.stack, self.path.name, self._load()).web
 
     def web_raw(self) -> dict[str, Any]:
         """The `cloud-platform:web` mapping as written (for snapshots and rollbacks)."""
@@ -89,14 +107,8 @@ class StackConfigFile:
 
         Refuses (writing nothing) when the result would not pass the stack's settings.
         """
-        document = self._load(edit=True)
-        web = document["config"].get(WEB_KEY)
-        if not isinstance(web, dict):
-            raise ConfigWriteError(f"{self.path.name} has no {WEB_KEY} section")
-        for dotted, value in changes.items():
-            _set(web, dotted.split("."), value)
-        self._validate(document)
-        self._write(document)
+        text, _ = self._read()
+        atomic_write(self.path, _edited(self.stack, self.path.name, text, json.dumps(changes)))
 
     def replace_web(self, snapshot: dict[str, Any]) -> None:
         """Put back a `web_raw()` snapshot, key by key, so comments on untouched keys survive."""
@@ -106,17 +118,18 @@ class StackConfigFile:
         if changes:
             self.update(changes)
 
-    def _validate(self, document: Any):
-        try:
-            return parse_settings(self.flat(document), stack=self.stack)
-        except SettingsError as exc:
-            raise ConfigWriteError(f"refusing to write {self.path.name}: {exc}") from None
 
-    def _write(self, document: Any) -> None:
-        buffer = io.StringIO()
-        _yaml().dump(document, buffer)
-        text = buffer.getvalue()
-        atomic_write(self.path, text)
+
+def _flat(document: Any) -> dict[str, str]:
+    """The config as the Pulumi engine hands it to the program (structured values as JSON)."""
+    return {k: v if isinstance(v, str) else json.dumps(_plain(v)) for k, v in document["config"].items()}
+
+
+def _validate(stack: str, name: str, document: Any):
+    try:
+        return parse_settings(_flat(document), stack=stack)
+    except SettingsError as exc:
+        raise ConfigWriteError(f"refusing to write {name}: {exc}") from None
 
 
 def atomic_write(path: Path, text: str) -> None:

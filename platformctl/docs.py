@@ -17,7 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from offline.plan import Plan, run_offline
+from offline import plan as engine
+from offline.plan import Plan
 from offline.stacks import ROOT
 
 from . import settings_docs
@@ -41,7 +42,7 @@ def _plans(plans: Mapping[str, Plan] | None) -> dict[str, Plan]:
     plans = dict(plans or {})
     for stack in STACKS:
         if stack not in plans:
-            plans[stack] = run_offline(stack)
+            plans[stack] = engine.run_offline(stack)  # looked up when called, as the commands do (tests swap in cached plans)
     return plans
 
 
