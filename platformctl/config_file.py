@@ -51,8 +51,8 @@ def _parsed(text: str) -> Any:
 def _edited(stack: str, name: str, text: str, changes: str) -> str:
     """The text of stack file `name` after setting the JSON `changes` (dotted keys below
     `cloud-platform:web`) in `text`, validated. A pure function of its arguments, so it is
-    remembered: a rollback puts back an edit made minutes before, and the blue/green tests make
-    the same few edits to the same file many times (~20 ms of ruamel dump each for prod)."""
+    remembered: a cutover retried after a rollback makes the same edits to the same text again,
+    and the blue/green tests do so many times (~20 ms of ruamel dump each for prod)."""
     document = copy.deepcopy(_parsed(text))
     web = document["config"].get(WEB_KEY)
     if not isinstance(web, dict):
@@ -117,7 +117,6 @@ class StackConfigFile:
         changes.update({k: None for k in _flatten(current) if k not in _flatten(snapshot)})
         if changes:
             self.update(changes)
-
 
 
 def _flat(document: Any) -> dict[str, str]:

@@ -42,7 +42,7 @@ def _plans(plans: Mapping[str, Plan] | None) -> dict[str, Plan]:
     plans = dict(plans or {})
     for stack in STACKS:
         if stack not in plans:
-            plans[stack] = engine.run_offline(stack)  # looked up when called, as the commands do (tests swap in cached plans)
+            plans[stack] = engine.run_offline(stack)  # looked up per call, as the commands do
     return plans
 
 
