@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 
 import pytest
-import yaml
 
 from offline.names import NAMES, has_name_input, physical_name
 from offline.provider_rules import RULES, problems
 from offline.stacks import known_stacks
-from tests.conftest import ROOT, shipped_plan
+from tests.conftest import shipped_plan
 
 STACKS = known_stacks()
 
@@ -51,19 +46,15 @@ def test_physical_names_are_output_where_aws_has_them(stack):
             assert rule.minimum <= len(name) <= rule.maximum, (r.urn, name)
 
 
-def test_plan_refused_by_aws_exits_1_with_one_line(tmp_path):
+def test_plan_refused_by_aws_exits_1_with_one_line(cli, plan_with, monkeypatch):
     """As `pulumi preview` would: a default tag AWS rejects (from the stack's owner) fails the plan."""
-    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    doc = yaml.safe_load((tmp_path / "Pulumi.dev.yaml").read_text())
-    doc["config"]["cloud-platform:owner"] = "platform (team)"
-    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(doc))
-    result = subprocess.run([sys.executable, "-m", "platformctl", "plan", "--stack", "dev", "--format", "json"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "CLOUD_PLATFORM_ROOT": str(tmp_path)})
-    assert result.returncode == 1 and result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr
+    import offline.plan as engine
+
+    monkeypatch.setattr(engine, "run_offline", lambda stack: plan_with(stack, {"cloud-platform:owner": "platform (team)"}))
+    code, out, err = cli("plan", "--stack", "dev", "--format", "json")
+    assert code == 1 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err
     assert lines[0].startswith("error: urn:pulumi:dev::cloud-platform::pulumi:providers:aws::")
     assert "tag 'Owner' value 'platform (team)' has characters AWS rejects" in lines[0]
 
