@@ -155,22 +155,13 @@ def _client(service: str) -> Any:
     return _CLIENTS[key]
 
 
-# The stack file of each world setup, written once per process: a round-trip edit of prod's file
-# (parse, validate, dump) costs ~35 ms and most tests start from one of three setups.
-_CONFIG_TEXTS: dict[str, tuple[str, Any]] = {}
-
-
 def _configured(config_path: Path, changes: dict[str, Any]) -> Any:
-    """Apply `changes` to the copied Pulumi.prod.yaml; the web settings as written."""
-    key = json.dumps(changes, sort_keys=True)
-    if key not in _CONFIG_TEXTS:
-        shutil.copy(ROOT / "Pulumi.prod.yaml", config_path)
-        file = StackConfigFile("prod", config_path)
-        file.update(changes)
-        _CONFIG_TEXTS[key] = (config_path.read_text(), file.web())
-    text, web = _CONFIG_TEXTS[key]
-    config_path.write_text(text)
-    return web
+    """Apply `changes` to a copy of Pulumi.prod.yaml; the web settings as written. Most tests
+    start from one of three setups: `StackConfigFile.update` remembers the edit itself."""
+    shutil.copy(ROOT / "Pulumi.prod.yaml", config_path)
+    file = StackConfigFile("prod", config_path)
+    file.update(changes)
+    return file.web()
 
 
 @functools.cache
