@@ -120,8 +120,9 @@ def test_trouble_during_the_bake_rolls_back_to_the_start(world, fake_time, cli, 
                                {"Name": "TargetGroup", "Value": out["targetGroupArnSuffixes"]["green"]}]}])
 
     fake_time.on_sleep = trouble
-    code, out, err = cli(*GO)
+    code, out, err = cli(*GO)  # the default cadence: a check every 10 s of each bake
     assert code == 1 and one_line(err)
+    assert fake_time.now == 600 + 10  # the 10% step's bake, then seen at the first check after it began
     assert err == (f"error: cutover failed ({reason}); rolled back: Pulumi.prod.yaml and the listener say "
                    "blue 100 / green 0\n")
     assert world.ups() == [LISTENER] * 3  # 10%, 50%, rollback
@@ -162,7 +163,7 @@ def test_ctrl_c_twice_finishes_the_rollback_then_exits(world, fake_time, cli, mo
     backend = Faults(world.backend).fail("up", 3, KeyboardInterrupt())  # the rollback's first up
     install(monkeypatch, world, backend)
     fake_time.on_sleep = lambda s: (_ for _ in ()).throw(KeyboardInterrupt()) if world.live_weights()["green"] == 50 else None
-    code, out, err = cli(*GO)
+    code, out, err = cli(*GO, *ONE_POLL_PER_BAKE)
     assert code == 1 and one_line(err)
     assert err.startswith("error: cutover failed (interrupted by the operator); rolled back: Pulumi.prod.yaml and "
                           "the listener say blue 100 / green 0 (Ctrl-C during the rollback was held until it finished)")
@@ -206,7 +207,7 @@ def test_disk_full_mid_cutover_stops_where_config_and_listener_still_agree(world
         return real_update(self, changes)
 
     monkeypatch.setattr(config_file.StackConfigFile, "update", update)
-    code, _, err = cli(*GO)
+    code, _, err = cli(*GO, *ONE_POLL_PER_BAKE)
     assert code == 1 and one_line(err)
     assert world.written_weights() == {"blue": 90, "green": 10} == world.live_weights()
     assert ("and the rollback failed (cannot write Pulumi.prod.yaml: No space left on device; it still holds the "
@@ -219,7 +220,7 @@ def test_a_rollback_that_cannot_deploy_says_what_runs_and_what_is_written(world,
     backend = Faults(world.backend).fail("up", 2, StackBackendError("pulumi up of stack 'prod' failed: boom"))
     backend.fail_from("up", 3, StackBackendError("pulumi up of stack 'prod' failed: still down"))
     install(monkeypatch, world, backend)
-    code, _, err = cli(*GO)
+    code, _, err = cli(*GO, *ONE_POLL_PER_BAKE)
     assert code == 1 and one_line(err)
     assert world.live_weights() == {"blue": 90, "green": 10} and world.written_weights() == {"blue": 100, "green": 0}
     listener_urn = world.state()["resources"][0]["urn"]
@@ -241,7 +242,7 @@ def test_an_unexpected_exception_before_any_change_is_one_line(world, fake_time,
 def test_cutover_back_to_blue_starts_from_current_weights(aws, tmp_path, monkeypatch, fake_time, cli):
     w = make_world(tmp_path, weights={"blue": 50, "green": 50}, green=(2, 6, 2))
     install(monkeypatch, w)
-    code, _, err = cli("cutover", "--stack", "prod", "--to", "blue", "--yes")
+    code, _, err = cli("cutover", "--stack", "prod", "--to", "blue", "--yes", *ONE_POLL_PER_BAKE)
     assert (code, err) == (0, "")
     assert w.ups() == [LISTENER] and w.live_weights() == {"blue": 100, "green": 0} == w.written_weights()
 
@@ -358,7 +359,7 @@ def test_a_real_sigint_during_the_rollback_is_held_until_it_finished(world, fake
 
     install(monkeypatch, world, Backend("prod", world.state_path))
     before = signal.getsignal(signal.SIGINT)  # default_int_handler, or SIG_IGN if pytest started without job control
-    code, out, err = cli(*GO)
+    code, out, err = cli(*GO, *ONE_POLL_PER_BAKE)
     assert code == 1 and one_line(err) and err.endswith(
         "rolled back: Pulumi.prod.yaml and the listener say blue 100 / green 0 (Ctrl-C during the rollback was held "
         "until it finished)\n")
