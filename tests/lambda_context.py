@@ -1,5 +1,5 @@
 """A stand-in Lambda context, in a module of its own: the handler tests' subprocesses import it
-without the test harness (tests/conftest.py loads Pulumi and moto, ~2 s of a fresh interpreter)."""
+without the test harness (tests/harness.py loads Pulumi and moto, ~2 s of a fresh interpreter)."""
 
 
 class FakeLambdaContext:

@@ -1,4 +1,4 @@
-"""Process-wide speed-ups of the libraries the tests drive, installed once by tests/conftest.py.
+"""Process-wide speed-ups of the libraries the tests drive, installed once by tests/harness.py.
 
 Each keeps the library's answers and only drops work whose result is thrown away;
 tests/unit/test_speedups.py pins what they must keep. (moto's quadratic SQS is fixed by

@@ -23,7 +23,8 @@ import boto3
 from platformctl import cutover
 from platformctl.config_file import StackConfigFile
 from platformctl.web_rehearsal import FileStackBackend
-from tests.conftest import ROOT, shipped_plan
+from tests.conftest import ROOT
+from tests.harness import shipped_plan
 
 COLOURS = ("blue", "green")
 AMIS = {"blue": "ami-12c6146b", "green": "ami-1e749f67"}  # images moto knows

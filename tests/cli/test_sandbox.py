@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from platformctl.sandbox import Sandbox, SandboxError
-from tests.conftest import start_sandbox, stop_sandbox
+from tests.sandbox_process import start_sandbox, stop_sandbox
 
 
 def http(method: str, url: str, body: dict | None = None, headers: dict | None = None):

@@ -11,7 +11,8 @@ import pytest
 from components.localstack import SERVICES, endpoint_service, python_field
 from components.settings import parse_settings
 from offline.stacks import known_stacks
-from tests.conftest import MINIMAL_CONFIG, one_line_error, shipped_plan
+from tests.conftest import MINIMAL_CONFIG, one_line_error
+from tests.harness import shipped_plan
 
 PROVIDER = "pulumi:providers:aws"
 ENDPOINT = "http://localhost:4566"

@@ -1,4 +1,4 @@
-"""The functions tests' shared fixture beyond tests/conftest.py: moto's server on loopback."""
+"""The functions tests' shared fixture beyond tests/harness.py: moto's server on loopback."""
 
 from __future__ import annotations
 

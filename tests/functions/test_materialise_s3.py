@@ -10,7 +10,7 @@ import pytest
 
 from offline.materialise import MaterialiseError, materialise
 from platformctl.local_plan import local_clients
-from tests.conftest import shipped_plan
+from tests.harness import shipped_plan
 
 
 def resource(type_: str, name: str, inputs: dict, outputs: dict | None = None) -> SimpleNamespace:

@@ -13,7 +13,7 @@ from functions.worker import app
 from platformctl.delivery_check import EventMix, dead_event_ids
 from platformctl.local_messaging import LocalMessaging, WorkerLoop
 from platformctl.local_plan import local_clients
-from tests.conftest import shipped_plan
+from tests.harness import shipped_plan
 
 from .events import subscriber_created
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shipped_plan
+from tests.harness import shipped_plan
 
 RECORDED = json.loads((Path(__file__).with_name("protected_urns.json")).read_text())
 

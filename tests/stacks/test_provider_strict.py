@@ -9,7 +9,7 @@ import pytest
 from offline.names import NAMES, has_name_input, physical_name
 from offline.provider_rules import RULES, problems
 from offline.stacks import known_stacks
-from tests.conftest import shipped_plan
+from tests.harness import shipped_plan
 
 STACKS = known_stacks()
 

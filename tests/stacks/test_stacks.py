@@ -7,7 +7,7 @@ import json
 import pytest
 
 from offline.stacks import known_stacks
-from tests.conftest import shipped_plan
+from tests.harness import shipped_plan
 
 STACKS = known_stacks()
 

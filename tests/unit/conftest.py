@@ -1,5 +1,5 @@
 """Plans of a shipped stack with one setting turned, shared by the unit tests of both sides of it
-(the harness itself lives in tests/conftest.py)."""
+(the harness itself lives in tests/harness.py)."""
 
 from __future__ import annotations
 

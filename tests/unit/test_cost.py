@@ -213,7 +213,7 @@ def test_dev_has_nothing_above_the_minimum(dev_plan):
 
 
 def test_rules_name_only_types_the_platform_creates(dev_plan, prod_plan, on_demand_nat_plan):
-    from tests.conftest import shipped_plan
+    from tests.harness import shipped_plan
 
     plans = (dev_plan, prod_plan, shipped_plan("local"), on_demand_nat_plan)  # + the NAT instance's other market
     created = {r.type for plan in plans for r in plan.resources}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from components.lambda_runtime import POWERTOOLS_LAYER_MODULES, RUNTIME, RUNTIME_MODULES, powertools_layer_arn
-from tests.conftest import shipped_plan
+from tests.harness import shipped_plan
 
 FUNCTION = "aws:lambda/function:Function"
 

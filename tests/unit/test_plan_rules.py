@@ -292,7 +292,7 @@ def test_resources_within_the_rules_pass(build, program):
 
 @pytest.mark.parametrize("stack", ["dev", "prod", "local"])
 def test_shipped_stacks_keep_every_cross_resource_rule(stack):
-    from tests.conftest import shipped_plan
+    from tests.harness import shipped_plan
 
     plan = shipped_plan(stack)
     assert plan_rules.problems(plan.resources, plan.mocks.default_region) == []
