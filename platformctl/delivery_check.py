@@ -80,13 +80,21 @@ class EventMix:
         return sum(1 for m in self.messages if m["id"] in self.poison)
 
     def publish(self, sns: Any, topic_arn: str, between: Callable[[], Any] | None = None) -> None:
-        """Publish in batches of 10 (SNS PublishBatch), calling `between` after each batch."""
+        """Publish in batches of 10 (SNS PublishBatch), calling `between` after each batch.
+
+        Every entry must come back as successful: an entry in neither list (moto drops an entry
+        whose delivery raised anything but InvalidParameterValue) would otherwise be an event
+        that was never sent, counted as lost by the worker."""
         for start in range(0, len(self.messages), 10):
             chunk = self.messages[start:start + 10]
             response = sns.publish_batch(TopicArn=topic_arn, PublishBatchRequestEntries=[
                 {"Id": str(i), "Message": json.dumps(m)} for i, m in enumerate(chunk)])
             if response.get("Failed"):
                 raise RuntimeError(f"SNS refused {len(response['Failed'])} of a batch: {response['Failed'][0]}")
+            published = {entry["Id"] for entry in response.get("Successful", [])}
+            if missing := [i for i in range(len(chunk)) if str(i) not in published]:
+                raise RuntimeError(f"SNS reported {len(missing)} of a batch of {len(chunk)} neither published "
+                                   f"nor failed (entry {missing[0]}: event {chunk[missing[0]]['id']})")
             if between is not None:
                 between()
 
